@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "zonetop",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "zonetop", targets: ["zonetop"]),
+    .library(name: "ZoneTopCore", targets: ["ZoneTopCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+  ],
+  targets: [
+    // MARK: - C system libraries
+    .systemLibrary(name: "CNCursesW", providers: [.apt(["libncursesw5-dev"])]),
+    .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+    // MARK: - Libraries
+    .target(
+      name: "ZoneTopCore",
+      dependencies: ["CZlib", .product(name: "Yams", package: "Yams")]
+    ),
+    .target(name: "ZoneTopTerminal", dependencies: ["ZoneTopCore", "CNCursesW"]),
+    .target(name: "ZoneTopHTTP", dependencies: ["ZoneTopCore", "CCurl"]),
+
+    // MARK: - Executable
+    .executableTarget(
+      name: "zonetop",
+      dependencies: [
+        "ZoneTopCore", "ZoneTopTerminal", "ZoneTopHTTP",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    // MARK: - Tests
+    .testTarget(
+      name: "ZoneTopCoreTests",
+      dependencies: ["ZoneTopCore"],
+      exclude: ["Snapshots"]
+    ),
+    .testTarget(
+      name: "ZoneTopIntegrationTests",
+      dependencies: ["ZoneTopCore", "ZoneTopHTTP"]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,549 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Parser for Prometheus text 0.0.4 and OpenMetrics 1.0 text, on bytes.
+///
+/// One implementation, two modes: `.strict` reports everything the
+/// specifications reject (families, grouping, histogram rules, ...), `.lenient`
+/// skips invalid lines, counts them and hands every valid sample to the sink.
+/// Samples are views into the input (`SampleRef`); nothing is allocated per
+/// sample once the label scratch buffer has grown to the widest line.
+public final class ExpositionParser {
+  /// Lenient mode keeps at most this many issues (the count is exact).
+  public static let maxIssues = 100
+
+  public let format: ExpositionFormat
+  public let mode: ParseMode
+
+  private var labels: UnsafeMutablePointer<LabelSpan>
+  private var labelCapacity = 64
+  private var labelCount = 0
+  private var exemplarLabels: UnsafeMutablePointer<LabelSpan>
+  private var summary: ParseSummary
+  private var lineNumber = 0
+  private var lineStart = 0
+  private var lastNameSequenceHash: UInt64 = 0
+  private var om = OpenMetricsRules()
+  private var prom = PrometheusRules()
+
+  public init(format: ExpositionFormat, mode: ParseMode) {
+    self.format = format
+    self.mode = mode
+    labels = .allocate(capacity: labelCapacity)
+    exemplarLabels = .allocate(capacity: 64)
+    summary = ParseSummary(format: format)
+  }
+
+  deinit {
+    labels.deallocate()
+    exemplarLabels.deallocate()
+  }
+
+  /// Parses a whole body and feeds each valid sample to `sink`.
+  public func parse<S: SampleSink>(_ buffer: UnsafeRawBufferPointer, into sink: inout S) -> ParseSummary {
+    summary = ParseSummary(format: format)
+    om = OpenMetricsRules()
+    prom = PrometheusRules()
+    lineNumber = 0
+    lastNameSequenceHash = 0
+    guard let raw = buffer.baseAddress, buffer.count > 0 else {
+      if format == .openMetrics { report(1, "missing \"# EOF\" at the end of OpenMetrics text", line: 1) }
+      return summary
+    }
+    let p = raw.assumingMemoryBound(to: UInt8.self)
+    let end = buffer.count
+    var pos = 0
+    var sawEOF = false
+    while pos < end {
+      lineNumber += 1
+      lineStart = pos
+      let nl = memchr(p + pos, 0x0A, end - pos)
+      let lineEnd = nl.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) - p } ?? end
+      let hasNewline = nl != nil
+      if sawEOF {
+        report(0, "text after \"# EOF\"")
+        break
+      }
+      if format == .openMetrics {
+        if lineEnd - pos == 5 && memcmp(p + pos, "# EOF", 5) == 0 {
+          sawEOF = true
+          pos = lineEnd + 1
+          continue
+        }
+      } else if !hasNewline && mode == .strict {
+        report(lineEnd - pos, "unexpected end of input: the last line has no newline")
+      }
+      parseLine(p, pos, lineEnd, into: &sink)
+      pos = lineEnd + 1
+    }
+    summary.lines = lineNumber
+    if format == .openMetrics {
+      if mode == .strict { om.finishFamily(self) }
+      if !sawEOF { report(0, "missing \"# EOF\" at the end of OpenMetrics text", line: lineNumber + (end > 0 && p[end - 1] == 0x0A ? 1 : 0)) }
+    }
+    return summary
+  }
+
+  // MARK: - Issues
+
+  /// Records an issue at a byte offset within the current line.
+  func report(_ offset: Int, _ message: String, line: Int? = nil) {
+    let issue = ParseIssue(line: line ?? max(lineNumber, 1), column: offset + 1, message: message)
+    if mode == .strict || summary.issues.count < Self.maxIssues { summary.issues.append(issue) }
+  }
+
+  /// A line-level failure: in lenient mode the line is skipped and counted.
+  private func fail(_ p: UnsafePointer<UInt8>, at index: Int, _ message: String) {
+    summary.invalidLines += 1
+    report(index - lineStart, message)
+  }
+
+  // MARK: - Lines
+
+  @inline(__always)
+  private func parseLine<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into sink: inout S) {
+    var e = end
+    var s = start
+    if format == .prometheusText {
+      if e > s && p[e - 1] == 0x0D { e -= 1 }
+      while s < e && (p[s] == 0x20 || p[s] == 0x09) { s += 1 }
+    }
+    if e == s {
+      if format == .openMetrics { fail(p, at: start, "blank line (not allowed in OpenMetrics)") }
+      return
+    }
+    if p[s] == UInt8(ascii: "#") {
+      parseComment(p, s, e)
+    } else {
+      parseSample(p, s, e, into: &sink)
+    }
+  }
+
+  // MARK: - Comments and metadata
+
+  private func parseComment(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) {
+    if format == .openMetrics {
+      parseOpenMetricsMetadata(p, start, end)
+    } else {
+      parsePrometheusComment(p, start, end)
+    }
+  }
+
+  private func parseOpenMetricsMetadata(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) {
+    // "# " KEYWORD " " name [" " text]
+    guard end - start >= 2, p[start + 1] == UInt8(ascii: " ") else {
+      return fail(p, at: start, "expected \"# HELP\", \"# TYPE\", \"# UNIT\" or \"# EOF\" (comments are not allowed in OpenMetrics)")
+    }
+    let kwStart = start + 2
+    var i = kwStart
+    while i < end && p[i] != UInt8(ascii: " ") { i += 1 }
+    let keyword = String(decoding: UnsafeBufferPointer(start: p + kwStart, count: i - kwStart), as: UTF8.self)
+    guard keyword == "HELP" || keyword == "TYPE" || keyword == "UNIT" else {
+      return fail(p, at: kwStart, "unknown metadata \"# \(Sanitize.short(keyword))\": expected HELP, TYPE, UNIT or EOF")
+    }
+    guard i < end else { return fail(p, at: i, "expected a metric name after \"# \(keyword)\"") }
+    i += 1
+    let nameStart = i
+    while i < end && p[i] != UInt8(ascii: " ") { i += 1 }
+    guard i > nameStart, Self.isMetricName(p, nameStart, i) else {
+      return fail(p, at: nameStart, "invalid metric name in \"# \(keyword)\"")
+    }
+    guard i < end else {
+      return fail(p, at: i, "expected a space and \(keyword == "TYPE" ? "a type" : keyword == "UNIT" ? "a unit" : "help text") after the metric name")
+    }
+    let textStart = i + 1
+    let name = Array(UnsafeBufferPointer(start: p + nameStart, count: i - nameStart))
+    var type: MetricType?
+    var unit: [UInt8]?
+    switch keyword {
+    case "TYPE":
+      let t = String(decoding: UnsafeBufferPointer(start: p + textStart, count: end - textStart), as: UTF8.self)
+      guard let parsed = MetricType(rawValue: t), parsed != .untyped else {
+        return fail(p, at: textStart, "invalid type \"\(Sanitize.short(t))\": expected counter, gauge, histogram, gaugehistogram, summary, stateset, info or unknown")
+      }
+      type = parsed
+    case "UNIT":
+      unit = Array(UnsafeBufferPointer(start: p + textStart, count: end - textStart))
+      if let u = unit, !u.allSatisfy({ Self.nameChar[Int($0)] & 2 != 0 }) {
+        return fail(p, at: textStart, "invalid unit: expected letters, digits and underscores")
+      }
+    default:
+      break
+    }
+    if mode == .strict {
+      om.metadata(self, keyword: keyword, name: name, type: type, unit: unit, column: nameStart - start)
+    }
+  }
+
+  private func parsePrometheusComment(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) {
+    var i = start + 1
+    while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+    let kwStart = i
+    while i < end && p[i] != 0x20 && p[i] != 0x09 { i += 1 }
+    let kwLen = i - kwStart
+    let isHelp = kwLen == 4 && memcmp(p + kwStart, "HELP", 4) == 0
+    let isType = kwLen == 4 && memcmp(p + kwStart, "TYPE", 4) == 0
+    guard isHelp || isType else { return }  // an ordinary comment
+    while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+    if i == end { return }  // "# HELP" alone is a comment, as in expfmt
+    let nameStart = i
+    while i < end && p[i] != 0x20 && p[i] != 0x09 { i += 1 }
+    if i == end && isHelp { return }  // "# HELP name" with no text: ignored, as in expfmt
+    guard i > nameStart, Self.isMetricName(p, nameStart, i) else {
+      return fail(p, at: nameStart, "invalid metric name in \(isHelp ? "HELP" : "TYPE") line")
+    }
+    let name = Array(UnsafeBufferPointer(start: p + nameStart, count: i - nameStart))
+    while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+    if isHelp {
+      if mode == .strict {
+        var k = i
+        while k < end {
+          if p[k] == UInt8(ascii: "\\") {
+            guard k + 1 < end, p[k + 1] == UInt8(ascii: "\\") || p[k + 1] == UInt8(ascii: "n") else {
+              return fail(p, at: k, "invalid escape sequence in HELP text: only \\\\ and \\n are allowed")
+            }
+            k += 2
+          } else {
+            k += 1
+          }
+        }
+        prom.help(self, name: name, column: nameStart - start)
+      }
+      return
+    }
+    var typeEnd = end
+    while typeEnd > i && (p[typeEnd - 1] == 0x20 || p[typeEnd - 1] == 0x09) { typeEnd -= 1 }
+    let t = String(decoding: UnsafeBufferPointer(start: p + i, count: typeEnd - i), as: UTF8.self)
+    guard let type = MetricType(rawValue: t), type != .stateset, type != .info, type != .gaugehistogram, type != .unknown else {
+      return fail(p, at: i, "invalid type \"\(Sanitize.short(t))\": expected counter, gauge, histogram, summary or untyped")
+    }
+    if mode == .strict { prom.type(self, name: name, type: type, column: nameStart - start) }
+  }
+
+  // MARK: - Samples
+
+  @inline(__always)
+  private func parseSample<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into sink: inout S) {
+    let isOM = format == .openMetrics
+    var i = start
+    guard Self.nameChar[Int(p[i])] & 1 != 0 else {
+      return fail(p, at: i, "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
+    }
+    i += 1
+    while i < end && Self.nameChar[Int(p[i])] & 4 != 0 { i += 1 }
+    let nameEnd = i
+    var seriesHash = hashBytes(p + start, nameEnd - start)
+    var groupHash: UInt64 = 0
+    labelCount = 0
+    let afterName = i
+    if !isOM { while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 } }
+    let blanksAfterName = i > afterName
+    if i < end && p[i] == UInt8(ascii: "{") {
+      guard let after = parseLabels(p, i + 1, end, into: &labels, count: &labelCount, grow: true) else { return }
+      i = after
+      var combined: UInt64 = 0
+      for k in 0..<labelCount {
+        let l = labels[k]
+        let nh = hashBytes(p + Int(l.nameStart), Int(l.nameLength))
+        combined = combined &+ hashBytes(p + Int(l.valueStart), Int(l.valueLength), seed: nh)
+      }
+      groupHash = combined
+      seriesHash = mixHash(seriesHash ^ combined)
+      if mode == .strict && !isOM {
+        if let bad = checkPrometheusLabels(p) { return fail(p, at: bad.0, bad.1) }
+      }
+    }
+    // Separator before the value.
+    if isOM {
+      guard i < end, p[i] == 0x20 else { return fail(p, at: i, "expected a space and a value after the \(labelCount > 0 || (i > 0 && p[i - 1] == UInt8(ascii: "}")) ? "labels" : "metric name")") }
+      i += 1
+    } else {
+      let before = i
+      while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+      guard i > before || blanksAfterName || (before > start && p[before - 1] == UInt8(ascii: "}")) else {
+        return fail(p, at: i, "expected a space and a value after the metric name")
+      }
+    }
+    let valueStart = i
+    while i < end && p[i] != 0x20 && p[i] != 0x09 { i += 1 }
+    guard i > valueStart else { return fail(p, at: valueStart, "expected a value") }
+    guard let number = isOM ? NumberParsing.openMetricsValue(p, valueStart, i) : NumberParsing.prometheusValue(p, valueStart, i) else {
+      return fail(p, at: valueStart, "invalid value \"\(Sanitize.short(p, valueStart, i))\": expected a number, NaN, +Inf or -Inf")
+    }
+    var timestampMs: Int64?
+    var timestampSeconds: Double?
+    var hasExemplar = false
+    if isOM {
+      if i < end {
+        // " " timestamp and/or " # " exemplar; nothing else, no trailing space.
+        guard p[i] == 0x20 else { return fail(p, at: i, "expected a space, a timestamp or an exemplar after the value") }
+        i += 1
+        if i < end && p[i] != UInt8(ascii: "#") {
+          let tsStart = i
+          while i < end && p[i] != 0x20 { i += 1 }
+          guard let ts = NumberParsing.openMetricsTimestamp(p, tsStart, i) else {
+            return fail(p, at: tsStart, "invalid timestamp \"\(Sanitize.short(p, tsStart, i))\": expected seconds as a decimal number")
+          }
+          timestampSeconds = ts
+          timestampMs = ts.isFinite && abs(ts) < 9.2e15 ? Int64((ts * 1000).rounded()) : nil
+          if i < end {
+            guard p[i] == 0x20 else { return fail(p, at: i, "unexpected character after the timestamp") }
+            i += 1
+          }
+        }
+        if i < end || (i == end && p[i - 1] == 0x20) {
+          guard i + 1 < end, p[i] == UInt8(ascii: "#"), p[i + 1] == 0x20 else {
+            return fail(p, at: i, "expected \" # \" and an exemplar, or the end of the line")
+          }
+          guard let err = parseExemplar(p, i + 2, end) else { hasExemplar = true; return finishSample() }
+          return fail(p, at: err.0, err.1)
+        }
+      }
+    } else {
+      while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+      if i < end {
+        let tsStart = i
+        while i < end && p[i] != 0x20 && p[i] != 0x09 { i += 1 }
+        guard let ts = NumberParsing.prometheusTimestamp(p, tsStart, i) else {
+          return fail(p, at: tsStart, "invalid timestamp \"\(Sanitize.short(p, tsStart, i))\": expected integer milliseconds")
+        }
+        timestampMs = ts
+        timestampSeconds = Double(ts) / 1000
+        while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+        if i < end { return fail(p, at: i, "unexpected text after the timestamp") }
+      }
+    }
+    finishSample()
+
+    @inline(__always)
+    func finishSample() {
+      if mode == .strict {
+        let ok: Bool
+        if isOM {
+          ok = om.sample(self, p, start, nameEnd, labels: UnsafeBufferPointer(start: labels, count: labelCount),
+                         value: number, timestamp: timestampSeconds, hasExemplar: hasExemplar,
+                         groupHash: groupHash, seriesHash: seriesHash)
+        } else {
+          ok = prom.sample(self, p, start, nameEnd, labels: UnsafeBufferPointer(start: labels, count: labelCount),
+                           value: number, timestamp: timestampMs, seriesHash: seriesHash)
+        }
+        if !ok { return }
+      }
+      summary.samples += 1
+      sink.consume(SampleRef(base: p, nameStart: start, nameEnd: nameEnd,
+                             labels: UnsafeBufferPointer(start: labels, count: labelCount),
+                             value: number.value, exactValue: number.exact, timestampMs: timestampMs,
+                             seriesHash: seriesHash, line: lineNumber))
+    }
+  }
+
+  /// A strict-mode failure that the family rules found: counts the line as invalid.
+  func ruleViolation(column: Int, _ message: String) {
+    summary.invalidLines += 1
+    report(column, message)
+  }
+
+  /// A family-level violation that is not tied to one line.
+  func familyViolation(line: Int, _ message: String) {
+    summary.invalidLines += 1
+    report(0, message, line: line)
+  }
+
+  var currentLine: Int { lineNumber }
+
+  // MARK: - Labels
+
+  /// Parses `name="value",...}` starting after `{`; returns the index after `}`.
+  @inline(__always)
+  private func parseLabels(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int,
+                           into spans: inout UnsafeMutablePointer<LabelSpan>, count: inout Int, grow: Bool) -> Int? {
+    let isOM = format == .openMetrics
+    var i = from
+    @inline(__always) func skipBlanks() { if !isOM { while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 } } }
+    skipBlanks()
+    if i < end && p[i] == UInt8(ascii: "}") { return i + 1 }
+    var nameSequence: UInt64 = 0
+    while true {
+      skipBlanks()
+      let nameStart = i
+      guard i < end, Self.nameChar[Int(p[i])] & 8 != 0 else {
+        fail(p, at: i, i < end && p[i] == UInt8(ascii: "}") ? "unexpected \"}\" after \",\": expected a label name" : "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+        return nil
+      }
+      i += 1
+      while i < end && Self.nameChar[Int(p[i])] & 2 != 0 { i += 1 }
+      let nameLen = i - nameStart
+      skipBlanks()
+      guard i < end, p[i] == UInt8(ascii: "=") else {
+        fail(p, at: i, "expected \"=\" after label name")
+        return nil
+      }
+      i += 1
+      skipBlanks()
+      guard i < end, p[i] == UInt8(ascii: "\"") else {
+        fail(p, at: i, "expected a quoted label value")
+        return nil
+      }
+      i += 1
+      let valueStart = i
+      // Find the closing quote; a backslash means escapes, scanned byte by byte.
+      guard let q = memchr(p + i, Int32(UInt8(ascii: "\"")), end - i) else {
+        fail(p, at: valueStart - 1, "label value has no closing quote")
+        return nil
+      }
+      var close = UnsafeRawPointer(q).assumingMemoryBound(to: UInt8.self) - p
+      let escaped = memchr(p + i, Int32(UInt8(ascii: "\\")), close - i) != nil
+      if escaped {
+        var k = i
+        while k < end && p[k] != UInt8(ascii: "\"") {
+          k += p[k] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        guard k < end else {
+          fail(p, at: valueStart - 1, "label value has no closing quote")
+          return nil
+        }
+        close = k
+      }
+      if count == labelCapacity && grow {
+        let bigger = UnsafeMutablePointer<LabelSpan>.allocate(capacity: labelCapacity * 2)
+        bigger.moveInitialize(from: spans, count: count)
+        spans.deallocate()
+        spans = bigger
+        labelCapacity *= 2
+      } else if count == 64 && !grow {
+        fail(p, at: nameStart, "too many labels in exemplar")
+        return nil
+      }
+      spans[count] = LabelSpan(nameStart: Int32(nameStart), nameLength: Int32(nameLen),
+                               valueStart: Int32(valueStart), valueLength: Int32(close - valueStart), escaped: escaped)
+      count += 1
+      nameSequence = (nameSequence &* 31) &+ hashBytes(p + nameStart, nameLen)
+      i = close + 1
+      skipBlanks()
+      guard i < end else {
+        fail(p, at: i, "expected \",\" or \"}\" after label value")
+        return nil
+      }
+      if p[i] == UInt8(ascii: ",") {
+        i += 1
+        if !isOM {
+          skipBlanks()
+          if i < end && p[i] == UInt8(ascii: "}") { i += 1; break }
+        }
+        continue
+      }
+      if p[i] == UInt8(ascii: "}") { i += 1; break }
+      fail(p, at: i, "expected \",\" or \"}\" after label value")
+      return nil
+    }
+    // Duplicate label names: a line with the same name sequence as the last
+    // checked one needs no new check.
+    if count > 1 && (nameSequence != lastNameSequenceHash || !grow) {
+      for a in 1..<count {
+        let la = spans[a]
+        for b in 0..<a {
+          let lb = spans[b]
+          if la.nameLength == lb.nameLength && memcmp(p + Int(la.nameStart), p + Int(lb.nameStart), Int(la.nameLength)) == 0 {
+            fail(p, at: Int(la.nameStart), "duplicate label name \"\(Sanitize.short(p, Int(la.nameStart), Int(la.nameStart + la.nameLength)))\"")
+            return nil
+          }
+        }
+      }
+      if grow { lastNameSequenceHash = nameSequence }
+    }
+    return i
+  }
+
+  /// Prometheus text 0.0.4 rules on label values and names (strict mode).
+  private func checkPrometheusLabels(_ p: UnsafePointer<UInt8>) -> (Int, String)? {
+    for k in 0..<labelCount {
+      let l = labels[k]
+      if l.nameLength == 8 && memcmp(p + Int(l.nameStart), "__name__", 8) == 0 {
+        return (Int(l.nameStart), "label name \"__name__\" is reserved")
+      }
+      guard l.escaped else { continue }
+      var i = Int(l.valueStart)
+      let e = i + Int(l.valueLength)
+      while i < e {
+        if p[i] == UInt8(ascii: "\\") {
+          let n = p[i + 1]
+          if n != UInt8(ascii: "\\") && n != UInt8(ascii: "\"") && n != UInt8(ascii: "n") {
+            return (i, "invalid escape sequence \"\\\(Sanitize.short(p, i + 1, i + 2))\" in label value: expected \\\\, \\\" or \\n")
+          }
+          i += 2
+        } else {
+          i += 1
+        }
+      }
+    }
+    return nil
+  }
+
+  /// Parses `{labels} value [timestamp]` after " # "; returns an error or nil.
+  private func parseExemplar(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int) -> (Int, String)? {
+    var i = from
+    guard i < end, p[i] == UInt8(ascii: "{") else { return (i, "expected \"{\" to open the exemplar's labels") }
+    var count = 0
+    let before = summary.invalidLines
+    let issuesBefore = summary.issues.count
+    guard let after = parseLabels(p, i + 1, end, into: &exemplarLabels, count: &count, grow: false) else {
+      // parseLabels already reported; undo its count so the caller reports once.
+      summary.invalidLines = before
+      let message = summary.issues.count > issuesBefore ? summary.issues.removeLast().message : "invalid exemplar labels"
+      return (i, "exemplar: " + message)
+    }
+    var runes = 0
+    for k in 0..<count {
+      let l = exemplarLabels[k]
+      runes += Self.runeCount(p, Int(l.nameStart), Int(l.nameStart + l.nameLength))
+      runes += Self.runeCount(p, Int(l.valueStart), Int(l.valueStart + l.valueLength))
+    }
+    if runes > 128 { return (i, "exemplar labels are \(runes) characters long: at most 128 are allowed") }
+    i = after
+    guard i < end, p[i] == 0x20 else { return (i, "expected a space and a value after the exemplar's labels") }
+    i += 1
+    let vs = i
+    while i < end && p[i] != 0x20 { i += 1 }
+    guard NumberParsing.openMetricsValue(p, vs, i) != nil else { return (vs, "invalid exemplar value") }
+    if i < end {
+      i += 1
+      let ts = i
+      while i < end && p[i] != 0x20 { i += 1 }
+      guard NumberParsing.openMetricsTimestamp(p, ts, i) != nil else { return (ts, "invalid exemplar timestamp") }
+      if i < end || i == ts { return (i, "unexpected text after the exemplar") }
+    }
+    return nil
+  }
+
+  // MARK: - Character classes
+
+  /// Bit 1: metric name start, 2: label name char, 4: metric name char, 8: label name start.
+  static let nameChar: [UInt8] = {
+    var t = [UInt8](repeating: 0, count: 256)
+    for c in UInt8(ascii: "a")...UInt8(ascii: "z") { t[Int(c)] = 1 | 2 | 4 | 8 }
+    for c in UInt8(ascii: "A")...UInt8(ascii: "Z") { t[Int(c)] = 1 | 2 | 4 | 8 }
+    t[Int(UInt8(ascii: "_"))] = 1 | 2 | 4 | 8
+    for c in UInt8(ascii: "0")...UInt8(ascii: "9") { t[Int(c)] = 2 | 4 }
+    t[Int(UInt8(ascii: ":"))] = 1 | 4
+    return t
+  }()
+
+  static func isMetricName(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    guard start < end, nameChar[Int(p[start])] & 1 != 0 else { return false }
+    for k in (start + 1)..<end where nameChar[Int(p[k])] & 4 == 0 { return false }
+    return true
+  }
+
+  static func isMetricName(_ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBufferPointer { b in b.baseAddress.map { isMetricName($0, 0, b.count) } ?? false }
+  }
+
+  static func runeCount(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+    var n = 0
+    for k in start..<end where p[k] & 0xC0 != 0x80 { n += 1 }
+    return n
+  }
+}

@@ -1,0 +1,257 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The family-level rules of OpenMetrics 1.0 that strict mode enforces:
+/// metadata placement, clashing names, grouping and ordering, histogram,
+/// summary, stateset and info semantics, counter values and exemplar placement.
+struct OpenMetricsRules {
+  private struct Family {
+    var name: [UInt8]
+    var type: MetricType?
+    var hasHelp = false
+    var unit: [UInt8]?
+    var hasSamples = false
+    var startLine: Int
+    var seenGroups = Set<UInt64>()
+    var group: UInt64?
+    var groupTimestamp: Double?
+    var groupSeries = Set<UInt64>()
+    var histogram = HistogramCheck()
+  }
+
+  /// Running checks over one histogram group (reset on group or timestamp change).
+  private struct HistogramCheck {
+    var active = false
+    var bucket: Double?
+    var value: Double = 0
+    var count: Double?
+    var hasNegativeBuckets = false
+    var hasSum = false
+    var hasGSum = false
+    var hasNegativeGSum = false
+
+    func problem() -> String? {
+      guard active else { return nil }
+      if bucket != .infinity { return "histogram has no +Inf bucket" }
+      if let count, count != value { return "_count (\(count)) does not match the +Inf bucket (\(value))" }
+      if hasSum && count == nil { return "_count must be present when _sum is" }
+      if hasGSum && count == nil { return "_gcount must be present when _gsum is" }
+      if !(hasSum || hasGSum) && count != nil { return "_sum must be present when _count is" }
+      if hasNegativeBuckets && hasSum { return "a histogram with negative buckets cannot have _sum" }
+      if !hasNegativeBuckets && hasNegativeGSum { return "negative _gsum without negative buckets" }
+      return nil
+    }
+  }
+
+  private var family: Family?
+  private var seenNames = Set<[UInt8]>()
+
+  // MARK: - Metadata
+
+  mutating func metadata(_ parser: ExpositionParser, keyword: String, name: [UInt8], type: MetricType?, unit: [UInt8]?, column: Int) {
+    if var f = family, f.name == name {
+      if f.hasSamples {
+        return parser.ruleViolation(column: column, "\(keyword) for \"\(Sanitize.short(name))\" after its samples: metadata must come first")
+      }
+      switch keyword {
+      case "HELP":
+        if f.hasHelp { return parser.ruleViolation(column: column, "second HELP for \"\(Sanitize.short(name))\"") }
+        f.hasHelp = true
+      case "TYPE":
+        if f.type != nil { return parser.ruleViolation(column: column, "second TYPE for \"\(Sanitize.short(name))\"") }
+        f.type = type
+      default:
+        if f.unit != nil { return parser.ruleViolation(column: column, "second UNIT for \"\(Sanitize.short(name))\"") }
+        f.unit = unit
+      }
+      family = f
+      return
+    }
+    finishFamily(parser)
+    var f = Family(name: name, startLine: parser.currentLine)
+    switch keyword {
+    case "HELP": f.hasHelp = true
+    case "TYPE": f.type = type
+    default: f.unit = unit
+    }
+    family = f
+  }
+
+  // MARK: - Samples
+
+  mutating func sample(_ parser: ExpositionParser, _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int,
+                       labels: UnsafeBufferPointer<LabelSpan>, value: ParsedNumber, timestamp: Double?,
+                       hasExemplar: Bool, groupHash: UInt64, seriesHash: UInt64) -> Bool {
+    let nameLen = nameEnd - start
+    var suffix = suffixIn(family, p, start, nameLen)
+    if suffix == nil {
+      finishFamily(parser)
+      family = Family(name: Array(UnsafeBufferPointer(start: p + start, count: nameLen)), type: .unknown, startLine: parser.currentLine)
+      suffix = ""
+    }
+    guard var f = family, let suffix else { return false }
+    let type = f.type ?? .unknown
+    func violation(_ message: String) -> Bool {
+      parser.ruleViolation(column: 0, message)
+      return false
+    }
+    func label(_ name: String) -> (String, Int)? {
+      for l in labels where Int(l.nameLength) == name.utf8.count && memcmp(p + Int(l.nameStart), name, name.utf8.count) == 0 {
+        return (String(decoding: UnsafeBufferPointer(start: p + Int(l.valueStart), count: Int(l.valueLength)), as: UTF8.self), Int(l.nameStart) - start)
+      }
+      return nil
+    }
+    let familyName = String(decoding: f.name, as: UTF8.self)
+    var special: (String, Int)?
+    switch (type, suffix) {
+    case (.stateset, _):
+      guard let s = label(familyName) else { return violation("stateset sample has no \"\(Sanitize.short(familyName))\" label") }
+      special = s
+    case (.histogram, "_bucket"), (.gaugehistogram, "_bucket"):
+      guard let le = label("le") else { return violation("_bucket sample has no \"le\" label") }
+      guard let bound = NumberParsing.openMetricsValue(le.0, 0, le.0.utf8.count), !bound.value.isNaN else {
+        return violation("invalid \"le\" label value \"\(Sanitize.short(le.0))\"")
+      }
+      special = le
+      _ = bound
+    case (.summary, ""):
+      guard let q = label("quantile") else { return violation("summary sample has no \"quantile\" label") }
+      guard let v = NumberParsing.openMetricsValue(q.0, 0, q.0.utf8.count), v.value >= 0, v.value <= 1 else {
+        return violation("invalid \"quantile\" label value \"\(Sanitize.short(q.0))\": expected a number from 0 to 1")
+      }
+      special = q
+    default:
+      break
+    }
+    if (suffix == "_bucket" || suffix == "_count" || suffix == "_gcount") && (type == .histogram || type == .gaugehistogram || (type == .summary && suffix == "_count")),
+      value.value.rounded() != value.value
+    {
+      return violation("\(suffix) value must be an integer")
+    }
+    // Grouping and timestamps.
+    var g = groupHash
+    if type == .info {
+      g = 0
+    } else if let special {
+      let l = labels.first { Int($0.nameStart) - start == special.1 }!
+      let nh = hashBytes(p + Int(l.nameStart), Int(l.nameLength))
+      g = groupHash &- hashBytes(p + Int(l.valueStart), Int(l.valueLength), seed: nh)
+    }
+    if let group = f.group, g != group, f.seenGroups.contains(g) {
+      return violation("samples of one metric are not grouped together (interleaved label sets)")
+    }
+    let sameGroup = f.group == g
+    if sameGroup {
+      if (timestamp == nil) != (f.groupTimestamp == nil) {
+        return violation("some samples of a group have timestamps and some do not")
+      }
+      if let gt = f.groupTimestamp, let ts = timestamp, gt > ts, type != .info {
+        return violation("timestamp went backwards within a group")
+      }
+      if timestamp == nil && f.groupSeries.contains(seriesHash) {
+        return violation("duplicate sample: the same name and label set appear twice")
+      }
+    } else {
+      f.groupSeries.removeAll(keepingCapacity: true)
+    }
+    if type == .histogram || type == .gaugehistogram {
+      if !sameGroup || f.groupTimestamp != timestamp {
+        if let problem = f.histogram.problem() { family = f; return violation(problem) }
+        f.histogram = HistogramCheck(active: true)
+      }
+    }
+    f.groupSeries.insert(seriesHash)
+    f.group = g
+    f.groupTimestamp = timestamp
+    f.seenGroups.insert(g)
+    f.hasSamples = true
+    let v = value.value
+    // Value rules.
+    if type == .stateset && v != 0 && v != 1 { family = f; return violation("stateset values must be 0 or 1") }
+    if type == .info && v != 1 { family = f; return violation("info values must be 1") }
+    if type == .summary && suffix == "" && v < 0 { family = f; return violation("quantile values cannot be negative") }
+    let counterLike = ["_total", "_sum", "_count", "_bucket", "_gcount", "_gsum"].contains(suffix) && type != .unknown && type != .gauge
+    if counterLike && v.isNaN { family = f; return violation("\(suffix) value cannot be NaN") }
+    if counterLike && suffix != "_gsum" && v < 0 { family = f; return violation("\(suffix) value cannot be negative") }
+    if hasExemplar && !((type == .histogram || type == .gaugehistogram) && suffix == "_bucket") && !(type == .counter && suffix == "_total") {
+      family = f
+      return violation("exemplars are allowed only on counter _total and histogram _bucket samples")
+    }
+    if type == .histogram || type == .gaugehistogram {
+      switch suffix {
+      case "_bucket":
+        let le = NumberParsing.openMetricsValue(special!.0, 0, special!.0.utf8.count)!.value
+        if le < 0 { f.histogram.hasNegativeBuckets = true }
+        if let b = f.histogram.bucket, le <= b { family = f; return violation("histogram buckets are not in increasing \"le\" order") }
+        if v < f.histogram.value { family = f; return violation("histogram bucket values are not cumulative") }
+        f.histogram.bucket = le
+        f.histogram.value = v
+      case "_count", "_gcount": f.histogram.count = v
+      case "_sum": f.histogram.hasSum = true
+      case "_gsum":
+        f.histogram.hasGSum = true
+        if v < 0 { f.histogram.hasNegativeGSum = true }
+      default: break
+      }
+    }
+    family = f
+    return true
+  }
+
+  // MARK: - End of a family
+
+  mutating func finishFamily(_ parser: ExpositionParser) {
+    guard let f = family else { return }
+    family = nil
+    let type = f.type ?? .unknown
+    let name = String(decoding: f.name, as: UTF8.self)
+    for suffix in Set(Self.suffixes(type) + [""]) {
+      let full = f.name + Array(suffix.utf8)
+      if !seenNames.insert(full).inserted {
+        return parser.familyViolation(line: f.startLine, "metric name \"\(Sanitize.short(name + suffix))\" clashes with an earlier metric family (or the family is not contiguous)")
+      }
+    }
+    if let unit = f.unit, !unit.isEmpty {
+      if !(f.name.count > unit.count && f.name.suffix(unit.count + 1) == ArraySlice([UInt8(ascii: "_")] + unit)) {
+        return parser.familyViolation(line: f.startLine, "metric name \"\(Sanitize.short(name))\" must end with its unit \"_\(Sanitize.short(unit))\"")
+      }
+      if type == .info || type == .stateset {
+        return parser.familyViolation(line: f.startLine, "\(type.rawValue) metrics cannot have a unit")
+      }
+    }
+    if let problem = f.histogram.problem() {
+      parser.familyViolation(line: parser.currentLine, "\(name): \(problem)")
+    }
+  }
+
+  static func suffixes(_ type: MetricType) -> [String] {
+    switch type {
+    case .counter: return ["_total", "_created"]
+    case .summary: return ["", "_count", "_sum", "_created"]
+    case .histogram: return ["_count", "_sum", "_bucket", "_created"]
+    case .gaugehistogram: return ["_gcount", "_gsum", "_bucket"]
+    case .info: return ["_info"]
+    default: return [""]
+    }
+  }
+
+  /// The suffix of a sample name within the current family, or nil if it is another family.
+  private func suffixIn(_ f: Family?, _ p: UnsafePointer<UInt8>, _ start: Int, _ len: Int) -> String? {
+    guard let f, len >= f.name.count else { return nil }
+    let matches = f.name.withUnsafeBufferPointer { memcmp($0.baseAddress!, p + start, f.name.count) == 0 }
+    guard matches else { return nil }
+    let suffix = String(decoding: UnsafeBufferPointer(start: p + start + f.name.count, count: len - f.name.count), as: UTF8.self)
+    let allowed = f.type.map { Self.suffixes($0) } ?? [""]
+    return allowed.contains(suffix) ? suffix : nil
+  }
+}
+
+extension NumberParsing {
+  static func openMetricsValue(_ s: String, _ start: Int, _ end: Int) -> ParsedNumber? {
+    var s = s
+    return s.withUTF8 { b in b.baseAddress.flatMap { openMetricsValue($0, start, end) } }
+  }
+}

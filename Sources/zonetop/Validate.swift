@@ -1,0 +1,93 @@
+import ArgumentParser
+import ZoneTopCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `zonetop validate PATH|URL...`: strict format checking like `promtool check metrics`.
+struct Validate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check exposition text strictly (exit 0 if valid, 1 if not).",
+    discussion: """
+      Each problem is printed to stderr as PATH:LINE:COL: message. The format (Prometheus text 0.0.4 or \
+      OpenMetrics 1.0) is detected from the content type or the text (OpenMetrics ends with \"# EOF\"), or \
+      forced with --format. Use - to read standard input.
+      """
+  )
+
+  @Argument(help: "Files, - for standard input, or http(s) URLs.")
+  var inputs: [String]
+
+  @Option(help: "Force the format: auto, prom (text 0.0.4) or openmetrics.")
+  var format: FormatChoice = .auto
+
+  @Flag(name: .shortAndLong, help: "Print only problems.")
+  var quiet = false
+
+  enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, prom, openmetrics
+    var format: ExpositionFormat? {
+      switch self {
+      case .auto: nil
+      case .prom: .prometheusText
+      case .openmetrics: .openMetrics
+      }
+    }
+  }
+
+  func validate() throws {
+    if inputs.isEmpty { throw ValidationError("give at least one file or URL") }
+  }
+
+  func run() throws {
+    var allValid = true
+    for input in inputs {
+      let result: Validator.Result
+      do {
+        result = try check(input)
+      } catch {
+        printError("\(Sanitize.visible(input)): \(error)")
+        allValid = false
+        continue
+      }
+      for problem in result.problems { printError(problem) }
+      if result.isValid {
+        if !quiet { print("\(Sanitize.visible(input)): valid \(result.format == .openMetrics ? "OpenMetrics 1.0" : "Prometheus text 0.0.4"), \(result.samples) samples") }
+      } else {
+        allValid = false
+      }
+    }
+    if !allValid { throw ExitCode(1) }
+  }
+
+  private func check(_ input: String) throws -> Validator.Result {
+    if input.hasPrefix("http://") || input.hasPrefix("https://") {
+      let body = try fetchForValidation(input)
+      return body.bytes.withUnsafeBytes { Validator.validate($0, source: input, contentType: body.contentType, format: format.format) }
+    }
+    if input == "-" {
+      let data = readStandardInput()
+      return data.withUnsafeBytes { Validator.validate($0, source: "<stdin>", format: format.format) }
+    }
+    let file = try MappedFile(path: input)
+    return Validator.validate(file.bytes, source: input, format: format.format)
+  }
+}
+
+func printError(_ message: String) {
+  var line = message
+  line += "\n"
+  line.utf8CString.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count - 1) }
+}
+
+func readStandardInput() -> [UInt8] {
+  var out: [UInt8] = []
+  var buf = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+    if n <= 0 { break }
+    out.append(contentsOf: buf[0..<n])
+  }
+  return out
+}

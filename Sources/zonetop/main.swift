@@ -1,0 +1,4 @@
+import ArgumentParser
+import ZoneTopCore
+
+ZoneTop.main()
