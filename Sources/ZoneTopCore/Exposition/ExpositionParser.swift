@@ -28,18 +28,30 @@ public final class ExpositionParser {
   private var lastNameSequenceHash: UInt64 = 0
   private var om = OpenMetricsRules()
   private var prom = PrometheusRules()
+  /// `nameChar` as a raw table: no array access on the hot path.
+  private let classes: UnsafeMutablePointer<UInt8>
+  /// The label names of the last sample line (offsets into the buffer) and their
+  /// hashes: exporters repeat the same names in the same order on every line,
+  /// so a name that matches is neither re-validated nor re-hashed.
+  private var previousNames: UnsafeMutablePointer<(start: Int, length: Int, hash: UInt64)>
+  private var previousNameCount = 0
 
   public init(format: ExpositionFormat, mode: ParseMode) {
     self.format = format
     self.mode = mode
     labels = .allocate(capacity: labelCapacity)
     exemplarLabels = .allocate(capacity: 64)
+    classes = .allocate(capacity: 256)
+    classes.initialize(from: Self.nameChar, count: 256)
+    previousNames = .allocate(capacity: 64)
     summary = ParseSummary(format: format)
   }
 
   deinit {
     labels.deallocate()
     exemplarLabels.deallocate()
+    classes.deallocate()
+    previousNames.deallocate()
   }
 
   /// Parses a whole body and feeds each valid sample to `sink`.
@@ -49,6 +61,7 @@ public final class ExpositionParser {
     prom = PrometheusRules()
     lineNumber = 0
     lastNameSequenceHash = 0
+    previousNameCount = 0
     guard let raw = buffer.baseAddress, buffer.count > 0 else {
       if format == .openMetrics { report(1, "missing \"# EOF\" at the end of OpenMetrics text", line: 1) }
       return summary
@@ -229,11 +242,11 @@ public final class ExpositionParser {
   private func parseSample<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into sink: inout S) {
     let isOM = format == .openMetrics
     var i = start
-    guard Self.nameChar[Int(p[i])] & 1 != 0 else {
+    guard classes[Int(p[i])] & 1 != 0 else {
       return fail(p, at: i, "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
     }
     i += 1
-    while i < end && Self.nameChar[Int(p[i])] & 4 != 0 { i += 1 }
+    while i < end && classes[Int(p[i])] & 4 != 0 { i += 1 }
     let nameEnd = i
     var seriesHash = hashBytes(p + start, nameEnd - start)
     var groupHash: UInt64 = 0
@@ -242,14 +255,9 @@ public final class ExpositionParser {
     if !isOM { while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 } }
     let blanksAfterName = i > afterName
     if i < end && p[i] == UInt8(ascii: "{") {
-      guard let after = parseLabels(p, i + 1, end, into: &labels, count: &labelCount, grow: true) else { return }
-      i = after
       var combined: UInt64 = 0
-      for k in 0..<labelCount {
-        let l = labels[k]
-        let nh = hashBytes(p + Int(l.nameStart), Int(l.nameLength))
-        combined = combined &+ hashBytes(p + Int(l.valueStart), Int(l.valueLength), seed: nh)
-      }
+      guard let after = parseLabels(p, i + 1, end, into: &labels, count: &labelCount, grow: true, pairHashes: &combined) else { return }
+      i = after
       groupHash = combined
       seriesHash = mixHash(seriesHash ^ combined)
       if mode == .strict && !isOM {
@@ -359,7 +367,8 @@ public final class ExpositionParser {
   /// Parses `name="value",...}` starting after `{`; returns the index after `}`.
   @inline(__always)
   private func parseLabels(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int,
-                           into spans: inout UnsafeMutablePointer<LabelSpan>, count: inout Int, grow: Bool) -> Int? {
+                           into spans: inout UnsafeMutablePointer<LabelSpan>, count: inout Int, grow: Bool,
+                           pairHashes: inout UInt64) -> Int? {
     let isOM = format == .openMetrics
     var i = from
     @inline(__always) func skipBlanks() { if !isOM { while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 } } }
@@ -369,13 +378,28 @@ public final class ExpositionParser {
     while true {
       skipBlanks()
       let nameStart = i
-      guard i < end, Self.nameChar[Int(p[i])] & 8 != 0 else {
-        fail(p, at: i, i < end && p[i] == UInt8(ascii: "}") ? "unexpected \"}\" after \",\": expected a label name" : "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)")
-        return nil
+      var nameHash: UInt64
+      if grow && count < previousNameCount && count < 64,
+        case let prev = previousNames[count], nameStart + prev.length < end,
+        p[nameStart + prev.length] == UInt8(ascii: "="),
+        memcmp(p + nameStart, p + prev.start, prev.length) == 0
+      {
+        i += prev.length
+        nameHash = prev.hash
+      } else {
+        guard i < end, classes[Int(p[i])] & 8 != 0 else {
+          fail(p, at: i, i < end && p[i] == UInt8(ascii: "}") ? "unexpected \"}\" after \",\": expected a label name" : "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+          return nil
+        }
+        i += 1
+        while i < end && classes[Int(p[i])] & 2 != 0 { i += 1 }
+        nameHash = hashBytes(p + nameStart, i - nameStart)
       }
-      i += 1
-      while i < end && Self.nameChar[Int(p[i])] & 2 != 0 { i += 1 }
       let nameLen = i - nameStart
+      if grow && count < 64 {
+        previousNames[count] = (nameStart, nameLen, nameHash)
+        if count >= previousNameCount { previousNameCount = count + 1 }
+      }
       skipBlanks()
       guard i < end, p[i] == UInt8(ascii: "=") else {
         fail(p, at: i, "expected \"=\" after label name")
@@ -389,13 +413,14 @@ public final class ExpositionParser {
       }
       i += 1
       let valueStart = i
-      // Find the closing quote; a backslash means escapes, scanned byte by byte.
-      guard let q = memchr(p + i, Int32(UInt8(ascii: "\"")), end - i) else {
+      // Find the closing quote eight bytes at a time; a backslash means
+      // escapes, which are then scanned byte by byte.
+      var close = Self.findQuoteOrBackslash(p, i, end)
+      let escaped = close < end && p[close] == UInt8(ascii: "\\")
+      if close == end {
         fail(p, at: valueStart - 1, "label value has no closing quote")
         return nil
       }
-      var close = UnsafeRawPointer(q).assumingMemoryBound(to: UInt8.self) - p
-      let escaped = memchr(p + i, Int32(UInt8(ascii: "\\")), close - i) != nil
       if escaped {
         var k = i
         while k < end && p[k] != UInt8(ascii: "\"") {
@@ -420,7 +445,8 @@ public final class ExpositionParser {
       spans[count] = LabelSpan(nameStart: Int32(nameStart), nameLength: Int32(nameLen),
                                valueStart: Int32(valueStart), valueLength: Int32(close - valueStart), escaped: escaped)
       count += 1
-      nameSequence = (nameSequence &* 31) &+ hashBytes(p + nameStart, nameLen)
+      nameSequence = (nameSequence &* 31) &+ nameHash
+      pairHashes = pairHashes &+ hashBytes(p + valueStart, close - valueStart, seed: nameHash)
       i = close + 1
       skipBlanks()
       guard i < end else {
@@ -489,7 +515,8 @@ public final class ExpositionParser {
     var count = 0
     let before = summary.invalidLines
     let issuesBefore = summary.issues.count
-    guard let after = parseLabels(p, i + 1, end, into: &exemplarLabels, count: &count, grow: false) else {
+    var unused: UInt64 = 0
+    guard let after = parseLabels(p, i + 1, end, into: &exemplarLabels, count: &count, grow: false, pairHashes: &unused) else {
       // parseLabels already reported; undo its count so the caller reports once.
       summary.invalidLines = before
       let message = summary.issues.count > issuesBefore ? summary.issues.removeLast().message : "invalid exemplar labels"
@@ -519,6 +546,30 @@ public final class ExpositionParser {
   }
 
   // MARK: - Character classes
+
+  /// Index of the first `"` or `\` in `[from, end)`, or `end`; eight bytes a step (SWAR).
+  @inline(__always)
+  static func findQuoteOrBackslash(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int) -> Int {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let quotes = ones &* 0x22
+    let slashes = ones &* 0x5C
+    let raw = UnsafeRawPointer(p)
+    var i = from
+    while i + 8 <= end {
+      let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let a = w ^ quotes
+      let b = w ^ slashes
+      let hit = ((a &- ones) & ~a | (b &- ones) & ~b) & highs
+      if hit != 0 { return i + (hit.trailingZeroBitCount >> 3) }
+      i += 8
+    }
+    while i < end {
+      if p[i] == 0x22 || p[i] == 0x5C { return i }
+      i += 1
+    }
+    return end
+  }
 
   /// Bit 1: metric name start, 2: label name char, 4: metric name char, 8: label name start.
   static let nameChar: [UInt8] = {

@@ -8,18 +8,38 @@ import Darwin
 /// metadata placement, clashing names, grouping and ordering, histogram,
 /// summary, stateset and info semantics, counter values and exemplar placement.
 struct OpenMetricsRules {
-  private struct Family {
-    var name: [UInt8]
+  /// The part of a sample name after its family name.
+  enum Suffix: String, CaseIterable {
+    case none = "", total = "_total", created = "_created", count = "_count", sum = "_sum", bucket = "_bucket"
+    case gcount = "_gcount", gsum = "_gsum", info = "_info"
+
+    var isCounterLike: Bool {
+      switch self {
+      case .total, .sum, .count, .bucket, .gcount, .gsum: true
+      default: false
+      }
+    }
+  }
+
+  /// One family being read (a class: it changes on every sample, and must not be copied).
+  private final class Family {
+    let name: [UInt8]
     var type: MetricType?
     var hasHelp = false
     var unit: [UInt8]?
     var hasSamples = false
-    var startLine: Int
+    let startLine: Int
     var seenGroups = Set<UInt64>()
     var group: UInt64?
     var groupTimestamp: Double?
     var groupSeries = Set<UInt64>()
     var histogram = HistogramCheck()
+
+    init(name: [UInt8], type: MetricType? = nil, startLine: Int) {
+      self.name = name
+      self.type = type
+      self.startLine = startLine
+    }
   }
 
   /// Running checks over one histogram group (reset on group or timestamp change).
@@ -52,7 +72,7 @@ struct OpenMetricsRules {
   // MARK: - Metadata
 
   mutating func metadata(_ parser: ExpositionParser, keyword: String, name: [UInt8], type: MetricType?, unit: [UInt8]?, column: Int) {
-    if var f = family, f.name == name {
+    if let f = family, f.name == name {
       if f.hasSamples {
         return parser.ruleViolation(column: column, "\(keyword) for \"\(Sanitize.short(name))\" after its samples: metadata must come first")
       }
@@ -67,11 +87,10 @@ struct OpenMetricsRules {
         if f.unit != nil { return parser.ruleViolation(column: column, "second UNIT for \"\(Sanitize.short(name))\"") }
         f.unit = unit
       }
-      family = f
       return
     }
     finishFamily(parser)
-    var f = Family(name: name, startLine: parser.currentLine)
+    let f = Family(name: name, startLine: parser.currentLine)
     switch keyword {
     case "HELP": f.hasHelp = true
     case "TYPE": f.type = type
@@ -90,35 +109,34 @@ struct OpenMetricsRules {
     if suffix == nil {
       finishFamily(parser)
       family = Family(name: Array(UnsafeBufferPointer(start: p + start, count: nameLen)), type: .unknown, startLine: parser.currentLine)
-      suffix = ""
+      suffix = Suffix.none
     }
-    guard var f = family, let suffix else { return false }
+    guard let f = family, let suffix else { return false }
     let type = f.type ?? .unknown
     func violation(_ message: String) -> Bool {
       parser.ruleViolation(column: 0, message)
       return false
     }
-    func label(_ name: String) -> (String, Int)? {
-      for l in labels where Int(l.nameLength) == name.utf8.count && memcmp(p + Int(l.nameStart), name, name.utf8.count) == 0 {
-        return (String(decoding: UnsafeBufferPointer(start: p + Int(l.valueStart), count: Int(l.valueLength)), as: UTF8.self), Int(l.nameStart) - start)
+    func label(_ name: [UInt8]) -> (String, LabelSpan)? {
+      for l in labels where Int(l.nameLength) == name.count && memcmp(p + Int(l.nameStart), name, name.count) == 0 {
+        return (String(decoding: UnsafeBufferPointer(start: p + Int(l.valueStart), count: Int(l.valueLength)), as: UTF8.self), l)
       }
       return nil
     }
-    let familyName = String(decoding: f.name, as: UTF8.self)
-    var special: (String, Int)?
+    var special: (String, LabelSpan)?
     switch (type, suffix) {
     case (.stateset, _):
-      guard let s = label(familyName) else { return violation("stateset sample has no \"\(Sanitize.short(familyName))\" label") }
+      guard let s = label(f.name) else { return violation("stateset sample has no \"\(Sanitize.short(f.name))\" label") }
       special = s
-    case (.histogram, "_bucket"), (.gaugehistogram, "_bucket"):
-      guard let le = label("le") else { return violation("_bucket sample has no \"le\" label") }
+    case (.histogram, .bucket), (.gaugehistogram, .bucket):
+      guard let le = label(Self.le) else { return violation("_bucket sample has no \"le\" label") }
       guard let bound = NumberParsing.openMetricsValue(le.0, 0, le.0.utf8.count), !bound.value.isNaN else {
         return violation("invalid \"le\" label value \"\(Sanitize.short(le.0))\"")
       }
       special = le
       _ = bound
-    case (.summary, ""):
-      guard let q = label("quantile") else { return violation("summary sample has no \"quantile\" label") }
+    case (.summary, .none):
+      guard let q = label(Self.quantile) else { return violation("summary sample has no \"quantile\" label") }
       guard let v = NumberParsing.openMetricsValue(q.0, 0, q.0.utf8.count), v.value >= 0, v.value <= 1 else {
         return violation("invalid \"quantile\" label value \"\(Sanitize.short(q.0))\": expected a number from 0 to 1")
       }
@@ -126,17 +144,17 @@ struct OpenMetricsRules {
     default:
       break
     }
-    if (suffix == "_bucket" || suffix == "_count" || suffix == "_gcount") && (type == .histogram || type == .gaugehistogram || (type == .summary && suffix == "_count")),
-      value.value.rounded() != value.value
+    if (suffix == .bucket || suffix == .count || suffix == .gcount) && (type == .histogram || type == .gaugehistogram || (type == .summary && suffix == .count)),
+      value.exact == nil, value.value.rounded() != value.value
     {
-      return violation("\(suffix) value must be an integer")
+      return violation("\(suffix.rawValue) value must be an integer")
     }
     // Grouping and timestamps.
     var g = groupHash
     if type == .info {
       g = 0
     } else if let special {
-      let l = labels.first { Int($0.nameStart) - start == special.1 }!
+      let l = special.1
       let nh = hashBytes(p + Int(l.nameStart), Int(l.nameLength))
       g = groupHash &- hashBytes(p + Int(l.valueStart), Int(l.valueLength), seed: nh)
     }
@@ -159,7 +177,7 @@ struct OpenMetricsRules {
     }
     if type == .histogram || type == .gaugehistogram {
       if !sameGroup || f.groupTimestamp != timestamp {
-        if let problem = f.histogram.problem() { family = f; return violation(problem) }
+        if let problem = f.histogram.problem() { return violation(problem) }
         f.histogram = HistogramCheck(active: true)
       }
     }
@@ -170,34 +188,33 @@ struct OpenMetricsRules {
     f.hasSamples = true
     let v = value.value
     // Value rules.
-    if type == .stateset && v != 0 && v != 1 { family = f; return violation("stateset values must be 0 or 1") }
-    if type == .info && v != 1 { family = f; return violation("info values must be 1") }
-    if type == .summary && suffix == "" && v < 0 { family = f; return violation("quantile values cannot be negative") }
-    let counterLike = ["_total", "_sum", "_count", "_bucket", "_gcount", "_gsum"].contains(suffix) && type != .unknown && type != .gauge
-    if counterLike && v.isNaN { family = f; return violation("\(suffix) value cannot be NaN") }
-    if counterLike && suffix != "_gsum" && v < 0 { family = f; return violation("\(suffix) value cannot be negative") }
-    if hasExemplar && !((type == .histogram || type == .gaugehistogram) && suffix == "_bucket") && !(type == .counter && suffix == "_total") {
+    if type == .stateset && v != 0 && v != 1 { return violation("stateset values must be 0 or 1") }
+    if type == .info && v != 1 { return violation("info values must be 1") }
+    if type == .summary && suffix == .none && v < 0 { return violation("quantile values cannot be negative") }
+    let counterLike = suffix.isCounterLike && type != .unknown && type != .gauge
+    if counterLike && v.isNaN { return violation("\(suffix.rawValue) value cannot be NaN") }
+    if counterLike && suffix != .gsum && v < 0 { return violation("\(suffix.rawValue) value cannot be negative") }
+    if hasExemplar && !((type == .histogram || type == .gaugehistogram) && suffix == .bucket) && !(type == .counter && suffix == .total) {
       family = f
       return violation("exemplars are allowed only on counter _total and histogram _bucket samples")
     }
     if type == .histogram || type == .gaugehistogram {
       switch suffix {
-      case "_bucket":
+      case .bucket:
         let le = NumberParsing.openMetricsValue(special!.0, 0, special!.0.utf8.count)!.value
         if le < 0 { f.histogram.hasNegativeBuckets = true }
-        if let b = f.histogram.bucket, le <= b { family = f; return violation("histogram buckets are not in increasing \"le\" order") }
-        if v < f.histogram.value { family = f; return violation("histogram bucket values are not cumulative") }
+        if let b = f.histogram.bucket, le <= b { return violation("histogram buckets are not in increasing \"le\" order") }
+        if v < f.histogram.value { return violation("histogram bucket values are not cumulative") }
         f.histogram.bucket = le
         f.histogram.value = v
-      case "_count", "_gcount": f.histogram.count = v
-      case "_sum": f.histogram.hasSum = true
-      case "_gsum":
+      case .count, .gcount: f.histogram.count = v
+      case .sum: f.histogram.hasSum = true
+      case .gsum:
         f.histogram.hasGSum = true
         if v < 0 { f.histogram.hasNegativeGSum = true }
       default: break
       }
     }
-    family = f
     return true
   }
 
@@ -208,10 +225,10 @@ struct OpenMetricsRules {
     family = nil
     let type = f.type ?? .unknown
     let name = String(decoding: f.name, as: UTF8.self)
-    for suffix in Set(Self.suffixes(type) + [""]) {
-      let full = f.name + Array(suffix.utf8)
+    for suffix in Set(Self.suffixes(type) + [.none]) {
+      let full = f.name + Array(suffix.rawValue.utf8)
       if !seenNames.insert(full).inserted {
-        return parser.familyViolation(line: f.startLine, "metric name \"\(Sanitize.short(name + suffix))\" clashes with an earlier metric family (or the family is not contiguous)")
+        return parser.familyViolation(line: f.startLine, "metric name \"\(Sanitize.short(name + suffix.rawValue))\" clashes with an earlier metric family (or the family is not contiguous)")
       }
     }
     if let unit = f.unit, !unit.isEmpty {
@@ -227,25 +244,32 @@ struct OpenMetricsRules {
     }
   }
 
-  static func suffixes(_ type: MetricType) -> [String] {
+  static let le: [UInt8] = Array("le".utf8)
+  static let quantile: [UInt8] = Array("quantile".utf8)
+
+  static func suffixes(_ type: MetricType) -> [Suffix] {
     switch type {
-    case .counter: return ["_total", "_created"]
-    case .summary: return ["", "_count", "_sum", "_created"]
-    case .histogram: return ["_count", "_sum", "_bucket", "_created"]
-    case .gaugehistogram: return ["_gcount", "_gsum", "_bucket"]
-    case .info: return ["_info"]
-    default: return [""]
+    case .counter: return [.total, .created]
+    case .summary: return [.none, .count, .sum, .created]
+    case .histogram: return [.count, .sum, .bucket, .created]
+    case .gaugehistogram: return [.gcount, .gsum, .bucket]
+    case .info: return [.info]
+    default: return [.none]
     }
   }
 
   /// The suffix of a sample name within the current family, or nil if it is another family.
-  private func suffixIn(_ f: Family?, _ p: UnsafePointer<UInt8>, _ start: Int, _ len: Int) -> String? {
+  private func suffixIn(_ f: Family?, _ p: UnsafePointer<UInt8>, _ start: Int, _ len: Int) -> Suffix? {
     guard let f, len >= f.name.count else { return nil }
     let matches = f.name.withUnsafeBufferPointer { memcmp($0.baseAddress!, p + start, f.name.count) == 0 }
     guard matches else { return nil }
-    let suffix = String(decoding: UnsafeBufferPointer(start: p + start + f.name.count, count: len - f.name.count), as: UTF8.self)
-    let allowed = f.type.map { Self.suffixes($0) } ?? [""]
-    return allowed.contains(suffix) ? suffix : nil
+    let rest = len - f.name.count
+    for suffix in f.type.map({ Self.suffixes($0) }) ?? [.none] where suffix.rawValue.utf8.count == rest {
+      if rest == 0 { return suffix }
+      let equal = suffix.rawValue.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, p + start + f.name.count, rest) == 0 } ?? false
+      if equal { return suffix }
+    }
+    return nil
   }
 }
 

@@ -14,7 +14,12 @@ public func hashBytes(_ p: UnsafePointer<UInt8>, _ count: Int, seed: UInt64 = 0x
     h ^= h >> 29
     i += 8
   }
-  if i < count {
+  if i < count && count >= 8 {
+    // Overlapping load of the last eight bytes instead of a byte loop.
+    let w = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    h = (h ^ w) &* 0xC2B2_AE3D_27D4_EB4F
+    h ^= h >> 31
+  } else if i < count {
     var tail: UInt64 = 0
     var shift: UInt64 = 0
     while i < count {
