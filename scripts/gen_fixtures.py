@@ -274,7 +274,7 @@ def interval_traffic(flow, k):
     """Bytes client->server, server->client and connections opened/closed in interval k."""
     r = random.Random(flow["seed"] * 1000 + k)
     wave = 1.0 + 0.25 * ((k % 24) - 12) / 12.0
-    rx = max(1, int(flow["rate"] * 5 * wave * r.uniform(0.7, 1.3)))
+    rx = max(1, int(flow["rate"] * 40 * 5 * wave * r.uniform(0.7, 1.3)))
     tx = max(1, int(rx * flow["ratio"] * r.uniform(0.8, 1.2)))
     opened = r.randrange(1, 6)
     closed = max(0, opened - r.randrange(0, 2))

@@ -81,6 +81,13 @@ func printError(_ message: String) {
   line.utf8CString.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count - 1) }
 }
 
+/// Writes to stdout with no buffering; a closed pipe ends the process quietly.
+func writeStdout(_ text: String) {
+  var bytes = Array(text.utf8)
+  let ok = bytes.withUnsafeMutableBytes { Files.writeAll(1, UnsafeRawBufferPointer($0)) }
+  if !ok { exit(errno == EPIPE ? 0 : 1) }
+}
+
 func readStandardInput() -> [UInt8] {
   var out: [UInt8] = []
   var buf = [UInt8](repeating: 0, count: 1 << 16)

@@ -10,7 +10,7 @@ struct ZoneTop: ParsableCommand {
       With no source, zonetop replays its bundled demo recording. Give ztunnel metrics URLs \
       (http://NODE:15020/metrics) to poll them live, or --prometheus URL to ask a Prometheus-compatible server.
       """,
-    subcommands: [Validate.self]
+    subcommands: [SnapshotCommand.self, Validate.self]
   )
 
   func run() throws {

@@ -1,0 +1,343 @@
+/// Options of the counter engine.
+public struct EngineOptions: Sendable {
+  /// Deltas are counted only between scrapes at or after this time (the window start).
+  public var countFromMs: Int64 = .min
+  /// Count a target's first scrape whole (a single exposition file: totals, no rates).
+  public var countFirstScrape = false
+  /// Series absent from this many consecutive scrapes of their target are forgotten.
+  public var evictAfterMissedScrapes = 3
+  /// At most this many live series per target; more are ignored, with a warning in Health.
+  public var maxSeriesPerTarget = 200_000
+
+  public init() {}
+}
+
+/// What the engine knows of one target, for the Health view.
+public struct TargetHealth: Sendable {
+  public var target: String
+  public var up = false
+  public var scrapes = 0
+  public var failures = 0
+  public var consecutiveFailures = 0
+  public var lastScrapeMs: Int64?
+  public var lastLatency: Double?
+  public var lastBodyBytes = 0
+  public var series = 0
+  public var samples = 0
+  public var invalidLines = 0
+  public var invalidCounterValues = 0
+  public var counterResets = 0
+  public var seriesOverLimit = 0
+  public var lastError: String?
+  public var lastParseIssue: String?
+  /// Istio TCP series seen without locality labels (an older ztunnel).
+  public var seriesWithoutLocality = 0
+  public var istioSeries = 0
+}
+
+/// The counter engine: per target and series, increases between consecutive
+/// scrapes (counter resets, series that appear mid-way, missed scrapes, targets
+/// that come and go), accumulated per flow. Series are never compared across
+/// targets. Memory is bounded by the live series.
+public final class TrafficEngine {
+  public let options: EngineOptions
+  public private(set) var flows = FlowTable()
+  /// Counts since the last `takeDeltas()`, indexed by flow id.
+  private var pending: [Counts] = []
+  private var touched: [Int32] = []
+  private var touchedMark: [Bool] = []
+  private var targets: [String: TargetState] = [:]
+  private var targetOrder: [String] = []
+  public private(set) var firstCountedMs: Int64?
+  public private(set) var lastCountedMs: Int64?
+
+  public init(options: EngineOptions = EngineOptions()) {
+    self.options = options
+  }
+
+  // MARK: - Ingest
+
+  /// Feeds one successful scrape of `target` taken at `timeMs`.
+  @discardableResult
+  public func ingest(target: String, timeMs: Int64, body: UnsafeRawBufferPointer, contentType: String?,
+                     latency: Double? = nil) -> TargetHealth {
+    let state = state(for: target)
+    let format = ExpositionFormat.detect(contentType: contentType, body: body)
+    let counting: Bool
+  /// Whether this scrape is inside the window: its flows count as present for the reporter policy.
+  let inWindow: Bool
+    if let last = state.lastScrapeMs {
+      counting = last >= options.countFromMs && timeMs >= last
+    } else {
+      counting = options.countFirstScrape && timeMs >= options.countFromMs
+    }
+    if counting {
+      if firstCountedMs == nil || (state.lastScrapeMs ?? timeMs) < firstCountedMs! { firstCountedMs = state.lastScrapeMs ?? timeMs }
+      if lastCountedMs == nil || timeMs > lastCountedMs! { lastCountedMs = timeMs }
+    }
+    state.scrapeNumber += 1
+    var sink = IstioSink(engine: self, state: state, counting: counting, inWindow: timeMs >= options.countFromMs)
+    let parser = state.parser(for: format)
+    let summary = parser.parse(body, into: &sink)
+    state.health.invalidLines = summary.invalidLines
+    state.health.lastParseIssue = summary.issues.first.map { "line \($0.line):\($0.column): \($0.message)" }
+    state.health.samples = summary.samples
+    state.evictStale(after: options.evictAfterMissedScrapes)
+    state.lastScrapeMs = timeMs
+    state.health.up = true
+    state.health.scrapes += 1
+    state.health.consecutiveFailures = 0
+    state.health.lastScrapeMs = timeMs
+    state.health.lastLatency = latency
+    state.health.lastBodyBytes = body.count
+    state.health.series = state.liveSeries
+    state.health.lastError = nil
+    return state.health
+  }
+
+  /// Records a failed scrape: the target's series keep their last values.
+  public func recordFailure(target: String, timeMs: Int64, error: String, latency: Double? = nil) {
+    let state = state(for: target)
+    state.health.up = false
+    state.health.failures += 1
+    state.health.consecutiveFailures += 1
+    state.health.lastError = error
+    state.health.lastLatency = latency
+  }
+
+  /// Health of every target, in first-seen order.
+  public var health: [TargetHealth] { targetOrder.compactMap { targets[$0]?.health } }
+
+  /// Forgets a target (it left the target list).
+  public func removeTarget(_ target: String) {
+    targets[target] = nil
+    targetOrder.removeAll { $0 == target }
+  }
+
+  // MARK: - Deltas
+
+  /// The counts accumulated since the last call, as (flow id, counts), and resets them.
+  public func takeDeltas() -> [(Int32, Counts)] {
+    var out: [(Int32, Counts)] = []
+    out.reserveCapacity(touched.count)
+    for id in touched {
+      out.append((id, pending[Int(id)]))
+      pending[Int(id)] = Counts()
+      touchedMark[Int(id)] = false
+    }
+    touched.removeAll(keepingCapacity: true)
+    return out
+  }
+
+  /// Adds counts to a flow (also used to mark a flow present with zero counts).
+  @inline(__always)
+  func add(_ id: Int32, _ c: Counts) {
+    let i = Int(id)
+    if i >= pending.count {
+      pending.append(contentsOf: repeatElement(Counts(), count: i + 1 - pending.count))
+      touchedMark.append(contentsOf: repeatElement(false, count: i + 1 - touchedMark.count))
+    }
+    pending[i] += c
+    if !touchedMark[i] {
+      touchedMark[i] = true
+      touched.append(id)
+    }
+  }
+
+  func flowID(_ key: FlowKey) -> Int32 { flows.id(for: key) }
+
+  private func state(for target: String) -> TargetState {
+    if let s = targets[target] { return s }
+    let s = TargetState(target: target, limit: options.maxSeriesPerTarget)
+    targets[target] = s
+    targetOrder.append(target)
+    return s
+  }
+}
+
+// MARK: - Per-target state
+
+/// Counter state of one target's series.
+final class TargetState {
+  struct Slot {
+    var last: UInt64
+    var lastSeen: Int32
+    var flow: Int32
+    var family: IstioFamily
+  }
+
+  var health: TargetHealth
+  var lastScrapeMs: Int64?
+  var scrapeNumber: Int32 = 0
+  var index: [UInt64: Int32] = [:]
+  var slots: [Slot] = []
+  var free: [Int32] = []
+  let limit: Int
+  private var omParser: ExpositionParser?
+  private var promParser: ExpositionParser?
+
+  init(target: String, limit: Int) {
+    health = TargetHealth(target: target)
+    self.limit = limit
+  }
+
+  var liveSeries: Int { index.count }
+
+  func parser(for format: ExpositionFormat) -> ExpositionParser {
+    switch format {
+    case .openMetrics:
+      if let p = omParser { return p }
+      let p = ExpositionParser(format: .openMetrics, mode: .lenient)
+      omParser = p
+      return p
+    case .prometheusText:
+      if let p = promParser { return p }
+      let p = ExpositionParser(format: .prometheusText, mode: .lenient)
+      promParser = p
+      return p
+    }
+  }
+
+  func evictStale(after missed: Int) {
+    guard scrapeNumber % 4 == 0 else { return }
+    let cutoff = scrapeNumber - Int32(missed)
+    var gone: [UInt64] = []
+    for (hash, slot) in index where slots[Int(slot)].lastSeen < cutoff {
+      gone.append(hash)
+      free.append(slot)
+    }
+    for hash in gone { index[hash] = nil }
+  }
+}
+
+/// The four ztunnel TCP families zonetop counts.
+enum IstioFamily: UInt8 {
+  case opened, closed, received, sent
+
+  static let prefix = StaticBytes("istio_tcp_")
+  static let receivedName = StaticBytes("istio_tcp_received_bytes_total")
+  static let sentName = StaticBytes("istio_tcp_sent_bytes_total")
+  static let openedName = StaticBytes("istio_tcp_connections_opened_total")
+  static let closedName = StaticBytes("istio_tcp_connections_closed_total")
+
+  @inline(__always)
+  static func of(_ s: SampleRef) -> IstioFamily? {
+    let n = s.nameEnd - s.nameStart
+    guard n >= 26, prefix.equals(s.base + s.nameStart, 10) else { return nil }
+    let p = s.base + s.nameStart
+    switch n {
+    case 30: return receivedName.equals(p, n) ? .received : nil
+    case 26: return sentName.equals(p, n) ? .sent : nil
+    case 34: return openedName.equals(p, n) ? .opened : (closedName.equals(p, n) ? .closed : nil)
+    default: return nil
+    }
+  }
+}
+
+/// Receives parsed samples of one scrape and turns counter values into deltas.
+struct IstioSink: SampleSink {
+  let engine: TrafficEngine
+  let state: TargetState
+  let counting: Bool
+  /// Whether this scrape is inside the window: its flows count as present for the reporter policy.
+  let inWindow: Bool
+
+  @inline(__always)
+  mutating func consume(_ s: SampleRef) {
+    guard let family = IstioFamily.of(s) else { return }
+    guard let value = Self.counterValue(s) else {
+      state.health.invalidCounterValues += 1
+      return
+    }
+    if let slotIndex = state.index[s.seriesHash] {
+      var slot = state.slots[Int(slotIndex)]
+      if slot.lastSeen == state.scrapeNumber { return }  // duplicate series in one body
+      var delta: UInt64 = 0
+      if value >= slot.last {
+        delta = value - slot.last
+      } else {
+        delta = value  // counter reset: the new value is the increase
+        state.health.counterResets += 1
+      }
+      slot.last = value
+      slot.lastSeen = state.scrapeNumber
+      state.slots[Int(slotIndex)] = slot
+      if counting {
+        record(slot.flow, family, delta)
+      } else if inWindow {
+        engine.add(slot.flow, Counts())
+      }
+      return
+    }
+    // A series seen for the first time.
+    guard state.index.count < state.limit else {
+      state.health.seriesOverLimit += 1
+      return
+    }
+    let key = Self.flowKey(s)
+    state.health.istioSeries += 1
+    if !key.hasLocality { state.health.seriesWithoutLocality += 1 }
+    let flow = engine.flowID(key)
+    let slot = TargetState.Slot(last: value, lastSeen: state.scrapeNumber, flow: flow, family: family)
+    let index: Int32
+    if let reuse = state.free.popLast() {
+      state.slots[Int(reuse)] = slot
+      index = reuse
+    } else {
+      index = Int32(state.slots.count)
+      state.slots.append(slot)
+    }
+    state.index[s.seriesHash] = index
+    // A series that appears while its target was already scraped started at zero.
+    if counting {
+      record(flow, family, value)
+    } else if inWindow {
+      engine.add(flow, Counts())  // present (for the reporter policy), nothing counted
+    }
+  }
+
+  @inline(__always)
+  private func record(_ flow: Int32, _ family: IstioFamily, _ delta: UInt64) {
+    var c = Counts()
+    switch family {
+    case .received: c.received = delta
+    case .sent: c.sent = delta
+    case .opened: c.opened = delta
+    case .closed: c.closed = delta
+    }
+    engine.add(flow, c)
+  }
+
+  /// The counter's value as an exact integer, or nil for NaN, negative or absurd values.
+  @inline(__always)
+  static func counterValue(_ s: SampleRef) -> UInt64? {
+    if let exact = s.exactValue { return exact }
+    let v = s.value
+    guard v.isFinite, v >= 0, v < 1.8e19 else { return nil }
+    return UInt64(v.rounded())
+  }
+
+  static let names: [String: Int] = [
+    "reporter": 0, "source_workload": 1, "source_workload_namespace": 2, "destination_workload": 3,
+    "destination_workload_namespace": 4, "destination_service": 5, "source_region": 6, "source_zone": 7,
+    "destination_region": 8, "destination_zone": 9,
+  ]
+
+  static func flowKey(_ s: SampleRef) -> FlowKey {
+    var v = [String?](repeating: nil, count: 10)
+    for l in s.labels {
+      let name = String(decoding: s.labelName(l), as: UTF8.self)
+      if let i = names[name] { v[i] = String(decoding: s.decodedValue(l), as: UTF8.self) }
+    }
+    func val(_ i: Int) -> String {
+      guard let s = v[i], !s.isEmpty else { return "unknown" }
+      return s
+    }
+    let reporter: Reporter = v[0] == "source" ? .source : v[0] == "destination" ? .destination : .unknown
+    let hasLocality = v[6] != nil || v[7] != nil || v[8] != nil || v[9] != nil
+    return FlowKey(reporter: reporter, sourceWorkload: val(1), sourceNamespace: val(2), destinationWorkload: val(3),
+                   destinationNamespace: val(4), destinationService: val(5),
+                   source: Locality(region: val(6), zone: val(7)), destination: Locality(region: val(8), zone: val(9)),
+                   hasLocality: hasLocality)
+  }
+}

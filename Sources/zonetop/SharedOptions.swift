@@ -1,0 +1,41 @@
+import ArgumentParser
+import ZoneTopCore
+
+extension ReporterPolicy: ExpressibleByArgument {}
+extension GroupBy: ExpressibleByArgument {}
+
+/// Options every view and export shares.
+struct SharedOptions: ParsableArguments {
+  @Option(help: "Pricing profile: aws, gcp, azure, or a YAML file overriding one (see the README).")
+  var pricing = "aws"
+
+  @Option(help: "Which reporter's series to count: auto, source or destination.")
+  var reporter: ReporterPolicy = .auto
+
+  @Option(help: "Only traffic from or to this namespace.")
+  var namespace: String?
+
+  @Option(help: "Only traffic whose workloads, namespaces or service contain this text.")
+  var filter: String?
+
+  @Flag(help: "Price traffic to destinations outside the mesh as internet egress.")
+  var egressAsInternet = false
+
+  func reportOptions() throws -> ReportOptions {
+    let profile: PricingProfile
+    do { profile = try PricingLoader.load(pricing) } catch { throw ValidationError(error.description) }
+    return ReportOptions(policy: reporter, filter: FlowFilter(namespace: namespace, text: filter), pricing: profile,
+                         egressAsInternet: egressAsInternet)
+  }
+}
+
+/// Parses a duration option (`30s`, `5m`, `1h`).
+struct DurationOption: ExpressibleByArgument {
+  let ms: Int64
+  init?(argument: String) {
+    guard let ms = DurationText.parseMs(argument), ms > 0 else { return nil }
+    self.ms = ms
+  }
+  var defaultValueDescription: String { DurationText.format(ms: ms) }
+  init(ms: Int64) { self.ms = ms }
+}
