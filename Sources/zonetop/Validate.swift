@@ -12,7 +12,7 @@ struct Validate: ParsableCommand {
     discussion: """
       Each problem is printed to stderr as PATH:LINE:COL: message. The format (Prometheus text 0.0.4 or \
       OpenMetrics 1.0) is detected from the content type or the text (OpenMetrics ends with \"# EOF\"), or \
-      forced with --format. Use - to read standard input.
+      forced with --format; files named *.om or *.om.txt are read as OpenMetrics. Use - to read standard input.
       """
   )
 
@@ -71,7 +71,8 @@ struct Validate: ParsableCommand {
       return data.withUnsafeBytes { Validator.validate($0, source: "<stdin>", format: format.format) }
     }
     let file = try MappedFile(path: input)
-    return Validator.validate(file.bytes, source: input, format: format.format)
+    let byName: ExpositionFormat? = [".om", ".om.txt", ".openmetrics"].contains { input.hasSuffix($0) } ? .openMetrics : nil
+    return Validator.validate(file.bytes, source: input, format: format.format ?? byName)
   }
 }
 

@@ -85,17 +85,29 @@ enum NumberParsing {
     return negative ? -v : v
   }
 
-  /// Digits only, at most 19 of them: exact and fast (ztunnel prints its u64 counters this way).
+  /// Digits only, up to UInt64.max: exact and fast (ztunnel prints its u64 counters this way).
   @inline(__always)
   static func plainInteger(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> ParsedNumber? {
     let n = end - start
-    guard n > 0, n <= 19 else { return nil }
+    guard n > 0, n <= 20 else { return nil }
     var v: UInt64 = 0
     var i = start
+    if n < 20 {
+      while i < end {
+        let d = p[i] &- 48
+        if d >= 10 { return nil }
+        v = v &* 10 &+ UInt64(d)
+        i += 1
+      }
+      return ParsedNumber(value: Double(v), exact: v)
+    }
     while i < end {
       let d = p[i] &- 48
       if d >= 10 { return nil }
-      v = v &* 10 &+ UInt64(d)
+      let (m, o1) = v.multipliedReportingOverflow(by: 10)
+      let (s, o2) = m.addingReportingOverflow(UInt64(d))
+      if o1 || o2 { return nil }
+      v = s
       i += 1
     }
     return ParsedNumber(value: Double(v), exact: v)
