@@ -1,0 +1,41 @@
+# zonetop: make run (demo), make test, make bench, make screenshots, make fixtures.
+SWIFT ?= swift
+RUN_DEPS  := libncursesw5-dev libcurl4-openssl-dev zlib1g-dev
+TEST_DEPS := $(RUN_DEPS) tmux prometheus python3
+BIN := .build/release/zonetop
+
+.PHONY: run build test bench screenshots fixtures deps test-deps clean
+
+## run: install what is missing (as root), build, and start the demo
+run: deps build
+	$(BIN) $(ARGS)
+
+build:
+	$(SWIFT) build -c release --product zonetop
+
+## test: every unit, integration and end-to-end test
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) build -c release --product zonetop
+	ZONETOP_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
+
+## bench: benchmarks (a separate package under Benchmarks/)
+bench: deps build
+	cd Benchmarks && $(SWIFT) run -c release zonetop-bench $(ARGS)
+
+## screenshots: PNGs of every view of the real TUI on the demo (tmux + ImageMagick)
+screenshots: build
+	scripts/screenshots.sh
+
+## fixtures: regenerate Fixtures/demo deterministically
+fixtures:
+	python3 scripts/gen_fixtures.py
+
+deps:
+	@scripts/ensure-packages.sh $(RUN_DEPS)
+
+test-deps:
+	@scripts/ensure-packages.sh $(TEST_DEPS)
+
+clean:
+	rm -rf .build Benchmarks/.build
