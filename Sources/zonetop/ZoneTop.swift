@@ -1,5 +1,6 @@
 import ArgumentParser
 import ZoneTopCore
+import ZoneTopTerminal
 
 /// The `zonetop` command: the live TUI, and its subcommands.
 struct ZoneTop: ParsableCommand {
@@ -7,13 +8,105 @@ struct ZoneTop: ParsableCommand {
     commandName: "zonetop",
     abstract: "Live cross-zone and cross-region traffic and cost for Istio ambient meshes.",
     discussion: """
-      With no source, zonetop replays its bundled demo recording. Give ztunnel metrics URLs \
-      (http://NODE:15020/metrics) to poll them live, or --prometheus URL to ask a Prometheus-compatible server.
+      With no source, zonetop replays its bundled demo recording (marked DEMO). Give ztunnel metrics URLs \
+      (http://NODE:15020/metrics) to poll them live. Costs are estimates.
       """,
-    subcommands: [SnapshotCommand.self, Validate.self]
+    subcommands: [ReplayCommand.self, SnapshotCommand.self, Validate.self]
   )
 
+  @Argument(help: "ztunnel metrics URLs to poll.")
+  var urls: [String] = []
+
+  @OptionGroup var display: DisplayOptions
+  @OptionGroup var shared: SharedOptions
+
   func run() throws {
-    print("zonetop: the TUI is not built yet; try `zonetop validate`.")
+    let options = try shared.reportOptions()
+    guard urls.isEmpty else {
+      printError("zonetop: live polling is not available in this build yet; record with curl and use `zonetop replay DIR`")
+      throw ExitCode(2)
+    }
+    let demo = try DemoData.path()
+    let source = try OfflineSource(path: demo)
+    // Start with the window already full, like a dashboard that has been running.
+    let driver = ReplayDriver(source: source)
+    driver.advance(toMs: driver.startMs + min(display.window.ms, driver.endMs - driver.startMs) / 2)
+    try display.tui(feed: driver, options: options, isDemo: true).run()
   }
 }
+
+/// Options of the interactive views.
+struct DisplayOptions: ParsableArguments {
+  @Option(help: "The window that rates, totals and costs cover.")
+  var window = DurationOption(ms: 300_000)
+
+  @Option(help: "Colour: auto (off when NO_COLOR is set), always or never.")
+  var color: ColorMode = .auto
+
+  @Flag(help: "No colour (same as --color never).")
+  var noColor = false
+
+  @Flag(help: "Enable the mouse: a click selects a matrix cell.")
+  var mouse = false
+
+  func tui(feed: MetricsFeed, options: ReportOptions, isDemo: Bool) -> TUI {
+    TUI(feed: feed, options: options, windowMs: window.ms, isDemo: isDemo, color: noColor ? .never : color, mouse: mouse)
+  }
+}
+
+extension ColorMode: ExpressibleByArgument {}
+
+/// `zonetop replay PATH`: the TUI over recorded scrapes.
+struct ReplayCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "replay",
+    abstract: "Replay a recording, a scrape directory or an exposition file in the TUI.",
+    discussion: "Keys: p or space pauses, + and - change the speed, [ and ] step back and forward one interval."
+  )
+
+  @Argument(help: "A recording (.ztrec[.gz]), a scrape directory, or an exposition file.")
+  var path: String
+
+  @Option(help: "Replay speed (1 = recorded pace).")
+  var speed = 1.0
+
+  @OptionGroup var display: DisplayOptions
+  @OptionGroup var shared: SharedOptions
+
+  func run() throws {
+    let options = try shared.reportOptions()
+    let source: OfflineSource
+    do { source = try OfflineSource(path: path) } catch {
+      printError("zonetop: \(error)")
+      throw ExitCode(1)
+    }
+    for p in source.problems { printError("zonetop: \(p)") }
+    guard !source.entries.isEmpty else {
+      printError("zonetop: \(path): no scrapes to replay")
+      throw ExitCode(1)
+    }
+    let driver = ReplayDriver(source: source)
+    driver.speed = speed
+    driver.advance(toMs: driver.startMs)
+    try display.tui(feed: driver, options: options, isDemo: false).run()
+  }
+}
+
+/// Finds the bundled demo recording.
+enum DemoData {
+  static func path() throws -> String {
+    var candidates: [String] = []
+    if let env = getenv("ZONETOP_DEMO") { candidates.append(String(cString: env)) }
+    let exe = CommandLine.arguments[0]
+    let exeDir = exe.contains("/") ? String(exe[..<exe.lastIndex(of: "/")!]) : "."
+    candidates += [exeDir + "/../../Fixtures/demo/demo.ztrec.gz", exeDir + "/../share/zonetop/demo.ztrec.gz",
+                   "Fixtures/demo/demo.ztrec.gz", "/usr/share/zonetop/demo.ztrec.gz"]
+    if let found = candidates.first(where: { Files.exists($0) }) { return found }
+    printError("zonetop: the demo recording was not found (looked in \(candidates.joined(separator: ", "))); set ZONETOP_DEMO")
+    throw ExitCode(1)
+  }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -119,6 +119,8 @@ public struct TrafficReport: Sendable {
   public var internetCostUSD: Double = 0
   /// Flows counted, with the counts used, for drill-down.
   public var counted: [(Int32, Counts)] = []
+  /// The flow table the ids refer to.
+  public var flows = FlowTable()
 
   public var windowSeconds: Double { Double(max(0, windowEndMs - windowStartMs)) / 1000 }
 
@@ -161,6 +163,7 @@ public enum Aggregator {
   public static func report(flows: FlowTable, counts: [Counts], present: [Bool], windowStartMs: Int64,
                             windowEndMs: Int64, options: ReportOptions) -> TrafficReport {
     var report = TrafficReport(options: options, windowStartMs: windowStartMs, windowEndMs: windowEndMs)
+    report.flows = flows
     let chosen = chooseSides(flows: flows, counts: counts, present: present, options: options, dropped: &report.duplicateBytesDropped)
     let pricing = options.pricing
     for id in chosen {

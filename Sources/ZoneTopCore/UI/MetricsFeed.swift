@@ -1,0 +1,71 @@
+/// Where the TUI's data comes from: a replay, live polling, or a Prometheus API.
+/// The TUI advances it with the real time that passed (tests pass any amount).
+public protocol MetricsFeed: AnyObject {
+  var history: TrafficHistory { get }
+  /// A short description for the header (`replay demo.ztrec.gz`, `12 ztunnels`).
+  var label: String { get }
+  var isReplay: Bool { get }
+  var intervalMs: Int64 { get }
+  var targetCount: Int { get }
+  /// Data time: the replay clock, or the wall clock when live.
+  var nowMs: Int64 { get }
+  /// Lets time pass; returns whether new data arrived.
+  func tick(realSeconds: Double) -> Bool
+  func setPaused(_ paused: Bool)
+  func setSpeed(_ speed: Double)
+  func step(_ rounds: Int)
+}
+
+extension ReplayDriver: MetricsFeed {
+  public var label: String { "replay " + (source.path.split(separator: "/").last.map(String.init) ?? source.path) }
+  public var isReplay: Bool { true }
+  public var targetCount: Int { targets.count }
+  public var nowMs: Int64 { virtualMs }
+  public func setPaused(_ paused: Bool) { self.paused = paused }
+  public func setSpeed(_ speed: Double) { self.speed = speed }
+}
+
+extension ReportExport {
+  /// Services view CSV.
+  public static func servicesCSV(_ rows: [ServiceLocality], _ r: TrafficReport) -> String {
+    var out = CSV.row(["window_start", "window_end", "destination_service", "bytes", "in_zone_share", "same_zone_bytes",
+                       "cross_zone_bytes", "cross_region_bytes", "unknown_locality_bytes", "cost_usd", "cost_usd_per_month"])
+    for s in rows {
+      out += CSV.row([RFC3339.format(ms: r.windowStartMs), RFC3339.format(ms: r.windowEndMs), CSV.text(s.service), String(s.bytes),
+                      s.inZoneShare.map { NumberText.fixed($0, 4) } ?? "", String(s.byScope[.sameZone] ?? 0),
+                      String(s.byScope[.crossZone] ?? 0), String(s.byScope[.crossRegion] ?? 0), String(s.byScope[.unknown] ?? 0),
+                      NumberText.fixed(s.costUSD, 6), NumberText.fixed(r.perMonth(s.costUSD), 6)])
+    }
+    return out
+  }
+
+  /// Health view CSV.
+  public static func healthCSV(_ health: [TargetHealth]) -> String {
+    var out = CSV.row(["target", "up", "scrapes", "failures", "last_scrape", "latency_seconds", "series", "invalid_lines",
+                       "counter_resets", "series_without_locality", "last_error"])
+    for h in health {
+      out += CSV.row([CSV.text(h.target), h.up ? "true" : "false", String(h.scrapes), String(h.failures),
+                      h.lastScrapeMs.map { RFC3339.format(ms: $0) } ?? "", h.lastLatency.map { NumberText.fixed($0, 3) } ?? "",
+                      String(h.series), String(h.invalidLines), String(h.counterResets), String(h.seriesWithoutLocality),
+                      CSV.text(h.lastError ?? "")])
+    }
+    return out
+  }
+
+  /// The CSV of what a view shows.
+  public static func viewCSV(_ state: AppState) -> (name: String, text: String, rows: Int)? {
+    if state.view == .health {
+      return ("health", healthCSV(state.health), state.health.count)
+    }
+    guard let r = state.report else { return nil }
+    switch state.view {
+    case .zones: return ("zones", csv(r, groupBy: .zone), zoneRows(r).count)
+    case .regions: return ("regions", csv(r, groupBy: .region), regionRows(r).count)
+    case .flows: return ("flows", csv(r, groupBy: .workload), workloadRows(r).count)
+    case .services:
+      let rows = Layout.serviceRows(r, state)
+      return ("services", servicesCSV(rows, r), rows.count)
+    case .health: return nil
+    }
+  }
+}
