@@ -33,6 +33,8 @@ public struct TargetHealth: Sendable {
   /// Istio TCP series seen without locality labels (an older ztunnel).
   public var seriesWithoutLocality = 0
   public var istioSeries = 0
+
+  public init(target: String) { self.target = target }
 }
 
 /// The counter engine: per target and series, increases between consecutive

@@ -51,20 +51,40 @@ public enum Renderer {
     var x = b.text(" zonetop ", x: 0, y: 0, role: .title, bold: true)
     if s.isDemo { x += b.text(" DEMO ", x: x, y: 0, role: .demo, bold: true) + 1 }
     let up = s.targetsTotal > 0 ? "targets \(s.targetsUp)/\(s.targetsTotal)" : ""
-    let parts = [s.sourceLabel, up, "interval \(DurationText.format(ms: s.intervalMs))", "reporter \(s.policy.rawValue)",
-                 "pricing \(s.report?.options.pricing.name ?? "-")"].filter { !$0.isEmpty }
-    b.text(" " + parts.joined(separator: " · "), x: x, y: 0, role: .header, maxWidth: b.width - x)
+    // Parts in priority order; the lowest go first when the line is too narrow.
+    let parts = [(s.sourceLabel, 5), (up, 4), ("reporter \(s.policy.rawValue)", 3),
+                 ("pricing \(s.report?.options.pricing.name ?? "-")", 2), ("interval \(DurationText.format(ms: s.intervalMs))", 1)]
+    b.text(" " + fitParts(parts.filter { !$0.0.isEmpty }, width: b.width - x - 1, separator: " · "), x: x, y: 0, role: .header)
     guard let r = s.report else { return }
     let scopes = r.bytesByScope
     let month = r.perMonth(r.totalCostUSD)
-    var line = " cross-zone \(NumberText.bytes(r.perSecond(scopes[.crossZone] ?? 0), suffix: "B/s"))"
-    line += "  cross-region \(NumberText.bytes(r.perSecond(scopes[.crossRegion] ?? 0), suffix: "B/s"))"
-    line += "  ≈ \(NumberText.usd(month))/month (estimate)"
-    line += "  window \(DurationText.format(ms: max(0, r.windowEndMs - r.windowStartMs)))"
-    b.text(line, x: 0, y: 1, role: .header, bold: true)
     var right = s.paused ? "❚❚ PAUSED" : (s.isReplay ? "▶ \(AppState.speedText(s.speed))" : "● LIVE")
     if s.nowMs > 0 { right += "  " + clock(s.nowMs) }
+    let facts = [("cross-zone \(NumberText.bytes(r.perSecond(scopes[.crossZone] ?? 0), suffix: "B/s"))", 5),
+                 ("cross-region \(NumberText.bytes(r.perSecond(scopes[.crossRegion] ?? 0), suffix: "B/s"))", 4),
+                 ("≈ \(NumberText.usd(month))/month", 6), ("(estimate)", 1),
+                 ("window \(DurationText.format(ms: max(0, r.windowEndMs - r.windowStartMs)))", 2)]
+    b.text(" " + fitParts(facts, width: b.width - right.count - 3, separator: "  "), x: 0, y: 1, role: .header, bold: true)
     b.textRight(right + " ", right: b.width, y: 1, role: s.paused ? .paused : .header, bold: true)
+  }
+
+  /// Joins the parts that fit in `width`, dropping the lowest priority first, keeping their order.
+  static func fitParts(_ parts: [(String, Int)], width: Int, separator: String) -> String {
+    var kept = parts
+    while kept.count > 1 && kept.map(\.0.count).reduce(0, +) + separator.count * (kept.count - 1) > width {
+      let lowest = kept.indices.min { kept[$0].1 < kept[$1].1 }!
+      kept.remove(at: lowest)
+    }
+    return kept.map(\.0).joined(separator: separator)
+  }
+
+  /// A target as people name it: `10.0.0.1` rather than `http://10.0.0.1:15020/metrics`.
+  public static func shortTarget(_ t: String) -> String {
+    var s = Substring(t)
+    for scheme in ["http://", "https://"] where s.hasPrefix(scheme) { s = s.dropFirst(scheme.count) }
+    for suffix in ["/metrics", "/stats/prometheus"] where s.hasSuffix(suffix) { s = s.dropLast(suffix.count) }
+    if s.hasSuffix(":15020") { s = s.dropLast(6) }
+    return String(s)
   }
 
   static func clock(_ ms: Int64) -> String {
@@ -213,9 +233,10 @@ public enum Renderer {
   static func matrix(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, rowNames: [String], columnNames: [String],
                      groups: [String], cells: [[(UInt64, Double)]], top: Int, height: Int, title: String) -> AppState.MatrixLayout {
     let n = rowNames.count
-    let labelWidth = min(max(8, (rowNames.map(\.count).max() ?? 8) + 2), 22)
-    let cellWidth = max(7, min(10, (columnNames.map(\.count).max() ?? 6) + 2))
+    let labelWidth = min(max(8, (rowNames.map(\.count).max() ?? 8) + 1), 22)
     let totalWidth = 8
+    let fair = n > 0 ? (b.width - labelWidth - totalWidth - 1) / n : 7
+    let cellWidth = max(7, min(16, min((columnNames.map(\.count).max() ?? 6) + 2, fair)))
     let usable = b.width - labelWidth - totalWidth - 1
     let visible = max(1, min(n, usable / cellWidth))
     let selRow = min(s.row, max(0, n - 1))
@@ -231,7 +252,8 @@ public enum Renderer {
         b.text(groups[j], x: x, y: top + 1, role: .columnHeader, bold: true, maxWidth: cellWidth * (groups[j...].prefix { $0 == groups[j] }.count) - 1)
         lastGroup = groups[j]
       }
-      b.textRight(columnNames[j], right: x + cellWidth - 1, y: top + 2, role: j == selCol ? .selected : .columnHeader)
+      let name = columnNames[j].count > cellWidth - 1 ? String(columnNames[j].prefix(cellWidth - 2)) + "…" : columnNames[j]
+      b.textRight(name, right: x + cellWidth - 1, y: top + 2, role: j == selCol ? .selected : .columnHeader)
     }
     if firstColumn > 0 { b.text("◀", x: labelWidth - 1, y: top + 2, role: .dim) }
     if firstColumn + visible < n { b.text("▶", x: labelWidth + visible * cellWidth, y: top + 2, role: .dim) }
@@ -391,10 +413,10 @@ public enum Renderer {
       var error = h.lastError ?? ""
       if error.isEmpty && h.seriesWithoutLocality > 0 { error = "no locality labels (older ztunnel)" }
       if error.isEmpty, let issue = h.lastParseIssue, h.invalidLines > 0 { error = issue }
-      return [h.target, h.up ? "up" : "DOWN", h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
+      return [shortTarget(h.target), h.up ? "up" : "DOWN", h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
               String(h.series), String(h.invalidLines), String(h.counterResets), error]
     }
-    let quality = max(5, min(7, height / 3))
+    let quality = max(6, min(8, height / 3))
     table(&b, columns: columns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality)
     var y = top + height - quality + 1
     b.hline(x: 0, y: y - 1, width: b.width)
@@ -407,8 +429,10 @@ public enum Renderer {
     let unknown = r.map { NumberText.bytes(Double($0.unknownLocalityBytes)) } ?? "-"
     let dup = r.map { NumberText.bytes(Double($0.duplicateBytesDropped)) } ?? "-"
     let lines: [(String, Role)] = [
-      ("bytes with unknown locality: \(unknown)   duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal),
-      ("ztunnels without locality labels: \(noLocality)   counter resets seen: \(resets)   invalid lines/values: \(invalid)", noLocality > 0 ? .warning : .normal),
+      ("bytes with unknown locality: \(unknown)", .normal),
+      ("duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal),
+      ("ztunnels without locality labels: \(noLocality)", noLocality > 0 ? .warning : .normal),
+      ("counter resets seen: \(resets)   invalid lines or values: \(invalid)", resets + invalid > 0 ? .warning : .normal),
       (overLimit > 0 ? "series over the per-target limit, ignored: \(overLimit)" : "", .warning),
     ]
     for (l, role) in lines where !l.isEmpty && y < top + height {

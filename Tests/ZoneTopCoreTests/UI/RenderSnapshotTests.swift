@@ -1,0 +1,114 @@
+import Testing
+import ZoneTopCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every view rendered at 80x24 and 120x40 from the demo data into the in-memory
+/// screen, compared with text snapshots in `Snapshots/` (re-record with
+/// `ZONETOP_RECORD_SNAPSHOTS=1 swift test --filter RenderSnapshotTests`).
+@Suite(.serialized) struct RenderSnapshotTests {
+  static let sizes = [(80, 24), (120, 40)]
+
+  /// The demo replayed to 10:05:00 (a full 5-minute window), as the TUI would show it.
+  static func demoState(view: View, configure: (inout AppState) -> Void = { _ in }) throws -> (AppState, ReplayDriver) {
+    let driver = ReplayDriver(source: try OfflineSource(path: TestPaths.demoRecording))
+    driver.advance(toMs: driver.startMs + 300_000)
+    var state = AppState(sourceLabel: driver.label, isDemo: true, isReplay: true)
+    state.view = view
+    state.targetsTotal = driver.targetCount
+    state.nowMs = driver.nowMs
+    configure(&state)
+    refresh(&state, driver)
+    return (state, driver)
+  }
+
+  static func refresh(_ state: inout AppState, _ driver: ReplayDriver) {
+    var options = ReportOptions(policy: state.policy)
+    options.filter.text = state.filter.isEmpty ? nil : state.filter
+    state.report = driver.history.report(windowMs: state.windowMs, options: options)
+    state.health = driver.history.engine.health
+    state.targetsUp = state.health.filter(\.up).count
+    var lines: [WorkloadHop: [Double]] = [:]
+    for row in Layout.drillRows(state.report!, state) { lines[row.hop] = driver.history.sparkline(flows: row.flows, count: 60) }
+    state.sparklines = lines
+  }
+
+  static func assertSnapshot(_ name: String, _ buffer: CellBuffer, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let path = "\(TestPaths.repo)/Tests/ZoneTopCoreTests/Snapshots/\(name).txt"
+    let actual = buffer.lines.joined(separator: "\n") + "\n"
+    if getenv("ZONETOP_RECORD_SNAPSHOTS") != nil || !Files.exists(path) {
+      try Files.writeAtomically(Array(actual.utf8), to: path)
+      return
+    }
+    let expected = String(decoding: try Files.read(path), as: UTF8.self)
+    if actual != expected {
+      let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+      let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+      var diff: [String] = []
+      for i in 0..<max(a.count, e.count) where (i < a.count ? a[i] : nil) != (i < e.count ? e[i] : nil) {
+        diff.append("line \(i + 1):\n- \(i < e.count ? String(e[i]) : "")\n+ \(i < a.count ? String(a[i]) : "")")
+      }
+      let shown = diff.prefix(12).joined(separator: "\n")
+      Issue.record(Comment(rawValue: "snapshot \(name) differs (ZONETOP_RECORD_SNAPSHOTS=1 re-records):\n\(shown)"), sourceLocation: sourceLocation)
+    }
+  }
+
+  @Test(arguments: View.allCases)
+  func everyViewAtBothSizes(_ view: View) throws {
+    let (state, _) = try Self.demoState(view: view)
+    for (w, h) in Self.sizes {
+      let (buffer, _) = Renderer.render(state, width: w, height: h)
+      try Self.assertSnapshot("\(view.title.lowercased())-\(w)x\(h)", buffer)
+    }
+  }
+
+  @Test func drillDownHelpUnitsAndTooSmall() throws {
+    let (zones, driver) = try Self.demoState(view: .zones)
+    var state = zones
+    _ = state.update(.down)
+    _ = state.update(.down)
+    _ = state.update(.right)
+    _ = state.update(.enter)
+    Self.refresh(&state, driver)
+    #expect(state.drill != nil)
+    try Self.assertSnapshot("drill-120x40", Renderer.render(state, width: 120, height: 40).0)
+    var help = zones
+    _ = help.update(.char("?"))
+    try Self.assertSnapshot("help-80x24", Renderer.render(help, width: 80, height: 24).0)
+    var cost = zones
+    _ = cost.update(.char("u"))
+    _ = cost.update(.char("u"))
+    try Self.assertSnapshot("zones-cost-80x24", Renderer.render(cost, width: 80, height: 24).0)
+    let small = Renderer.render(zones, width: 60, height: 15).0
+    #expect(small.lines.contains { $0.contains("terminal too small:") })
+    #expect(small.lines.contains { $0.contains("need 64 x 16") })
+  }
+
+  @Test func nothingRawReachesTheScreen() {
+    var flows = FlowTable()
+    let evil = "\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}txt"
+    _ = flows.id(for: FlowKey(reporter: .source, sourceWorkload: evil, sourceNamespace: evil, destinationWorkload: "d",
+                              destinationNamespace: "n", destinationService: evil,
+                              source: Locality(region: evil, zone: evil), destination: Locality(region: "r", zone: "z"), hasLocality: true))
+    let report = Aggregator.report(flows: flows, counts: [Counts(received: 100, sent: 100, opened: 1)], present: [true],
+                                   windowStartMs: 0, windowEndMs: 5000, options: ReportOptions())
+    for view in View.allCases {
+      var state = AppState(sourceLabel: evil, isDemo: false, isReplay: false)
+      state.view = view
+      state.report = report
+      var h = TargetHealth(target: evil)
+      h.lastError = evil
+      state.health = [h]
+      let (b, _) = Renderer.render(state, width: 120, height: 40)
+      #expect(!b.cells.contains { $0.scalar.value < 0x20 || ($0.scalar.value >= 0x7F && $0.scalar.value < 0xA0) || $0.scalar == "\u{202E}" }, "\(view)")
+    }
+  }
+
+  @Test func asciiFallbackWithoutUTF8() throws {
+    let (state, _) = try Self.demoState(view: .services)
+    let (b, _) = Renderer.render(state, width: 120, height: 40, ascii: true)
+    #expect(!b.cells.contains { $0.scalar.value > 0x7E })
+  }
+}
