@@ -1,1 +1,200 @@
+import CCurl
 import ZoneTopCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How targets are fetched.
+public struct HTTPOptions: Sendable {
+  public var timeoutMs: Int = 4000
+  /// Largest body accepted (after decompression), so a gzip bomb stops here.
+  public var maxBodyBytes: Int = 64 << 20
+  public var insecure = false
+  public var caCertPath: String?
+  /// The bearer token itself (read from --bearer-token-file; never from argv).
+  public var bearerToken: String?
+  /// Extra `Name: value` headers.
+  public var headers: [String] = []
+  public var accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+  public var maxRedirects = 5
+
+  public init() {}
+}
+
+/// One fetch: what came back, or why nothing did, in words a user can act on.
+public struct ScrapeResult: Sendable {
+  public var target: String
+  public var startMs: Int64
+  public var latency: Double
+  public var status: Int
+  public var contentType: String?
+  public var body: [UInt8]
+  public var error: String?
+  public var isSuccess: Bool { error == nil && status >= 200 && status < 300 }
+
+  /// The result as a recording frame.
+  public var frame: Frame {
+    Frame(target: target, timeMs: startMs, status: status, contentType: contentType, error: error, body: body)
+  }
+}
+
+/// Fetches many URLs at once with one libcurl multi handle: a slow or dead target
+/// never delays the others, and each has its own timeout.
+public final class Poller: @unchecked Sendable {
+  public let options: HTTPOptions
+
+  public init(options: HTTPOptions) {
+    self.options = options
+    Poller.globalInit
+  }
+
+  private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+  /// Per-transfer state, reached from libcurl's callbacks through CURLOPT_PRIVATE/WRITEDATA.
+  final class Transfer {
+    let target: String
+    var body: [UInt8] = []
+    var tooLarge = false
+    let cap: Int
+    var easy: UnsafeMutableRawPointer?
+    var headers: UnsafeMutablePointer<curl_slist>?
+    var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    init(target: String, cap: Int) {
+      self.target = target
+      self.cap = cap
+    }
+  }
+
+  /// Fetches every target concurrently; returns one result per target, in order.
+  public func fetch(_ targets: [String]) -> [ScrapeResult] {
+    guard !targets.isEmpty, let multi = curl_multi_init() else { return [] }
+    defer { curl_multi_cleanup(multi) }
+    _ = zt_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 4)
+    let startMs = WallClock.nowMs()
+    let t0 = WallClock.monotonic()
+    var transfers: [Transfer] = []
+    var results = [ScrapeResult?](repeating: nil, count: targets.count)
+    for (i, target) in targets.enumerated() {
+      let t = Transfer(target: target, cap: options.maxBodyBytes)
+      transfers.append(t)
+      if let problem = configure(t) {
+        results[i] = ScrapeResult(target: target, startMs: startMs, latency: 0, status: 0, body: [], error: problem)
+        continue
+      }
+      curl_multi_add_handle(multi, t.easy)
+    }
+    var running: Int32 = 1
+    var finished: [UnsafeMutableRawPointer: (CURLcode, Double)] = [:]
+    while running > 0 {
+      curl_multi_perform(multi, &running)
+      var queued: Int32 = 0
+      while let msg = curl_multi_info_read(multi, &queued) {
+        if msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle {
+          finished[easy] = (msg.pointee.data.result, WallClock.monotonic() - t0)
+        }
+      }
+      if running > 0 { curl_multi_poll(multi, nil, 0, 100, nil) }
+    }
+    for (i, t) in transfers.enumerated() where results[i] == nil {
+      guard let easy = t.easy else { continue }
+      let (code, latency) = finished[easy] ?? (CURLE_OPERATION_TIMEDOUT, WallClock.monotonic() - t0)
+      results[i] = result(t, code: code, startMs: startMs, latency: latency)
+      curl_multi_remove_handle(multi, easy)
+      curl_easy_cleanup(easy)
+      curl_slist_free_all(t.headers)
+    }
+    return results.map { $0! }
+  }
+
+  // MARK: - One transfer
+
+  private func configure(_ t: Transfer) -> String? {
+    guard t.target.hasPrefix("http://") || t.target.hasPrefix("https://") else {
+      return "not an http(s) URL"
+    }
+    guard let easy = curl_easy_init() else { return "cannot create a libcurl handle" }
+    t.easy = easy
+    _ = zt_easy_setopt_string(easy, CURLOPT_URL, t.target)
+    _ = zt_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+    _ = zt_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+    _ = zt_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+    _ = zt_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1)
+    _ = zt_easy_setopt_long(easy, CURLOPT_MAXREDIRS, options.maxRedirects)
+    _ = zt_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, options.timeoutMs)
+    _ = zt_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, min(options.timeoutMs, 3000))
+    _ = zt_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")  // every encoding libcurl was built with
+    _ = zt_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxBodyBytes))
+    _ = zt_easy_setopt_string(easy, CURLOPT_USERAGENT, "zonetop/1.0")
+    _ = zt_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, options.insecure ? 0 : 1)
+    _ = zt_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, options.insecure ? 0 : 2)
+    if let ca = options.caCertPath { _ = zt_easy_setopt_string(easy, CURLOPT_CAINFO, ca) }
+    var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Accept: \(options.accept)")
+    if let token = options.bearerToken { list = curl_slist_append(list, "Authorization: Bearer \(token)") }
+    for h in options.headers { list = curl_slist_append(list, h) }
+    t.headers = list
+    _ = zt_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
+    t.errorBuffer.withUnsafeMutableBufferPointer { _ = zt_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+    let opaque = Unmanaged.passUnretained(t).toOpaque()
+    _ = zt_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, opaque)
+    _ = zt_easy_setopt_write(easy) { ptr, size, count, user in
+      let t = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+      let n = size * count
+      if t.body.count + n > t.cap {
+        t.tooLarge = true
+        return 0  // aborts the transfer
+      }
+      ptr.map { p in p.withMemoryRebound(to: UInt8.self, capacity: n) { t.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) } }
+      return n
+    }
+    return nil
+  }
+
+  private func result(_ t: Transfer, code: CURLcode, startMs: Int64, latency: Double) -> ScrapeResult {
+    var status = 0
+    var contentType: String?
+    if let easy = t.easy {
+      var http: Int = 0
+      _ = zt_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &http)
+      status = http
+      var ct: UnsafeMutablePointer<CChar>?
+      if zt_easy_getinfo_string(easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK, let ct { contentType = String(cString: ct) }
+    }
+    var error: String?
+    if code != CURLE_OK {
+      error = describe(code, t)
+    } else if status < 200 || status >= 300 {
+      error = "HTTP \(status)"
+    }
+    return ScrapeResult(target: t.target, startMs: startMs, latency: latency, status: status, contentType: contentType,
+                        body: error == nil ? t.body : [], error: error)
+  }
+
+  /// A libcurl failure in words a user can act on.
+  private func describe(_ code: CURLcode, _ t: Transfer) -> String {
+    let detail = t.errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    switch code {
+    case CURLE_COULDNT_CONNECT:
+      var osErrno: Int = 0
+      if let easy = t.easy { _ = zt_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno) }
+      if osErrno == Int(ECONNREFUSED) || detail.lowercased().contains("refused") { return "connection refused" }
+      if osErrno != 0 { return "cannot connect: " + String(cString: strerror(Int32(osErrno))).lowercased() }
+      return "cannot connect (\(Sanitize.short(detail, limit: 60)))"
+    case CURLE_OPERATION_TIMEDOUT:
+      return "timed out after \(NumberText.fixed(Double(options.timeoutMs) / 1000, options.timeoutMs % 1000 == 0 ? 0 : 1)) s"
+    case CURLE_COULDNT_RESOLVE_HOST: return "cannot resolve the host name"
+    case CURLE_TOO_MANY_REDIRECTS: return "too many redirects (more than \(options.maxRedirects))"
+    case CURLE_WRITE_ERROR where t.tooLarge, CURLE_FILESIZE_EXCEEDED:
+      return "body larger than \(ByteFormat.size(options.maxBodyBytes))"
+    case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR:
+      return "TLS: \(Sanitize.short(detail.isEmpty ? "certificate verification failed" : detail, limit: 80)) (use --cacert, or --insecure)"
+    case CURLE_RECV_ERROR, CURLE_PARTIAL_FILE: return "connection closed mid-body (\(ByteFormat.size(t.body.count)) received)"
+    case CURLE_GOT_NOTHING: return "empty reply from server"
+    case CURLE_BAD_CONTENT_ENCODING: return "invalid compressed body"
+    case CURLE_UNSUPPORTED_PROTOCOL: return "unsupported protocol"
+    default:
+      let name = String(cString: curl_easy_strerror(code))
+      return detail.isEmpty ? name.lowercased() : Sanitize.short(detail, limit: 80)
+    }
+  }
+}

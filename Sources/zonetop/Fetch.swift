@@ -1,11 +1,16 @@
 import ZoneTopCore
+import ZoneTopHTTP
 
-/// Fetching one body for `validate` (the HTTP module arrives with the poller).
+/// One body fetched for `validate`.
 struct FetchedBody {
   var bytes: [UInt8]
   var contentType: String?
 }
 
 func fetchForValidation(_ url: String) throws -> FetchedBody {
-  throw FileError(path: url, message: "URL fetching is not available yet")
+  var options = HTTPOptions()
+  options.timeoutMs = 10_000
+  let r = Poller(options: options).fetch([url])[0]
+  if let error = r.error { throw FileError(path: url, message: error) }
+  return FetchedBody(bytes: r.body, contentType: r.contentType)
 }

@@ -46,6 +46,10 @@ struct Validate: ParsableCommand {
       let result: Validator.Result
       do {
         result = try check(input)
+      } catch let error as FileError {
+        printError("\(Sanitize.visible(input)): \(error.message)")
+        allValid = false
+        continue
       } catch {
         printError("\(Sanitize.visible(input)): \(error)")
         allValid = false

@@ -1,8 +1,9 @@
 import ArgumentParser
 import ZoneTopCore
+import ZoneTopHTTP
 import ZoneTopTerminal
 
-/// The `zonetop` command: the live TUI, and its subcommands.
+/// The `zonetop` command; `zonetop URL...` (and plain `zonetop`) run the `live` subcommand.
 struct ZoneTop: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "zonetop",
@@ -11,20 +12,44 @@ struct ZoneTop: ParsableCommand {
       With no source, zonetop replays its bundled demo recording (marked DEMO). Give ztunnel metrics URLs \
       (http://NODE:15020/metrics) to poll them live. Costs are estimates.
       """,
-    subcommands: [ReplayCommand.self, SnapshotCommand.self, Validate.self]
+    subcommands: [LiveCommand.self, ReplayCommand.self, RecordCommand.self, SnapshotCommand.self, Validate.self, ExtractCommand.self],
+    defaultSubcommand: LiveCommand.self
+  )
+}
+
+/// `zonetop [live] URL...`: the TUI over live ztunnels, or the demo when no URL is given.
+struct LiveCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "live",
+    abstract: "The TUI over ztunnel metrics URLs (the default command); with no URL, the demo."
   )
 
   @Argument(help: "ztunnel metrics URLs to poll.")
   var urls: [String] = []
 
+  @Option(help: "Also append every scrape to this recording.")
+  var record: String?
+
+  @OptionGroup var http: HTTPFlags
   @OptionGroup var display: DisplayOptions
   @OptionGroup var shared: SharedOptions
 
   func run() throws {
     let options = try shared.reportOptions()
-    guard urls.isEmpty else {
-      printError("zonetop: live polling is not available in this build yet; record with curl and use `zonetop replay DIR`")
-      throw ExitCode(2)
+    let targets = try http.targets(urls)
+    if !targets.isEmpty {
+      var writer: RecordingWriter?
+      if let record {
+        do { writer = try RecordingWriter(path: record) } catch {
+          printError("zonetop: \(error)")
+          throw ExitCode(1)
+        }
+      }
+      let feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer)
+      feed.start()
+      try display.tui(feed: feed, options: options, isDemo: false).run()
+      feed.stop()
+      return
     }
     let demo = try DemoData.path()
     let source = try OfflineSource(path: demo)

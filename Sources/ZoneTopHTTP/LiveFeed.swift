@@ -1,0 +1,96 @@
+import Foundation
+import Synchronization
+import ZoneTopCore
+
+/// Live polling of ztunnel targets on a thread of its own: each interval every
+/// target is fetched at once (libcurl multi); a poll that runs past the interval
+/// makes the next one wait for the following boundary (skipped, never queued);
+/// targets that keep failing back off. Rounds reach the UI through `tick`.
+public final class LiveFeed: MetricsFeed, @unchecked Sendable {
+  public let history = TrafficHistory()
+  public let intervalMs: Int64
+  public let targets: [String]
+  private let poller: Poller
+  private let inbox = Mutex<[[ScrapeResult]]>([])
+  private let stopped = Atomic<Bool>(false)
+  private let recorder: RecordingWriter?
+  /// Problems writing the recording (shown by the caller).
+  public private(set) var recordingError: String?
+  public private(set) var rounds = 0
+
+  public init(targets: [String], intervalMs: Int64, http: HTTPOptions, recordTo: RecordingWriter? = nil) {
+    self.targets = targets
+    self.intervalMs = intervalMs
+    poller = Poller(options: http)
+    recorder = recordTo
+  }
+
+  public var label: String { targets.count == 1 ? Renderer.shortTarget(targets[0]) : "\(targets.count) ztunnels" }
+  public var isReplay: Bool { false }
+  public var targetCount: Int { targets.count }
+  public var nowMs: Int64 { WallClock.nowMs() }
+
+  /// Starts polling on a background thread.
+  public func start() {
+    let thread = Thread { [self] in pollLoop() }
+    thread.name = "zonetop-poller"
+    thread.start()
+  }
+
+  public func stop() { stopped.store(true, ordering: .relaxed) }
+
+  private func pollLoop() {
+    var backoff: [String: (failures: Int, nextMs: Int64)] = [:]
+    var next = WallClock.nowMs()
+    while !stopped.load(ordering: .relaxed) {
+      let now = WallClock.nowMs()
+      if now < next {
+        usleep(UInt32(min(100, next - now)) * 1000)
+        continue
+      }
+      let due = targets.filter { (backoff[$0]?.nextMs ?? 0) <= now }
+      let results = poller.fetch(due)
+      for r in results {
+        if r.isSuccess {
+          backoff[r.target] = nil
+        } else {
+          let failures = (backoff[r.target]?.failures ?? 0) + 1
+          // 1, 2, 4, ... intervals, at most 60 s, after the second failure in a row.
+          let wait = failures < 2 ? 0 : min(60_000, intervalMs << min(failures - 2, 6))
+          backoff[r.target] = (failures, now + wait)
+        }
+      }
+      inbox.withLock { $0.append(results) }
+      // The next poll starts at the next interval boundary after this one ends.
+      next += intervalMs
+      let end = WallClock.nowMs()
+      while next <= end { next += intervalMs }
+    }
+  }
+
+  /// Moves finished polls into the history; returns whether any arrived.
+  public func tick(realSeconds: Double) -> Bool {
+    let polls = inbox.withLock { q -> [[ScrapeResult]] in
+      defer { q.removeAll() }
+      return q
+    }
+    for results in polls {
+      for r in results {
+        if let recorder {
+          do { try recorder.append(r.frame) } catch { recordingError = "\(error)" }
+        }
+        r.body.withUnsafeBytes { body in
+          history.ingest(target: r.target, timeMs: r.startMs, status: r.status, error: r.error, contentType: r.contentType,
+                         body: body, latency: r.latency)
+        }
+      }
+      history.closeRound(atMs: results.map(\.startMs).max() ?? WallClock.nowMs())
+      rounds += 1
+    }
+    return !polls.isEmpty
+  }
+
+  public func setPaused(_ paused: Bool) {}
+  public func setSpeed(_ speed: Double) {}
+  public func step(_ rounds: Int) {}
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import ZoneTopCore
+import ZoneTopHTTP
+
+/// Options for fetching ztunnel metrics over HTTP(S).
+struct HTTPFlags: ParsableArguments {
+  @Option(help: "A file with one metrics URL a line (# comments allowed).")
+  var targetsFile: String?
+
+  @Option(help: "Time between polls.")
+  var interval = DurationOption(ms: 5000)
+
+  @Option(help: "Per-target timeout (default: 80% of the interval, at most 10s).")
+  var timeout: DurationOption?
+
+  @Option(help: "Largest response body accepted, after decompression (e.g. 64MiB).")
+  var maxBodySize = "64MiB"
+
+  @Option(help: "CA certificate bundle (PEM) to verify HTTPS targets.")
+  var cacert: String?
+
+  @Flag(help: "Do not verify TLS certificates.")
+  var insecure = false
+
+  @Option(help: "Read a bearer token from this file (it never appears in argv, logs or on screen).")
+  var bearerTokenFile: String?
+
+  @Option(name: .customLong("header"), help: "An extra request header, 'Name: value' (repeatable).")
+  var headers: [String] = []
+
+  func httpOptions() throws -> HTTPOptions {
+    var o = HTTPOptions()
+    o.timeoutMs = Int(timeout?.ms ?? min(10_000, interval.ms * 8 / 10))
+    guard let cap = Self.parseSize(maxBodySize) else { throw ValidationError("--max-body-size: expected a size like 64MiB, 512KiB or 1000000") }
+    o.maxBodyBytes = cap
+    o.caCertPath = cacert
+    o.insecure = insecure
+    for h in headers where !h.contains(":") || h.contains("\n") || h.contains("\r") {
+      throw ValidationError("--header \"\(Sanitize.short(h))\": expected 'Name: value'")
+    }
+    o.headers = headers
+    if let path = bearerTokenFile {
+      let bytes: [UInt8]
+      do { bytes = try Files.read(path) } catch { throw ValidationError("--bearer-token-file: \(error)") }
+      let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \n\r\t")
+      guard !token.isEmpty, !token.contains("\n") else { throw ValidationError("--bearer-token-file \(path): expected one token") }
+      o.bearerToken = token
+    }
+    return o
+  }
+
+  /// URLs from the arguments and the targets file, without duplicates.
+  func targets(_ urls: [String]) throws -> [String] {
+    var all = urls
+    if let file = targetsFile {
+      let bytes: [UInt8]
+      do { bytes = try Files.read(file) } catch { throw ValidationError("--targets-file: \(error)") }
+      for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+        let t = String(line).trimmingCharacters(in: " \t\r")
+        if !t.isEmpty && !t.hasPrefix("#") { all.append(t) }
+      }
+    }
+    var seen = Set<String>()
+    let unique = all.filter { seen.insert($0).inserted }
+    for u in unique where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
+      throw ValidationError("\(Sanitize.short(u)): expected an http:// or https:// URL")
+    }
+    return unique
+  }
+
+  static func parseSize(_ s: String) -> Int? {
+    let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000), ("B", 1)]
+    for (suffix, mult) in units where s.hasSuffix(suffix) {
+      return Int(s.dropLast(suffix.count)).map { $0 * mult }
+    }
+    return Int(s)
+  }
+}
+
+extension String {
+  func trimmingCharacters(in set: String) -> String {
+    var s = Substring(self)
+    while let f = s.first, set.contains(f) { s.removeFirst() }
+    while let l = s.last, set.contains(l) { s.removeLast() }
+    return String(s)
+  }
+}
