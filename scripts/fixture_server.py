@@ -75,6 +75,8 @@ def synthetic_body(series, seed):
 
 
 class State:
+    gzip_responses = 0
+    openmetrics_responses = 0
     frames = []
     targets = []
     cursor = []
@@ -94,6 +96,7 @@ class Handler(BaseHTTPRequestHandler):
         if "gzip" in (self.headers.get("Accept-Encoding") or ""):
             body = gzip.compress(body, 1)
             encoding = "gzip"
+            State.gzip_responses += 1
         else:
             encoding = None
         self.send_response(status)
@@ -106,6 +109,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def content_type(self):
         if "application/openmetrics-text" in (self.headers.get("Accept") or ""):
+            State.openmetrics_responses += 1
             return "application/openmetrics-text; version=1.0.0; charset=utf-8"
         return "text/plain; version=0.0.4; charset=utf-8"
 
@@ -118,6 +122,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_body(200, State.synthetic[int(parts[1]) % len(State.synthetic)], self.content_type())
             if parts[0] == "hostile" and len(parts) == 2:
                 return getattr(self, "hostile_" + parts[1])()
+            if parts[0] == "stats":
+                body = f'{{"gzip": {State.gzip_responses}, "openmetrics": {State.openmetrics_responses}, "served": {State.cursor}}}\n'
+                return self.send_body(200, body.encode(), "application/json")
             if parts[0] == "targets":
                 body = "".join(f"/t/{i}/metrics\n" for i in range(len(State.frames))).encode()
                 return self.send_body(200, body, "text/plain")

@@ -1,5 +1,10 @@
 import ArgumentParser
 import ZoneTopCore
+import ZoneTopHTTP
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `zonetop snapshot SOURCE`: aggregate recorded scrapes and print or write the result.
 struct SnapshotCommand: ParsableCommand {
@@ -8,13 +13,20 @@ struct SnapshotCommand: ParsableCommand {
     abstract: "Aggregate a recording, scrape directory or exposition file into a table, CSV or JSON.",
     discussion: """
       SOURCE is a zonetop recording (.ztrec, optionally gzip-compressed), a scrape directory \
-      (DIR/TARGET/EPOCH_MS.prom[.gz]) or a single exposition file (one scrape: totals, no rates). \
+      (DIR/TARGET/EPOCH_MS.prom[.gz]), a single exposition file (one scrape: totals, no rates), \
+      ztunnel URLs (polled at the start and the end of --window, default 10s), or nothing with \
+      --prometheus URL (the last --window, default 5m, aggregated server-side). \
       Files are written atomically. Costs are estimates.
       """
   )
 
-  @Argument(help: "A recording, a scrape directory or an exposition file.")
-  var source: String
+  @Argument(help: "A recording, a scrape directory, an exposition file, or ztunnel URLs.")
+  var sources: [String] = []
+
+  @Option(help: "A Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics) to query instead.")
+  var prometheus: String?
+
+  @OptionGroup var http: HTTPFlags
 
   @Option(help: "Output format: table, csv or json.")
   var format: OutputFormat = .table
@@ -34,15 +46,39 @@ struct SnapshotCommand: ParsableCommand {
     case table, csv, json
   }
 
+  func validate() throws {
+    if prometheus == nil && sources.isEmpty { throw ValidationError("give a recording, a directory, a file, URLs, or --prometheus URL") }
+    if prometheus != nil && !sources.isEmpty { throw ValidationError("give either sources or --prometheus, not both") }
+  }
+
   func run() throws {
     let options = try shared.reportOptions()
-    let offline: OfflineSource
-    do { offline = try OfflineSource(path: source) } catch {
-      printError("zonetop: \(error)")
-      throw ExitCode(1)
-    }
     var problems: [String] = []
-    let report = Snapshot.report(source: offline, windowMs: window?.ms, options: options, problems: &problems)
+    let report: TrafficReport
+    if let prometheus {
+      let windowMs = window?.ms ?? 300_000
+      let client = PrometheusClient(baseURL: prometheus, http: try http.httpOptions())
+      let end = WallClock.nowMs()
+      do {
+        let flows = try client.increases(endMs: end, rangeMs: windowMs, namespace: shared.namespace)
+        let history = TrafficHistory()
+        history.appendRound(startMs: end - windowMs, endMs: end, deltas: flows)
+        report = history.report(windowMs: windowMs, options: options)
+      } catch {
+        printError("zonetop: \(error)")
+        throw ExitCode(1)
+      }
+    } else if sources.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
+      report = try pollTwice(options: options, problems: &problems)
+    } else {
+      guard sources.count == 1 else { throw ValidationError("give one recording, directory or file (or only URLs)") }
+      let offline: OfflineSource
+      do { offline = try OfflineSource(path: sources[0]) } catch {
+        printError("zonetop: \(error)")
+        throw ExitCode(1)
+      }
+      report = Snapshot.report(source: offline, windowMs: window?.ms, options: options, problems: &problems)
+    }
     for p in problems { printError("zonetop: \(p)") }
     let text: String
     switch format {
@@ -51,6 +87,27 @@ struct SnapshotCommand: ParsableCommand {
     case .json: text = ReportExport.json(report, groupBy: groupBy)
     }
     try emit(text, to: output)
+  }
+}
+
+extension SnapshotCommand {
+  /// Polls the URLs at the start and the end of the window and aggregates the increase.
+  func pollTwice(options: ReportOptions, problems: inout [String]) throws -> TrafficReport {
+    let targets = try http.targets(sources)
+    let poller = Poller(options: try http.httpOptions())
+    let history = TrafficHistory()
+    let windowMs = window?.ms ?? 10_000
+    for round in 0..<2 {
+      if round == 1 { usleep(UInt32(min(windowMs, 3_600_000)) * 1000) }
+      for r in poller.fetch(targets) {
+        if let e = r.error { problems.append("\(Sanitize.visible(r.target)): \(e)") }
+        r.body.withUnsafeBytes {
+          history.ingest(target: r.target, timeMs: r.startMs, status: r.status, error: r.error, contentType: r.contentType, body: $0)
+        }
+      }
+      history.closeRound(atMs: WallClock.nowMs())
+    }
+    return history.report(windowMs: windowMs * 2, options: options)
   }
 }
 

@@ -66,7 +66,7 @@ struct TUI {
     opts.policy = state.policy
     opts.filter.text = state.filter.isEmpty ? nil : state.filter
     state.report = feed.history.rounds.isEmpty ? nil : feed.history.report(windowMs: windowMs, options: opts)
-    state.health = feed.history.engine.health
+    state.health = feed.targetHealth
     state.targetsTotal = max(feed.targetCount, state.health.count)
     state.targetsUp = state.health.filter(\.up).count
     state.nowMs = feed.nowMs

@@ -30,6 +30,12 @@ struct LiveCommand: ParsableCommand {
   @Option(help: "Also append every scrape to this recording.")
   var record: String?
 
+  @Option(help: "Query a Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics) instead of scraping ztunnels.")
+  var prometheus: String?
+
+  @Option(help: "With --prometheus: the step of range queries; at least twice the server's scrape interval.")
+  var step = DurationOption(ms: 30_000)
+
   @OptionGroup var http: HTTPFlags
   @OptionGroup var display: DisplayOptions
   @OptionGroup var shared: SharedOptions
@@ -37,6 +43,16 @@ struct LiveCommand: ParsableCommand {
   func run() throws {
     let options = try shared.reportOptions()
     let targets = try http.targets(urls)
+    if let prometheus {
+      guard targets.isEmpty else { throw ValidationError("give either ztunnel URLs or --prometheus, not both") }
+      let client = PrometheusClient(baseURL: prometheus, http: try http.httpOptions())
+      let feed = PrometheusFeed(client: client, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
+                                stepMs: step.ms, namespace: shared.namespace)
+      feed.start()
+      try display.tui(feed: feed, options: options, isDemo: false).run()
+      feed.stop()
+      return
+    }
     if !targets.isEmpty {
       var writer: RecordingWriter?
       if let record {

@@ -326,20 +326,35 @@ struct IstioSink: SampleSink {
   ]
 
   static func flowKey(_ s: SampleRef) -> FlowKey {
-    var v = [String?](repeating: nil, count: 10)
+    var labels: [String: String] = [:]
     for l in s.labels {
       let name = String(decoding: s.labelName(l), as: UTF8.self)
-      if let i = names[name] { v[i] = String(decoding: s.decodedValue(l), as: UTF8.self) }
+      if names[name] != nil { labels[name] = String(decoding: s.decodedValue(l), as: UTF8.self) }
     }
+    return FlowKey(labels: labels)
+  }
+}
+
+extension FlowKey {
+  /// The label names a flow is made of (what a Prometheus query must keep in `sum by`).
+  public static let labelNames = ["reporter", "source_workload", "source_workload_namespace", "destination_workload",
+                                  "destination_workload_namespace", "destination_service", "source_region", "source_zone",
+                                  "destination_region", "destination_zone"]
+
+  /// A flow from ztunnel labels; missing values are `unknown`, missing locality labels mean an older ztunnel.
+  public init(labels: [String: String]) {
+    let names = IstioSink.names
+    var v = [String?](repeating: nil, count: 10)
+    for (name, value) in labels { if let i = names[name] { v[i] = value } }
     func val(_ i: Int) -> String {
       guard let s = v[i], !s.isEmpty else { return "unknown" }
       return s
     }
     let reporter: Reporter = v[0] == "source" ? .source : v[0] == "destination" ? .destination : .unknown
     let hasLocality = v[6] != nil || v[7] != nil || v[8] != nil || v[9] != nil
-    return FlowKey(reporter: reporter, sourceWorkload: val(1), sourceNamespace: val(2), destinationWorkload: val(3),
-                   destinationNamespace: val(4), destinationService: val(5),
-                   source: Locality(region: val(6), zone: val(7)), destination: Locality(region: val(8), zone: val(9)),
-                   hasLocality: hasLocality)
+    self.init(reporter: reporter, sourceWorkload: val(1), sourceNamespace: val(2), destinationWorkload: val(3),
+              destinationNamespace: val(4), destinationService: val(5),
+              source: Locality(region: val(6), zone: val(7)), destination: Locality(region: val(8), zone: val(9)),
+              hasLocality: hasLocality)
   }
 }

@@ -14,6 +14,12 @@ public protocol MetricsFeed: AnyObject {
   func setPaused(_ paused: Bool)
   func setSpeed(_ speed: Double)
   func step(_ rounds: Int)
+  /// What the Health view lists.
+  var targetHealth: [TargetHealth] { get }
+}
+
+extension MetricsFeed {
+  public var targetHealth: [TargetHealth] { history.engine.health }
 }
 
 extension ReplayDriver: MetricsFeed {

@@ -37,6 +37,20 @@ public final class TrafficHistory {
     if rounds.count > maxRounds { rounds.removeFirst(rounds.count - maxRounds) }
   }
 
+  /// Adds a round of increases computed elsewhere (a Prometheus range query).
+  public func appendRound(startMs: Int64, endMs: Int64, deltas: [(FlowKey, Counts)]) {
+    let mapped = deltas.map { (engine.flowID($0.0), $0.1) }
+    lastEndMs = endMs
+    rounds.append(Round(startMs: startMs, endMs: endMs, deltas: mapped))
+    if rounds.count > maxRounds { rounds.removeFirst(rounds.count - maxRounds) }
+  }
+
+  /// Forgets every round (a feed that rebuilds its history on each refresh).
+  public func removeAllRounds() {
+    rounds.removeAll()
+    lastEndMs = nil
+  }
+
   /// The rules applied to the rounds of the last `windowMs`.
   public func report(windowMs: Int64, options: ReportOptions) -> TrafficReport {
     guard let last = rounds.last else {

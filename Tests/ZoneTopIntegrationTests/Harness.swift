@@ -1,0 +1,156 @@
+import Foundation
+import ZoneTopCore
+import ZoneTopHTTP
+
+/// Paths and helper processes for the integration tests (all traffic stays on loopback).
+enum Harness {
+  static let repo: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    while let last = parts.last, last != "Tests" { parts.removeLast() }
+    parts.removeLast()
+    return parts.joined(separator: "/")
+  }()
+  static let demo = repo + "/Fixtures/demo/demo.ztrec.gz"
+
+  /// The zonetop binary under test: `ZONETOP_BIN` (set by `make test`) or the debug build.
+  static var binary: String {
+    ProcessInfo.processInfo.environment["ZONETOP_BIN"] ?? repo + "/.build/debug/zonetop"
+  }
+
+  static func which(_ name: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+      let p = "\(dir)/\(name)"
+      if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return nil
+  }
+
+  /// A temporary directory that is removed by `cleanup`.
+  static func tempDir(_ tag: String) -> String {
+    let dir = NSTemporaryDirectory() + "zonetop-\(tag)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+  }
+}
+
+/// A child process that is killed when the value is released.
+final class Child {
+  let process = Process()
+  let output = Pipe()
+
+  init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    if let environment { process.environment = environment }
+    try process.run()
+  }
+
+  /// Reads stdout until a line starting with `prefix` appears (or 15 s pass).
+  func waitForLine(prefix: String) -> String? {
+    var buffer = ""
+    let deadline = Date().addingTimeInterval(15)
+    let handle = output.fileHandleForReading
+    while Date() < deadline {
+      let data = handle.availableData
+      if data.isEmpty { return nil }
+      buffer += String(decoding: data, as: UTF8.self)
+      if let line = buffer.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) { return String(line) }
+    }
+    return nil
+  }
+
+  deinit {
+    // SIGKILL and waitpid: a child may have inherited a mask that blocks SIGTERM,
+    // and Foundation's waitUntilExit needs a run loop.
+    let pid = process.processIdentifier
+    if pid > 0 {
+      kill(pid, SIGKILL)
+      var status: Int32 = 0
+      waitpid(pid, &status, 0)
+    }
+  }
+}
+
+/// The loopback fixture server (scripts/fixture_server.py).
+final class FixtureServer {
+  let child: Child
+  let port: Int
+
+  init(recording: String? = Harness.demo, extra: [String] = []) throws {
+    var args = [Harness.repo + "/scripts/fixture_server.py"] + extra
+    if let recording { args += ["--recording", recording] }
+    child = try Child(Harness.which("python3") ?? "/usr/bin/python3", args)
+    guard let line = child.waitForLine(prefix: "PORT "), let p = Int(line.dropFirst(5)) else {
+      throw HarnessError(message: "fixture server did not start")
+    }
+    port = p
+  }
+
+  func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+  func target(_ i: Int) -> String { url("/t/\(i)/metrics") }
+
+  func stats() throws -> [String: Any] {
+    let r = Poller(options: HTTPOptions()).fetch([url("/stats")])[0]
+    return try JSONSerialization.jsonObject(with: Data(r.body)) as! [String: Any]
+  }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+  let message: String
+  var description: String { message }
+}
+
+/// Runs a command to completion and returns (status, stdout, stderr).
+@discardableResult
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> (Int32, String, String) {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: executable)
+  p.arguments = arguments
+  var env = ProcessInfo.processInfo.environment
+  env["NO_COLOR"] = "1"
+  env["COLUMNS"] = "120"
+  for (k, v) in environment { env[k] = v }
+  p.environment = env
+  let out = Pipe()
+  let err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  if let stdin {
+    let inPipe = Pipe()
+    p.standardInput = inPipe
+    inPipe.fileHandleForWriting.write(Data(stdin.utf8))
+    try inPipe.fileHandleForWriting.close()
+  }
+  try p.run()
+  let o = out.fileHandleForReading.readDataToEndOfFile()
+  let e = err.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// The demo's first `k[target]` frames of each target, as a recording file.
+func demoPrefix(frames k: [String: Int], to path: String) throws {
+  let demo = try OfflineSource(path: Harness.demo)
+  var taken: [String: Int] = [:]
+  let writer = try RecordingWriter(path: path)
+  for e in demo.entries {
+    let n = taken[e.target, default: 0]
+    guard n < (k[e.target] ?? 0) else { continue }
+    taken[e.target] = n + 1
+    try writer.append(Frame(target: e.target, timeMs: e.timeMs, status: e.status, contentType: e.contentType, error: e.error,
+                            body: e.isSuccess ? try demo.body(of: e) : []))
+  }
+}
+
+/// The demo's targets in recording order (target i of the fixture server is the i-th).
+func demoTargets() throws -> [String] {
+  var seen: [String] = []
+  for e in try OfflineSource(path: Harness.demo).entries where !seen.contains(e.target) { seen.append(e.target) }
+  return seen
+}
+
+func zoneBytes(_ r: TrafficReport) -> [ZonePair: UInt64] {
+  r.zonePairs.filter { $0.value.bytes > 0 }.mapValues(\.bytes)
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import ZoneTopCore
+import ZoneTopHTTP
+
+/// Live polling, recording and replay against a fixture server on loopback.
+@Suite(.serialized) struct LoopbackTests {
+  @Test func recordedRoundsSnapshotToExactlyTheFramesServed() throws {
+    let server = try FixtureServer()
+    let dir = Harness.tempDir("record")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let targets = (0..<12).map(server.target)
+    let poller = Poller(options: HTTPOptions())
+    let writer = try RecordingWriter(path: dir + "/live.ztrec")
+    let rounds = 8
+    for _ in 0..<rounds {
+      for r in poller.fetch(targets) {
+        #expect(r.isSuccess, "\(r.target): \(r.error ?? "")")
+        try writer.append(r.frame)
+      }
+    }
+    var problems: [String] = []
+    let live = Snapshot.report(source: try OfflineSource(path: dir + "/live.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
+    // What was served: the first `rounds` frames of each demo target.
+    try demoPrefix(frames: Dictionary(uniqueKeysWithValues: try demoTargets().map { ($0, rounds) }), to: dir + "/served.ztrec")
+    let served = Snapshot.report(source: try OfflineSource(path: dir + "/served.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
+    #expect(problems == [])
+    #expect(!zoneBytes(served).isEmpty)
+    #expect(zoneBytes(live) == zoneBytes(served))
+    #expect(live.duplicateBytesDropped == served.duplicateBytesDropped)
+  }
+
+  @Test func liveFeedCountsWhatItRecords() throws {
+    let server = try FixtureServer()
+    let dir = Harness.tempDir("livefeed")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let writer = try RecordingWriter(path: dir + "/feed.ztrec")
+    let feed = LiveFeed(targets: (0..<12).map(server.target), intervalMs: 300, http: HTTPOptions(), recordTo: writer)
+    feed.start()
+    let deadline = Date().addingTimeInterval(20)
+    while feed.rounds < 6 && Date() < deadline {
+      usleep(50_000)
+      _ = feed.tick(realSeconds: 0.05)
+    }
+    feed.stop()
+    #expect(feed.rounds >= 6)
+    let fromFeed = feed.history.report(windowMs: 3_600_000, options: ReportOptions())
+    var problems: [String] = []
+    let fromRecording = Snapshot.report(source: try OfflineSource(path: dir + "/feed.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
+    #expect(!zoneBytes(fromFeed).isEmpty)
+    #expect(zoneBytes(fromFeed) == zoneBytes(fromRecording))
+    #expect(feed.history.engine.health.allSatisfy { $0.up })
+    #expect(feed.history.engine.health.allSatisfy { ($0.lastLatency ?? 9) < 5 })
+  }
+
+  @Test func openMetricsAndGzipAreNegotiated() throws {
+    let server = try FixtureServer()
+    let om = Poller(options: HTTPOptions()).fetch([server.target(0)])[0]
+    #expect(om.contentType?.hasPrefix("application/openmetrics-text") == true)
+    var plain = HTTPOptions()
+    plain.accept = "text/plain;version=0.0.4"
+    let text = Poller(options: plain).fetch([server.target(1)])[0]
+    #expect(text.contentType?.hasPrefix("text/plain") == true)
+    // Both bodies arrived gzip-compressed and were inflated by libcurl.
+    let stats = try server.stats()
+    #expect((stats["gzip"] as? Int ?? 0) >= 2)
+    #expect(om.body.withUnsafeBytes { ExpositionFormat.detect(contentType: om.contentType, body: $0) } == .openMetrics)
+    #expect(text.body.withUnsafeBytes { Validator.validate($0, source: "t", contentType: text.contentType).isValid })
+  }
+
+  @Test func everyFailureHasItsOwnMessageAndSparesTheOthers() throws {
+    let server = try FixtureServer(recording: nil)
+    var options = HTTPOptions()
+    options.timeoutMs = 3000
+    options.maxBodyBytes = 16 << 20
+    let cases: [(String, String)] = [
+      (server.url("/hostile/ok"), ""),
+      (server.url("/hostile/500"), "HTTP 500"),
+      (server.url("/hostile/redirect"), "too many redirects (more than 5)"),
+      (server.url("/hostile/slow"), "timed out after 3 s"),
+      (server.url("/hostile/endless"), "body larger than 16 MiB"),
+      (server.url("/hostile/gzipbomb"), "body larger than 16 MiB"),
+      (server.url("/hostile/reset"), "connection closed mid-body"),
+      ("http://127.0.0.1:1/metrics", "connection refused"),
+      ("http://zonetop-test-host.invalid/metrics", "cannot resolve the host name"),
+    ]
+    let t0 = Date()
+    let results = Poller(options: options).fetch(cases.map(\.0))
+    let elapsed = Date().timeIntervalSince(t0)
+    #expect(elapsed < 6, "the poll must finish on time, took \(elapsed) s")
+    for (r, (_, message)) in zip(results, cases) {
+      if message.isEmpty {
+        #expect(r.isSuccess && !r.body.isEmpty, "\(r.target): \(r.error ?? "")")
+      } else {
+        #expect(r.error?.hasPrefix(message) == true, "\(r.target): got \(r.error ?? "success")")
+      }
+    }
+    // Random binary is fetched, and the parser skips every invalid line.
+    let binary = Poller(options: options).fetch([server.url("/hostile/binary")])[0]
+    let engine = TrafficEngine()
+    let health = binary.body.withUnsafeBytes { engine.ingest(target: "b", timeMs: 0, body: $0, contentType: binary.contentType) }
+    #expect(health.invalidLines > 0 && health.series == 0)
+  }
+
+  @Test func selfSignedTLSIsRefusedUnlessInsecure() throws {
+    guard let openssl = Harness.which("openssl") else { return }
+    let dir = Harness.tempDir("tls")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try run(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
+                      "-days", "1", "-subj", "/CN=127.0.0.1"])
+    let server = try Child(openssl, ["s_server", "-accept", "0", "-cert", dir + "/cert.pem", "-key", dir + "/key.pem", "-www"])
+    guard let line = server.waitForLine(prefix: "ACCEPT"), let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+      Issue.record("openssl s_server did not start")
+      return
+    }
+    let url = "https://127.0.0.1:\(port)/metrics"
+    var options = HTTPOptions()
+    options.timeoutMs = 3000
+    let refused = Poller(options: options).fetch([url])[0]
+    #expect(refused.error?.hasPrefix("TLS:") == true, "\(refused.error ?? "success")")
+    #expect(refused.error?.contains("--cacert") == true)
+    options.insecure = true
+    let accepted = Poller(options: options).fetch([url])[0]
+    #expect(accepted.status == 200, "\(accepted.error ?? "")")
+  }
+}
