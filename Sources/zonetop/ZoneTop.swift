@@ -133,17 +133,25 @@ struct ReplayCommand: ParsableCommand {
   }
 }
 
-/// Finds the bundled demo recording.
+/// Finds the bundled demo recording: `ZONETOP_DEMO`, then `Fixtures/demo` in a folder
+/// above the real executable (a build in the repository), then an installed copy.
 enum DemoData {
   static func path() throws -> String {
     var candidates: [String] = []
     if let env = getenv("ZONETOP_DEMO") { candidates.append(String(cString: env)) }
-    let exe = CommandLine.arguments[0]
-    let exeDir = exe.contains("/") ? String(exe[..<exe.lastIndex(of: "/")!]) : "."
-    candidates += [exeDir + "/../../Fixtures/demo/demo.ztrec.gz", exeDir + "/../share/zonetop/demo.ztrec.gz",
-                   "Fixtures/demo/demo.ztrec.gz", "/usr/share/zonetop/demo.ztrec.gz"]
+    var buf = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    if n > 0 {
+      var dir = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      for _ in 0..<6 {
+        guard let slash = dir.lastIndex(of: "/") else { break }
+        dir = String(dir[..<slash])
+        candidates.append(dir + "/Fixtures/demo/demo.ztrec.gz")
+      }
+    }
+    candidates += ["Fixtures/demo/demo.ztrec.gz", "/usr/local/share/zonetop/demo.ztrec.gz", "/usr/share/zonetop/demo.ztrec.gz"]
     if let found = candidates.first(where: { Files.exists($0) }) { return found }
-    printError("zonetop: the demo recording was not found (looked in \(candidates.joined(separator: ", "))); set ZONETOP_DEMO")
+    printError("zonetop: the demo recording was not found (set ZONETOP_DEMO to Fixtures/demo/demo.ztrec.gz)")
     throw ExitCode(1)
   }
 }

@@ -7,4 +7,10 @@ import Glibc
 
 // A closed stdout (`zonetop snapshot ... | head -1`) is an EPIPE write error, not a signal.
 signal(SIGPIPE, SIG_IGN)
+// A parent may have left signals blocked (some test runners and process launchers do):
+// the TUI needs SIGWINCH for resizes and SIGINT/SIGTERM/SIGHUP to end cleanly.
+var unblock = sigset_t()
+sigemptyset(&unblock)
+for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, sig) }
+sigprocmask(SIG_UNBLOCK, &unblock, nil)
 ZoneTop.main()

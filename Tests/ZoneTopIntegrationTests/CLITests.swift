@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import ZoneTopCore
+
+/// The built executable, run as a user would: exit codes, stdout, stderr.
+@Suite struct CLITests {
+  let zonetop = Harness.binary
+
+  @Test func helpForEveryCommand() throws {
+    for cmd in [[], ["replay"], ["record"], ["snapshot"], ["validate"], ["extract"], ["live"]] {
+      let (status, out, _) = try run(zonetop, cmd + ["--help"])
+      #expect(status == 0, "\(cmd)")
+      #expect(out.contains("USAGE"), "\(cmd)")
+    }
+  }
+
+  @Test func validateExitCodes() throws {
+    let good = Harness.repo + "/Fixtures/invalid/README.md"
+    _ = good
+    let (ok, out, _) = try run(zonetop, ["validate", "-"], stdin: "# TYPE a counter\na_total 1\n# EOF\n")
+    #expect(ok == 0)
+    #expect(out.contains("valid OpenMetrics 1.0, 1 samples"))
+    let bad = Harness.repo + "/Fixtures/invalid/bad_value.prom"
+    let (status, _, err) = try run(zonetop, ["validate", bad])
+    #expect(status == 1)
+    #expect(err.contains("bad_value.prom:1:47: invalid value \"twelve\""))
+    let (usage, _, usageErr) = try run(zonetop, ["validate"])
+    #expect(usage == 64 || usage == 2, "usage errors exit non-zero: \(usage)")
+    #expect(!usageErr.isEmpty)
+    let (missing, _, missingErr) = try run(zonetop, ["validate", "/nonexistent/file.prom"])
+    #expect(missing == 1)
+    #expect(missingErr.contains("/nonexistent/file.prom: no such file or directory"))
+  }
+
+  @Test func snapshotWritesCsvAtomicallyAndJsonParses() throws {
+    let dir = Harness.tempDir("cli")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let (status, _, err) = try run(zonetop, ["snapshot", Harness.demo, "--format", "csv", "--output", dir + "/zones.csv"])
+    #expect(status == 0, "\(err)")
+    let csv = String(decoding: try Files.read(dir + "/zones.csv"), as: UTF8.self)
+    #expect(csv.hasPrefix("window_start,window_end,source_region,source_zone,destination_region,destination_zone,scope,bytes,bytes_per_second,connections_opened,cost_usd,cost_usd_per_month\r\n"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["zones.csv"])  // no temporary left behind
+    let (js, json, _) = try run(zonetop, ["snapshot", Harness.demo, "--format", "json", "--group-by", "region", "--pricing", "gcp", "--reporter", "source"])
+    #expect(js == 0)
+    let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+    #expect(doc["pricing_profile"] as? String == "gcp")
+    #expect(doc["reporter_policy"] as? String == "source")
+    let (tableStatus, table, _) = try run(zonetop, ["snapshot", Harness.demo, "--group-by", "workload", "--namespace", "payments"])
+    #expect(tableStatus == 0)
+    #expect(table.contains("payments/"))
+    #expect(!table.contains("shop/frontend"))
+  }
+
+  @Test func badInputsGetClearErrors() throws {
+    let (s1, _, e1) = try run(zonetop, ["snapshot", Harness.demo, "--pricing", "nowhere"])
+    #expect(s1 != 0 && e1.contains("not aws, gcp or azure"))
+    let (s2, _, e2) = try run(zonetop, ["snapshot", "/nonexistent"])
+    #expect(s2 == 1 && e2.contains("/nonexistent"))
+    let (s3, _, e3) = try run(zonetop, ["snapshot", Harness.demo, "--output", "/nonexistent-dir/x.csv", "--format", "csv"])
+    #expect(s3 == 1 && e3.contains("cannot write"))
+    let (s4, _, e4) = try run(zonetop, ["replay", Harness.repo + "/Fixtures/invalid/bad_value.prom"], environment: ["TERM": "dumb"])
+    #expect(s4 != 0 && e4.contains("terminal"))
+  }
+
+  @Test func tornRecordingIsReportedAndWholeFramesKept() throws {
+    let dir = Harness.tempDir("torn")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try demoPrefix(frames: Dictionary(uniqueKeysWithValues: try demoTargets().map { ($0, 3) }), to: dir + "/r.ztrec")
+    var bytes = try Files.read(dir + "/r.ztrec")
+    bytes.removeLast(1000)
+    try Files.writeAtomically(bytes, to: dir + "/r.ztrec")
+    let (status, out, err) = try run(zonetop, ["extract", dir + "/r.ztrec"])
+    #expect(status == 0)
+    #expect(err.contains("torn last frame ignored"))
+    #expect(out.split(separator: "\n").count == 35)
+  }
+
+  @Test func closedStdoutEndsQuietly() throws {
+    let shell = "\(zonetop) snapshot \(Harness.demo) --format csv | head -1"
+    let (status, out, err) = try run("/bin/bash", ["-c", "set -o pipefail; " + shell])
+    #expect(status == 0)
+    #expect(out.hasPrefix("window_start,"))
+    #expect(err.isEmpty)
+  }
+
+  @Test func extractGivesTheRawExpositionBack() throws {
+    let (status, out, _) = try run(zonetop, ["extract", Harness.demo, "--frame", "0"])
+    #expect(status == 0)
+    let demo = try OfflineSource(path: Harness.demo)
+    #expect(Array(out.utf8) == (try demo.body(of: demo.entries[0])))
+  }
+}

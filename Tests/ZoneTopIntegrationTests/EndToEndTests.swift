@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import ZoneTopCore
+
+/// The real binary in tmux, driven with send-keys and read with capture-pane, as a user would.
+@Suite(.serialized) struct EndToEndTests {
+  static var tmux: String? { Harness.which("tmux") }
+
+  final class Session {
+    let socket = "zonetop-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let name = "e2e"
+    let tmux: String
+
+    init(tmux: String, command: String, width: Int, height: Int) throws {
+      self.tmux = tmux
+      // The tmux server inherits the client's stdout: give it /dev/null, not our pipe.
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: tmux)
+      p.arguments = ["-L", socket, "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command]
+      var env = ProcessInfo.processInfo.environment
+      env["TERM"] = "xterm-256color"
+      env["LANG"] = "C.UTF-8"
+      env["LC_ALL"] = "C.UTF-8"
+      for key in ["NO_COLOR", "TMUX", "COLUMNS", "LINES"] { env.removeValue(forKey: key) }
+      p.environment = env
+      p.standardOutput = FileHandle.nullDevice
+      p.standardError = FileHandle.nullDevice
+      p.standardInput = FileHandle.nullDevice
+      try p.run()
+      var status: Int32 = 0
+      waitpid(p.processIdentifier, &status, 0)
+    }
+
+    func keys(_ k: String...) throws { try run(tmux, ["-L", socket, "send-keys", "-t", name] + k) }
+
+    func screen() throws -> String { try run(tmux, ["-L", socket, "capture-pane", "-p", "-t", name]).1 }
+
+    func resize(_ w: Int, _ h: Int) throws { try run(tmux, ["-L", socket, "resize-window", "-t", name, "-x", "\(w)", "-y", "\(h)"]) }
+
+    /// Waits until the screen contains `text` (up to 10 s).
+    @discardableResult
+    func waitFor(_ text: String) throws -> String {
+      let deadline = Date().addingTimeInterval(10)
+      var last = ""
+      while Date() < deadline {
+        last = try screen()
+        if last.contains(text) { return last }
+        usleep(100_000)
+      }
+      let sessions = (try? run(tmux, ["-L", socket, "list-sessions"])).map { "\($0.0) \($0.1) \($0.2)" } ?? "?"
+      Issue.record("screen never showed \"\(text)\"; it showed:\n\(last)\n(tmux sessions: \(sessions))")
+      return last
+    }
+
+    deinit {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: tmux)
+      p.arguments = ["-L", socket, "kill-server"]
+      p.standardOutput = FileHandle.nullDevice
+      p.standardError = FileHandle.nullDevice
+      try? p.run()
+      var status: Int32 = 0
+      waitpid(p.processIdentifier, &status, 0)
+    }
+  }
+
+  @Test(.enabled(if: tmux != nil, "tmux is not installed (make test installs it): skipped"), .timeLimit(.minutes(2)))
+  func demoEveryViewDrillHelpResizeExportQuit() throws {
+    let dir = Harness.tempDir("e2e")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let command = "cd \(dir) && \(Harness.binary); echo EXIT=$? > \(dir)/exit; sleep 60"
+    let s = try Session(tmux: Self.tmux!, command: command, width: 120, height: 40)
+    var screen = try s.waitFor("DEMO")
+    #expect(screen.contains("bytes from source zone (rows) to destination zone (columns)"))
+    #expect(screen.contains("us-east1-b"))
+    for (key, marker) in [("2", "bytes from source region"), ("3", "hops with traffic crossing zones"),
+                          ("4", "share of each service's traffic"), ("5", "Data quality"), ("1", "bytes from source zone")] {
+      try s.keys(key)
+      try s.waitFor(marker)
+    }
+    try s.keys("Down", "Right", "Enter")
+    screen = try s.waitFor("hops, bytes/s over the last rounds")
+    #expect(screen.contains("HISTORY"))
+    try s.keys("Escape", "?")
+    try s.waitFor("zonetop keys")
+    try s.keys("x")
+    try s.resize(60, 15)
+    try s.waitFor("terminal too small")
+    try s.resize(80, 24)
+    try s.waitFor("bytes from source zone")
+    try s.keys("e")
+    screen = try s.waitFor("exported")
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("zonetop-zones-") && $0.hasSuffix(".csv") }
+    #expect(files.count == 1)
+    if let f = files.first {
+      let csv = String(decoding: try Files.read(dir + "/" + f), as: UTF8.self)
+      let lines = csv.split(separator: "\r\n")
+      #expect(lines.first == "window_start,window_end,source_region,source_zone,destination_region,destination_zone,scope,bytes,bytes_per_second,connections_opened,cost_usd,cost_usd_per_month")
+      #expect(lines.count > 10)
+      #expect(screen.contains("exported \(lines.count - 1) rows"))
+    }
+    try s.keys("q")
+    let deadline = Date().addingTimeInterval(10)
+    while !Files.exists(dir + "/exit") && Date() < deadline { usleep(100_000) }
+    #expect(String(decoding: (try? Files.read(dir + "/exit")) ?? [], as: UTF8.self) == "EXIT=0\n")
+  }
+
+  @Test(.enabled(if: tmux != nil, "tmux is not installed: skipped"), .timeLimit(.minutes(1)))
+  func sigtermRestoresTheTerminal() throws {
+    let dir = Harness.tempDir("e2e-term")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let command = "cd \(dir) && sh -c 'echo $$ > pid; exec \(Harness.binary) --no-color'; echo EXIT=$? > exit; stty -a > stty; sleep 60"
+    let s = try Session(tmux: Self.tmux!, command: command, width: 100, height: 30)
+    try s.waitFor("DEMO")
+    let pid = Int32(String(decoding: try Files.read(dir + "/pid"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))!
+    kill(pid, SIGTERM)
+    let deadline = Date().addingTimeInterval(10)
+    while !Files.exists(dir + "/stty") && Date() < deadline { usleep(100_000) }
+    let stty = String(decoding: (try? Files.read(dir + "/stty")) ?? [], as: UTF8.self)
+    #expect(stty.contains(" echo ") || stty.contains(" echo\n") || stty.contains("icanon"))
+    #expect(stty.contains(" icanon") && !stty.contains("-icanon"))
+  }
+}
