@@ -2,16 +2,28 @@ import Foundation
 import Synchronization
 import ZoneTopCore
 
-/// Live polling of ztunnel targets on a thread of its own: each interval every
-/// target is fetched at once (libcurl multi); a poll that runs past the interval
-/// makes the next one wait for the following boundary (skipped, never queued);
-/// targets that keep failing back off. Rounds reach the UI through `tick`.
+/// Live polling of ztunnel targets on a collection thread of its own: each
+/// interval every target is fetched at once (libcurl multi), recorded, parsed and
+/// counted as soon as its body is complete, then dropped; a poll that runs past the
+/// interval makes the next one wait for the following boundary (skipped, never
+/// queued); targets that keep failing back off. Each round reaches the UI thread as
+/// a value (per-flow increases and target health) through `tick`.
 public final class LiveFeed: MetricsFeed, @unchecked Sendable {
   public let history = TrafficHistory()
   public let intervalMs: Int64
   public let targets: [String]
   private let poller: Poller
-  private let inbox = Mutex<[[ScrapeResult]]>([])
+  private let engine = TrafficEngine()
+  private let inbox = Mutex<[RoundUpdate]>([])
+  private var health: [TargetHealth] = []
+
+  /// One poll, as the collection thread hands it over.
+  struct RoundUpdate: Sendable {
+    var timeMs: Int64
+    var deltas: [(FlowKey, Counts)]
+    var health: [TargetHealth]
+    var recordingError: String?
+  }
   private let stopped = Atomic<Bool>(false)
   private let recorder: RecordingWriter?
   /// Problems writing the recording (shown by the caller).
@@ -49,8 +61,20 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
         continue
       }
       let due = targets.filter { (backoff[$0]?.nextMs ?? 0) <= now }
-      let results = poller.fetch(due)
-      for r in results {
+      var recordingError: String?
+      var latest = now
+      poller.fetch(due) { _, r in
+        if let recorder {
+          do { try recorder.append(r.frame) } catch { recordingError = "\(error)" }
+        }
+        r.body.withUnsafeBytes { body in
+          if r.isSuccess {
+            engine.ingest(target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
+          } else {
+            engine.recordFailure(target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
+          }
+        }
+        latest = max(latest, r.startMs)
         if r.isSuccess {
           backoff[r.target] = nil
         } else {
@@ -60,7 +84,9 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
           backoff[r.target] = (failures, now + wait)
         }
       }
-      inbox.withLock { $0.append(results) }
+      let deltas = engine.takeDeltas().map { (engine.flows[$0.0], $0.1) }
+      let update = RoundUpdate(timeMs: latest, deltas: deltas, health: engine.health, recordingError: recordingError)
+      inbox.withLock { $0.append(update) }
       // The next poll starts at the next interval boundary after this one ends.
       next += intervalMs
       let end = WallClock.nowMs()
@@ -70,25 +96,20 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
 
   /// Moves finished polls into the history; returns whether any arrived.
   public func tick(realSeconds: Double) -> Bool {
-    let polls = inbox.withLock { q -> [[ScrapeResult]] in
+    let updates = inbox.withLock { q -> [RoundUpdate] in
       defer { q.removeAll() }
       return q
     }
-    for results in polls {
-      for r in results {
-        if let recorder {
-          do { try recorder.append(r.frame) } catch { recordingError = "\(error)" }
-        }
-        r.body.withUnsafeBytes { body in
-          history.ingest(target: r.target, timeMs: r.startMs, status: r.status, error: r.error, contentType: r.contentType,
-                         body: body, latency: r.latency)
-        }
-      }
-      history.closeRound(atMs: results.map(\.startMs).max() ?? WallClock.nowMs())
+    for u in updates {
+      history.appendRound(startMs: history.rounds.last?.endMs ?? u.timeMs, endMs: u.timeMs, deltas: u.deltas)
+      health = u.health
+      if let e = u.recordingError { recordingError = e }
       rounds += 1
     }
-    return !polls.isEmpty
+    return !updates.isEmpty
   }
+
+  public var targetHealth: [TargetHealth] { health }
 
   public func setPaused(_ paused: Bool) {}
   public func setSpeed(_ speed: Double) {}

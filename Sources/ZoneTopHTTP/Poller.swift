@@ -18,6 +18,8 @@ public struct HTTPOptions: Sendable {
   public var headers: [String] = []
   public var accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
   public var maxRedirects = 5
+  /// Transfers in flight at once (bounds the memory of bodies being received).
+  public var maxConcurrent = 48
 
   public init() {}
 }
@@ -68,43 +70,52 @@ public final class Poller: @unchecked Sendable {
 
   /// Fetches every target concurrently; returns one result per target, in order.
   public func fetch(_ targets: [String]) -> [ScrapeResult] {
-    guard !targets.isEmpty, let multi = curl_multi_init() else { return [] }
+    var results = [ScrapeResult?](repeating: nil, count: targets.count)
+    fetch(targets) { i, r in results[i] = r }
+    return results.map { $0! }
+  }
+
+  /// Fetches every target concurrently and hands each result over as soon as it is
+  /// complete (with its index), so its body can be parsed and dropped at once.
+  public func fetch(_ targets: [String], onResult: (Int, ScrapeResult) -> Void) {
+    guard !targets.isEmpty, let multi = curl_multi_init() else { return }
     defer { curl_multi_cleanup(multi) }
-    _ = zt_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 4)
+    _ = zt_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, options.maxConcurrent)
     let startMs = WallClock.nowMs()
     let t0 = WallClock.monotonic()
-    var transfers: [Transfer] = []
-    var results = [ScrapeResult?](repeating: nil, count: targets.count)
+    var index: [UnsafeMutableRawPointer: (Int, Transfer)] = [:]
     for (i, target) in targets.enumerated() {
       let t = Transfer(target: target, cap: options.maxBodyBytes)
-      transfers.append(t)
       if let problem = configure(t) {
-        results[i] = ScrapeResult(target: target, startMs: startMs, latency: 0, status: 0, body: [], error: problem)
+        if let easy = t.easy { curl_easy_cleanup(easy) }
+        curl_slist_free_all(t.headers)
+        onResult(i, ScrapeResult(target: target, startMs: startMs, latency: 0, status: 0, body: [], error: problem))
         continue
       }
+      index[t.easy!] = (i, t)
       curl_multi_add_handle(multi, t.easy)
     }
     var running: Int32 = 1
-    var finished: [UnsafeMutableRawPointer: (CURLcode, Double)] = [:]
     while running > 0 {
       curl_multi_perform(multi, &running)
       var queued: Int32 = 0
       while let msg = curl_multi_info_read(multi, &queued) {
-        if msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle {
-          finished[easy] = (msg.pointee.data.result, WallClock.monotonic() - t0)
-        }
+        guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let (i, t) = index.removeValue(forKey: easy) else { continue }
+        let r = result(t, code: msg.pointee.data.result, startMs: startMs, latency: WallClock.monotonic() - t0)
+        curl_multi_remove_handle(multi, easy)
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(t.headers)
+        t.body = []
+        onResult(i, r)
       }
       if running > 0 { curl_multi_poll(multi, nil, 0, 100, nil) }
     }
-    for (i, t) in transfers.enumerated() where results[i] == nil {
-      guard let easy = t.easy else { continue }
-      let (code, latency) = finished[easy] ?? (CURLE_OPERATION_TIMEDOUT, WallClock.monotonic() - t0)
-      results[i] = result(t, code: code, startMs: startMs, latency: latency)
+    for (easy, (i, t)) in index {
+      onResult(i, result(t, code: CURLE_OPERATION_TIMEDOUT, startMs: startMs, latency: WallClock.monotonic() - t0))
       curl_multi_remove_handle(multi, easy)
       curl_easy_cleanup(easy)
       curl_slist_free_all(t.headers)
     }
-    return results.map { $0! }
   }
 
   // MARK: - One transfer

@@ -43,10 +43,10 @@ struct RecordCommand: ParsableCommand {
       if let deadline, WallClock.monotonic() >= deadline { break }
       usleep(50_000)
       if feed.tick(realSeconds: 0.05) {
-        for h in feed.history.engine.health where !h.up {
+        for h in feed.targetHealth where !h.up {
           if h.failures > reported { printError("zonetop: \(Sanitize.visible(h.target)): \(h.lastError ?? "down")") }
         }
-        reported = feed.history.engine.health.map(\.failures).max() ?? 0
+        reported = feed.targetHealth.map(\.failures).max() ?? 0
         if let e = feed.recordingError {
           printError("zonetop: cannot write the recording: \(e)")
           throw ExitCode(1)
@@ -54,7 +54,7 @@ struct RecordCommand: ParsableCommand {
       }
     }
     feed.stop()
-    let up = feed.history.engine.health.filter(\.up).count
+    let up = feed.targetHealth.filter(\.up).count
     printError("zonetop: recorded \(feed.rounds) rounds of \(targets.count) targets (\(up) up at the end) to \(out)")
   }
 }

@@ -40,6 +40,9 @@ struct SnapshotCommand: ParsableCommand {
   @Option(help: "Only the last part of the source, e.g. 5m.")
   var window: DurationOption?
 
+  @Option(help: "Worker threads for recordings and directories (targets are split among them).")
+  var threads: Int = 2
+
   @OptionGroup var shared: SharedOptions
 
   enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -77,7 +80,7 @@ struct SnapshotCommand: ParsableCommand {
         printError("zonetop: \(error)")
         throw ExitCode(1)
       }
-      report = Snapshot.report(source: offline, windowMs: window?.ms, options: options, problems: &problems)
+      report = Snapshot.report(source: offline, windowMs: window?.ms, options: options, problems: &problems, threads: max(1, threads))
     }
     for p in problems { printError("zonetop: \(p)") }
     let text: String

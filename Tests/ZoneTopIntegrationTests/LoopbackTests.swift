@@ -49,8 +49,8 @@ import ZoneTopHTTP
     let fromRecording = Snapshot.report(source: try OfflineSource(path: dir + "/feed.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
     #expect(!zoneBytes(fromFeed).isEmpty)
     #expect(zoneBytes(fromFeed) == zoneBytes(fromRecording))
-    #expect(feed.history.engine.health.allSatisfy { $0.up })
-    #expect(feed.history.engine.health.allSatisfy { ($0.lastLatency ?? 9) < 5 })
+    #expect(feed.targetHealth.allSatisfy { $0.up })
+    #expect(feed.targetHealth.allSatisfy { ($0.lastLatency ?? 9) < 5 })
   }
 
   @Test func openMetricsAndGzipAreNegotiated() throws {

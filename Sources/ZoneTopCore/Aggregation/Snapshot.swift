@@ -1,19 +1,81 @@
+import Dispatch
+
 /// Aggregates recorded scrapes into one report (`zonetop snapshot`).
 public enum Snapshot {
-  /// Runs every frame of `source` through a counter engine and applies the rules.
-  /// `windowMs` keeps only the last part of the source. Problems (torn frames,
-  /// failed scrapes, invalid lines) are appended to `problems`.
+  /// Runs every frame of `source` through counter engines and applies the rules.
+  /// `windowMs` keeps only the last part of the source. Targets are independent
+  /// until the final merge, so `threads` engines each take a share of them.
+  /// Problems (torn frames, unreadable bodies, invalid lines) are appended to `problems`.
   public static func report(source: OfflineSource, windowMs: Int64?, options: ReportOptions,
-                            problems: inout [String]) -> TrafficReport {
+                            problems: inout [String], threads: Int = 1) -> TrafficReport {
     problems += source.problems
     var engineOptions = EngineOptions()
     engineOptions.countFirstScrape = source.kind == .file
     let lastMs = source.entries.last?.timeMs ?? 0
     if let windowMs { engineOptions.countFromMs = lastMs - windowMs }
-    let engine = TrafficEngine(options: engineOptions)
+    // Targets in first-seen order, dealt round-robin to the workers.
+    var targetIndex: [String: Int] = [:]
+    for e in source.entries where targetIndex[e.target] == nil { targetIndex[e.target] = targetIndex.count }
+    let workers = max(1, min(threads, targetIndex.count))
+    let slots = Slots(count: workers)
+    defer {
+      slots.buffer.deinitialize()
+      slots.buffer.deallocate()
+    }
+    let owner = targetIndex
+    let engineOptionsCopy = engineOptions
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+      // Each worker writes only its own slot.
+      slots.buffer[w] = run(source: source, options: engineOptionsCopy) { owner[$0]! % workers == w }
+    }
+    let partials = slots.buffer
+    // Merge: flows by key, windows by extent.
+    var flows = FlowTable()
     var totals: [Counts] = []
     var present: [Bool] = []
-    for entry in source.entries {
+    var first: Int64?
+    var last: Int64?
+    for p in partials {
+      problems += p.problems
+      for (key, c) in p.counts {
+        let id = Int(flows.id(for: key))
+        if id >= totals.count {
+          totals.append(Counts())
+          present.append(false)
+        }
+        totals[id] += c
+        present[id] = true
+      }
+      if let f = p.firstMs { first = min(first ?? f, f) }
+      if let l = p.lastMs { last = max(last ?? l, l) }
+    }
+    return Aggregator.report(flows: flows, counts: totals, present: present, windowStartMs: first ?? lastMs,
+                             windowEndMs: last ?? lastMs, options: options)
+  }
+
+  /// One result slot per worker.
+  final class Slots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Partial>
+    init(count: Int) {
+      buffer = .allocate(capacity: count)
+      buffer.initialize(repeating: Partial())
+    }
+  }
+
+  /// One worker's share: counts by flow, the counted extent, and problems.
+  struct Partial {
+    var counts: [(FlowKey, Counts)] = []
+    var firstMs: Int64?
+    var lastMs: Int64?
+    var problems: [String] = []
+  }
+
+  private static func run(source: OfflineSource, options: EngineOptions, mine: (String) -> Bool) -> Partial {
+    let engine = TrafficEngine(options: options)
+    var totals: [Counts] = []
+    var present: [Bool] = []
+    var partial = Partial()
+    for entry in source.entries where mine(entry.target) {
       if !entry.isSuccess {
         engine.recordFailure(target: entry.target, timeMs: entry.timeMs, error: entry.error ?? "HTTP \(entry.status)")
         continue
@@ -22,8 +84,9 @@ public enum Snapshot {
         try source.withBody(entry) { body in
           _ = engine.ingest(target: entry.target, timeMs: entry.timeMs, body: body, contentType: entry.contentType)
         }
+        source.release(entry)
       } catch {
-        problems.append("\(error)")
+        partial.problems.append("\(error)")
         engine.recordFailure(target: entry.target, timeMs: entry.timeMs, error: "\(error)")
       }
       for (id, c) in engine.takeDeltas() {
@@ -37,11 +100,13 @@ public enum Snapshot {
       }
     }
     for h in engine.health where h.invalidLines > 0 {
-      problems.append("\(Sanitize.visible(h.target)): \(h.invalidLines) invalid lines skipped in the last scrape (\(h.lastParseIssue ?? ""))")
+      partial.problems.append("\(Sanitize.visible(h.target)): \(h.invalidLines) invalid lines skipped in the last scrape (\(h.lastParseIssue ?? ""))")
     }
-    let start = engine.firstCountedMs ?? lastMs
-    let end = engine.lastCountedMs ?? lastMs
-    return Aggregator.report(flows: engine.flows, counts: totals, present: present, windowStartMs: start,
-                             windowEndMs: end, options: options)
+    for (i, isPresent) in present.enumerated() where isPresent {
+      partial.counts.append((engine.flows[Int32(i)], totals[i]))
+    }
+    partial.firstMs = engine.firstCountedMs
+    partial.lastMs = engine.lastCountedMs
+    return partial
   }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Recorded scrapes read from disk: a zonetop recording (optionally gzip-compressed),
 /// a scrape directory (`DIR/TARGET/TIME.prom[.gz]` or `DIR/TIME.prom[.gz]`), or one
 /// exposition file. Frames are sorted by scrape time.
@@ -84,6 +88,16 @@ public final class OfflineSource: @unchecked Sendable {
       }
       return try body(file.bytes)
     }
+  }
+
+  /// Gives back the memory of an entry's body once it has been read (a recording is
+  /// memory-mapped: this keeps the resident size bounded by what is being parsed).
+  public func release(_ entry: OfflineSource.Entry) {
+    guard case .recording(let offset, let length) = entry.location, let mapped, let base = mapped.bytes.baseAddress else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let start = (offset / page) * page
+    let end = ((offset + length) / page) * page
+    if end > start { madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED) }
   }
 
   /// Raw exposition text of an entry.
