@@ -11,12 +11,12 @@ run: deps build
 	$(BIN) $(ARGS)
 
 build:
-	$(SWIFT) build -c release --product zonetop
+	$(SWIFT) build -c release --product zonetop --static-swift-stdlib
 
 ## test: every unit, integration and end-to-end test
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) build -c release --product zonetop
+	$(SWIFT) build -c release --product zonetop --static-swift-stdlib
 	ZONETOP_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 
 ## bench: benchmarks (a separate package under Benchmarks/)

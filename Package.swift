@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "zonetop", targets: ["zonetop"]),
     .library(name: "ZoneTopCore", targets: ["ZoneTopCore"]),
+    .library(name: "ZoneTopHTTP", targets: ["ZoneTopHTTP"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -1,0 +1,20 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Benchmarks live in their own package so they never slow `make test`.
+let package = Package(
+  name: "zonetop-benchmarks",
+  dependencies: [.package(name: "zonetop", path: "..")],
+  targets: [
+    .target(name: "CMallocCount"),
+    .executableTarget(
+      name: "zonetop-bench",
+      dependencies: [
+        "CMallocCount",
+        .product(name: "ZoneTopCore", package: "zonetop"),
+        .product(name: "ZoneTopHTTP", package: "zonetop"),
+      ]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

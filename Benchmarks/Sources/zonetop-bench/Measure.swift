@@ -1,0 +1,93 @@
+import Glibc
+import ZoneTopCore
+
+/// What one child process cost.
+struct ProcessCost {
+  var wall: Double
+  var cpu: Double
+  var maxRSSBytes: Int
+  var status: Int32
+}
+
+/// Runs a command to completion and measures it with wait4's rusage.
+func measure(_ argv: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") -> ProcessCost {
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+  posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  var cargs = argv.map { strdup($0) } + [nil]
+  defer { for p in cargs { free(p) } }
+  var pid: pid_t = 0
+  let t0 = WallClock.monotonic()
+  guard posix_spawnp(&pid, argv[0], &actions, nil, &cargs, environ) == 0 else {
+    return ProcessCost(wall: 0, cpu: 0, maxRSSBytes: 0, status: -1)
+  }
+  var status: Int32 = 0
+  var usage = rusage()
+  wait4(pid, &status, 0, &usage)
+  let wall = WallClock.monotonic() - t0
+  let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+  return ProcessCost(wall: wall, cpu: cpu, maxRSSBytes: Int(usage.ru_maxrss) * 1024, status: (status >> 8) & 0xFF)
+}
+
+/// Runs a shell command and returns its stdout.
+func shell(_ command: String) -> String {
+  guard let f = popen(command, "r") else { return "" }
+  defer { pclose(f) }
+  var out = [UInt8]()
+  var buf = [UInt8](repeating: 0, count: 65536)
+  while true {
+    let n = fread(&buf, 1, buf.count, f)
+    if n <= 0 { break }
+    out += buf[0..<n]
+  }
+  return String(decoding: out, as: UTF8.self)
+}
+
+func median(_ xs: [Double]) -> Double {
+  let s = xs.sorted()
+  return s.isEmpty ? 0 : s[s.count / 2]
+}
+
+/// This process's CPU seconds so far.
+func selfCPU() -> Double {
+  var u = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &u)
+  return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+}
+
+/// This process's peak resident set, in bytes.
+func selfMaxRSS() -> Int {
+  var u = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &u)
+  return Int(u.ru_maxrss) * 1024
+}
+
+/// Current resident set, in bytes (from /proc/self/statm).
+func currentRSS() -> Int {
+  let text = shell("cat /proc/\(getpid())/statm")
+  let parts = text.split(separator: " ")
+  return parts.count > 1 ? (Int(parts[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+}
+
+func fmt(_ v: Double, _ d: Int = 1) -> String { NumberText.fixed(v, d) }
+func mb(_ bytes: Int) -> String { fmt(Double(bytes) / 1e6, 1) + " MB" }
+
+func line(_ s: String) {
+  print(s)
+  fflush(nil)
+}
+
+/// Paths the benchmarks use.
+enum Paths {
+  static let bench: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    while let last = parts.last, last != "Benchmarks" { parts.removeLast() }
+    return parts.joined(separator: "/")
+  }()
+  static let repo = bench + "/.."
+  static let shared = repo + "/../shared"
+  static let work = getenv("ZONETOP_BENCH_DIR").map { String(cString: $0) } ?? "/tmp/zonetop-bench"
+  static let zonetop = repo + "/.build/release/zonetop"
+}

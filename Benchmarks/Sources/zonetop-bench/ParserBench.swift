@@ -1,0 +1,60 @@
+import CMallocCount
+import Glibc
+import ZoneTopCore
+
+/// `zonetop validate` on the 50,000-series ztunnel file, beside VictoriaMetrics' and
+/// Prometheus' parsers measured in the same run.
+func parserBench(runs: Int) {
+  line("== parser: 50,000-series ztunnel scrape (gen_ztunnel.py --series 50000 --seed 1)")
+  guard Files.isDirectory(Paths.shared + "/peers") else {
+    line("skipped: ../shared/peers is absent (it holds the generator and the peer parsers)")
+    return
+  }
+  _ = mkdir(Paths.work, 0o755)
+  let om = Paths.work + "/zt50k.om.txt"
+  let prom = Paths.work + "/zt50k.prom.txt"
+  if !Files.exists(om) { _ = shell("python3 \(Paths.shared)/peers/gen_ztunnel.py --series 50000 --seed 1 --format om -o \(om) 2>&1") }
+  if !Files.exists(prom) { _ = shell("python3 \(Paths.shared)/peers/gen_ztunnel.py --series 50000 --seed 1 --format prom -o \(prom) 2>&1") }
+  guard let file = try? MappedFile(path: om) else { return line("cannot read \(om)") }
+  let size = file.bytes.count
+
+  // In-process: the parse loop alone, strict (validate) and lenient (live data).
+  for mode in [ParseMode.strict, .lenient] {
+    var times: [Double] = []
+    var samples = 0
+    var allocations = 0.0
+    for r in 0..<runs {
+      let parser = ExpositionParser(format: .openMetrics, mode: mode)
+      var sink = CountingSink()
+      let a0 = zt_malloc_count()
+      let t0 = WallClock.monotonic()
+      let summary = parser.parse(file.bytes, into: &sink)
+      times.append(WallClock.monotonic() - t0)
+      if r == 0 { allocations = Double(zt_malloc_count() - a0) / Double(max(1, summary.samples)) }
+      samples = summary.samples
+    }
+    let t = median(times)
+    line("zonetop in-process \(mode == .strict ? "strict " : "lenient"): \(fmt(Double(size) / t / 1e6, 0)) MB/s, \(fmt(Double(samples) / t, 0)) samples/s, \(fmt(allocations, 3)) allocations/sample (median of \(runs))")
+  }
+
+  // Whole process: `zonetop validate`, as a user runs it.
+  var costs: [ProcessCost] = []
+  for _ in 0..<runs { costs.append(measure([Paths.zonetop, "validate", "-q", om])) }
+  let wall = median(costs.map(\.wall))
+  let cpu = median(costs.map(\.cpu))
+  let rss = costs.map(\.maxRSSBytes).max() ?? 0
+  line("zonetop validate (whole process): \(fmt(Double(size) / wall, 0).dropLast(0)) B/s -> \(fmt(Double(size) / wall / 1e6, 0)) MB/s wall, \(fmt(cpu * 1000, 1)) ms CPU, peak RSS \(mb(rss)) for a \(mb(size)) file (\(fmt(Double(rss) / Double(size), 2))x)")
+
+  // Peers, same machine, same run.
+  line("peers (../shared/peers/peer_go.sh, in-process loops):")
+  let peers = shell("bash \(Paths.shared)/peers/peer_go.sh \(om) \(prom) \(runs) 2>/dev/null")
+  var vm = 0.0
+  for l in peers.split(separator: "\n") {
+    line("  " + l)
+    if l.hasPrefix("peer=go-vm "), let f = l.split(separator: " ").first(where: { $0.hasPrefix("MB/s=") }) { vm = Double(f.dropFirst(5)) ?? 0 }
+  }
+  if vm > 0 {
+    let whole = Double(size) / wall / 1e6
+    line("ratio zonetop validate (whole process) / VictoriaMetrics (in-process loop): \(fmt(whole / vm, 2))x")
+  }
+}
