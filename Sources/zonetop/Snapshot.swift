@@ -43,6 +43,9 @@ struct SnapshotCommand: ParsableCommand {
   @Option(help: "Worker threads for recordings and directories (targets are split among them).")
   var threads: Int = 2
 
+  @Flag(inversion: .prefixedNo, help: "Check each recorded frame's CRC-32 (a quarter of the CPU time on large recordings).")
+  var verifyChecksums = true
+
   @OptionGroup var shared: SharedOptions
 
   enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -75,11 +78,12 @@ struct SnapshotCommand: ParsableCommand {
       report = try pollTwice(options: options, problems: &problems)
     } else {
       guard sources.count == 1 else { throw ValidationError("give one recording, directory or file (or only URLs)") }
-      let offline: OfflineSource
+      var offline: OfflineSource
       do { offline = try OfflineSource(path: sources[0]) } catch {
         printError("zonetop: \(error)")
         throw ExitCode(1)
       }
+      offline.verifyChecksums = verifyChecksums
       report = Snapshot.report(source: offline, windowMs: window?.ms, options: options, problems: &problems, threads: max(1, threads))
     }
     for p in problems { printError("zonetop: \(p)") }

@@ -171,7 +171,7 @@ final class TargetState {
   var health: TargetHealth
   var lastScrapeMs: Int64?
   var scrapeNumber: Int32 = 0
-  var index: [UInt64: Int32] = [:]
+  var index = SeriesIndex()
   var slots: [Slot] = []
   var free: [Int32] = []
   let limit: Int
@@ -203,12 +203,7 @@ final class TargetState {
   func evictStale(after missed: Int) {
     guard scrapeNumber % 4 == 0 else { return }
     let cutoff = scrapeNumber - Int32(missed)
-    var gone: [UInt64] = []
-    for (hash, slot) in index where slots[Int(slot)].lastSeen < cutoff {
-      gone.append(hash)
-      free.append(slot)
-    }
-    for hash in gone { index[hash] = nil }
+    free += index.removeAll { slots[Int($0)].lastSeen < cutoff }
   }
 }
 
@@ -251,7 +246,7 @@ struct IstioSink: SampleSink {
       state.health.invalidCounterValues += 1
       return
     }
-    if let slotIndex = state.index[s.seriesHash] {
+    if let slotIndex = state.index.find(s.seriesHash) {
       var slot = state.slots[Int(slotIndex)]
       if slot.lastSeen == state.scrapeNumber { return }  // duplicate series in one body
       var delta: UInt64 = 0
@@ -289,7 +284,7 @@ struct IstioSink: SampleSink {
       index = Int32(state.slots.count)
       state.slots.append(slot)
     }
-    state.index[s.seriesHash] = index
+    state.index.insert(s.seriesHash, index)
     // A series that appears while its target was already scraped started at zero.
     if counting {
       record(flow, family, value)
@@ -319,19 +314,20 @@ struct IstioSink: SampleSink {
     return UInt64(v.rounded())
   }
 
-  static let names: [String: Int] = [
-    "reporter": 0, "source_workload": 1, "source_workload_namespace": 2, "destination_workload": 3,
-    "destination_workload_namespace": 4, "destination_service": 5, "source_region": 6, "source_zone": 7,
-    "destination_region": 8, "destination_zone": 9,
-  ]
+  /// The flow labels' names as bytes, in `FlowKey.labelNames` order.
+  static let nameBytes: [StaticBytes] = FlowKey.labelNames.map(StaticBytes.init)
 
   static func flowKey(_ s: SampleRef) -> FlowKey {
-    var labels: [String: String] = [:]
+    var values = [String?](repeating: nil, count: nameBytes.count)
     for l in s.labels {
-      let name = String(decoding: s.labelName(l), as: UTF8.self)
-      if names[name] != nil { labels[name] = String(decoding: s.decodedValue(l), as: UTF8.self) }
+      let start = s.base + Int(l.nameStart)
+      let n = Int(l.nameLength)
+      for (i, name) in nameBytes.enumerated() where name.equals(start, n) {
+        values[i] = String(decoding: s.decodedValue(l), as: UTF8.self)
+        break
+      }
     }
-    return FlowKey(labels: labels)
+    return FlowKey(values: values)
   }
 }
 
@@ -343,9 +339,11 @@ extension FlowKey {
 
   /// A flow from ztunnel labels; missing values are `unknown`, missing locality labels mean an older ztunnel.
   public init(labels: [String: String]) {
-    let names = IstioSink.names
-    var v = [String?](repeating: nil, count: 10)
-    for (name, value) in labels { if let i = names[name] { v[i] = value } }
+    self.init(values: Self.labelNames.map { labels[$0] })
+  }
+
+  /// A flow from the values of `labelNames`, in order (nil: the label was absent).
+  init(values v: [String?]) {
     func val(_ i: Int) -> String {
       guard let s = v[i], !s.isEmpty else { return "unknown" }
       return s

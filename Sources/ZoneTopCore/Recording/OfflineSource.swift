@@ -23,17 +23,21 @@ public final class OfflineSource: @unchecked Sendable {
   }
 
   fileprivate enum Location: Sendable {
-    case recording(offset: Int, length: Int)
+    case recording(offset: Int, length: Int, crc32: UInt32)
     case file(path: String)
   }
 
   public let path: String
   public let kind: Kind
+  /// Check each recorded body's CRC-32 when it is read (on by default; torn last
+  /// frames are caught by their length whatever this says).
+  public var verifyChecksums = true
   public private(set) var entries: [Entry] = []
   /// Problems found while indexing (torn frames, unreadable or misnamed files).
   public private(set) var problems: [String] = []
   private var mapped: MappedFile?
-  private var inflated: [UInt8] = []
+  /// A decompressed recording, owned here (its address must stay fixed while entries point into it).
+  private var inflated: UnsafeMutableRawBufferPointer?
 
   public init(path: String) throws(FileError) {
     self.path = path
@@ -44,22 +48,26 @@ public final class OfflineSource: @unchecked Sendable {
     }
     let file = try MappedFile(path: path)
     var bytes = file.bytes
-    var compressed = false
     if Gzip.isGzip(bytes) {
-      do { inflated = try Gzip.inflate(bytes, limit: 1 << 34) } catch { throw FileError(path: path, message: "\(error)") }
-      compressed = true
+      let data: [UInt8]
+      do { data = try Gzip.inflate(bytes, limit: 1 << 34) } catch { throw FileError(path: path, message: "\(error)") }
+      let owned = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, data.count), alignment: 16)
+      data.withUnsafeBytes { owned.copyMemory(from: $0) }
+      inflated = owned
+      bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(owned)[0..<data.count])
     } else {
       mapped = file
     }
-    if compressed { bytes = inflated.withUnsafeBytes { $0 } }
     let magic = RecordingFormat.magic
     if bytes.count >= 9 && zip(bytes.prefix(9), magic.prefix(9)).allSatisfy({ $0 == $1 }) {
       kind = .recording
-      let reader = RecordingReader(bytes, path: path)
+      // Bodies are checksummed when read (in the worker that parses them), not here:
+      // indexing only touches the headers of a memory-mapped recording.
+      let reader = RecordingReader(bytes, path: path, verifyChecksums: false)
       problems = reader.problems
       entries = reader.frames.map {
         Entry(target: $0.target, timeMs: $0.timeMs, status: $0.status, contentType: $0.contentType, error: $0.error,
-              location: .recording(offset: $0.bodyOffset, length: $0.bodyLength))
+              location: .recording(offset: $0.bodyOffset, length: $0.bodyLength, crc32: $0.crc32))
       }
       entries = Self.sortedByTime(entries)
     } else {
@@ -71,14 +79,22 @@ public final class OfflineSource: @unchecked Sendable {
     }
   }
 
+  deinit { inflated?.deallocate() }
+
   /// Calls `body` with the exposition bytes of an entry (decompressed if needed).
   public func withBody<R>(_ entry: Entry, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     switch entry.location {
-    case .recording(let offset, let length):
-      if let mapped {
-        return try body(UnsafeRawBufferPointer(rebasing: mapped.bytes[offset..<(offset + length)]))
+    case .recording(let offset, let length, let crc):
+      func checked(_ bytes: UnsafeRawBufferPointer) throws -> R {
+        guard !verifyChecksums || Gzip.crc32(bytes) == crc else {
+          throw FileError(path: path, message: "frame of \(entry.target) at \(RFC3339.format(ms: entry.timeMs)) skipped: checksum mismatch (corrupt recording)")
+        }
+        return try body(bytes)
       }
-      return try inflated.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)])) }
+      if let mapped {
+        return try checked(UnsafeRawBufferPointer(rebasing: mapped.bytes[offset..<(offset + length)]))
+      }
+      return try checked(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(inflated!)[offset..<(offset + length)]))
     case .file(let p):
       let file = try MappedFile(path: p)
       if Gzip.isGzip(file.bytes) {
@@ -93,7 +109,7 @@ public final class OfflineSource: @unchecked Sendable {
   /// Gives back the memory of an entry's body once it has been read (a recording is
   /// memory-mapped: this keeps the resident size bounded by what is being parsed).
   public func release(_ entry: OfflineSource.Entry) {
-    guard case .recording(let offset, let length) = entry.location, let mapped, let base = mapped.bytes.baseAddress else { return }
+    guard case .recording(let offset, let length, _) = entry.location, let mapped, let base = mapped.bytes.baseAddress else { return }
     let page = Int(sysconf(Int32(_SC_PAGESIZE)))
     let start = (offset / page) * page
     let end = ((offset + length) / page) * page

@@ -73,6 +73,8 @@ public struct FrameRef: Sendable {
   /// Byte offset of the body in the recording buffer.
   public var bodyOffset: Int
   public var bodyLength: Int
+  /// The CRC-32 the header promises for the body.
+  public var crc32: UInt32
   /// Byte offset of the frame's header line.
   public var offset: Int
 }
@@ -87,6 +89,8 @@ public struct RecordingReader {
   public private(set) var validEnd = 0
 
   /// Indexes `bytes`, which must stay alive while frames are used. `path` names problems.
+  /// With `verifyChecksums` false only the last frame's checksum is checked here (a torn
+  /// write); the caller checks each body's `crc32` when it reads it.
   public init(_ bytes: UnsafeRawBufferPointer, path: String, verifyChecksums: Bool = true) {
     let magic = RecordingFormat.magic
     guard bytes.count >= magic.count, zip(bytes.prefix(magic.count), magic).allSatisfy({ $0 == $1 }) else {
@@ -103,6 +107,10 @@ public struct RecordingReader {
     let end = bytes.count
     while pos < end {
       switch Self.frame(at: pos, base, end, verify: verifyChecksums) {
+      case .frame(let f, let next) where !verifyChecksums && next == end
+        && Gzip.crc32(UnsafeRawBufferPointer(start: base + f.bodyOffset, count: f.bodyLength)) != f.crc32:
+        problems.append("\(path): byte \(pos): torn last frame ignored (checksum mismatch); \(frames.count) whole frames kept")
+        return
       case .frame(let f, let next):
         frames.append(f)
         pos = next
@@ -152,7 +160,7 @@ public struct RecordingReader {
     let f = FrameRef(target: PercentEncoding.decode(target), timeMs: t, status: status,
                      contentType: fields["content_type"].map { PercentEncoding.decode($0) },
                      error: fields["error"].map { PercentEncoding.decode($0) },
-                     bodyOffset: bodyStart, bodyLength: length, offset: pos)
+                     bodyOffset: bodyStart, bodyLength: length, crc32: crc, offset: pos)
     return .frame(f, next: bodyStart + length + 1)
   }
 

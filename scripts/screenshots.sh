@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Captures every view of the real zonetop TUI on the demo data in tmux (with colours)
+# and renders the captures to screenshots/*.png. Needs tmux, Pillow and fonts-dejavu-core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${ZONETOP_BIN:-.build/release/zonetop}
+python3 -c "import PIL" 2>/dev/null || pip install -q pillow
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || scripts/ensure-packages.sh fonts-dejavu-core
+socket=zonetop-shots-$$
+out=screenshots
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'tmux -L $socket kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+shot() { # name cols rows
+  tmux -L "$socket" capture-pane -e -p -t s > "$tmp/$1.ans"
+  python3 scripts/ansi2png.py "$tmp/$1.ans" "$out/$1.png" "$2" "$3"
+  echo "screenshots/$1.png"
+}
+start() { # cols rows [args]
+  tmux -L "$socket" kill-server 2>/dev/null || true
+  local c=$1 r=$2; shift 2
+  env -u NO_COLOR TERM=xterm-256color LANG=C.UTF-8 tmux -L "$socket" new-session -d -s s -x "$c" -y "$r" "$bin $* ; sleep 30"
+  sleep 2
+}
+keys() { tmux -L "$socket" send-keys -t s "$@"; sleep 0.6; }
+
+start 120 40
+keys 1; shot zones 120 40
+keys 2; shot regions 120 40
+keys 3; shot flows 120 40
+keys 4; shot services 120 40
+keys 5; shot health 120 40
+keys 1 Down Down Right Enter; shot drill 120 40
+keys Escape '?'; shot help 120 40
+start 80 24
+shot zones-80x24 80 24
+start 120 40 --no-color
+shot zones-nocolor 120 40
