@@ -13,4 +13,16 @@ var unblock = sigset_t()
 sigemptyset(&unblock)
 for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, sig) }
 sigprocmask(SIG_UNBLOCK, &unblock, nil)
-ZoneTop.main()
+
+// Usage errors exit with 2 (like most Unix tools and promtool), not ArgumentParser's 64.
+do {
+  var command = try ZoneTop.parseAsRoot()
+  try command.run()
+} catch {
+  let code = ZoneTop.exitCode(for: error)
+  if code == .validationFailure {
+    printError(ZoneTop.fullMessage(for: error))
+    exit(2)
+  }
+  ZoneTop.exit(withError: error)
+}

@@ -54,7 +54,8 @@ public enum Renderer {
     // Parts in priority order; the lowest go first when the line is too narrow.
     let parts = [(s.sourceLabel, 5), (up, 4), ("reporter \(s.policy.rawValue)", 3),
                  ("pricing \(s.report?.options.pricing.name ?? "-")", 2), ("interval \(DurationText.format(ms: s.intervalMs))", 1)]
-    b.text(" " + fitParts(parts.filter { !$0.0.isEmpty }, width: b.width - x - 1, separator: " · "), x: x, y: 0, role: .header)
+    b.text(" " + fitParts(parts.filter { !$0.0.isEmpty }, width: b.width - x - 9, separator: " · "), x: x, y: 0, role: .header)
+    b.textRight("? help ", right: b.width, y: 0, role: .header)
     guard let r = s.report else { return }
     let scopes = r.bytesByScope
     let month = r.perMonth(r.totalCostUSD)
