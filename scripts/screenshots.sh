@@ -31,7 +31,7 @@ keys 2; shot regions 120 40
 keys 3; shot flows 120 40
 keys 4; shot services 120 40
 keys 5; shot health 120 40
-keys 1 Down Down Right Enter; shot drill 120 40
+keys 1 Down Down Down Down Down Right Right Right Right Enter; shot drill 120 40
 keys Escape '?'; shot help 120 40
 start 80 24
 shot zones-80x24 80 24
