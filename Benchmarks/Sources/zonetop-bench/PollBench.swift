@@ -4,14 +4,31 @@ import ZoneTopHTTP
 
 /// One poll of 200 loopback targets x 2,000 series, served by a separate process.
 func pollBench(targets: Int, series: Int, rounds: Int) {
-  line("== poll: \(targets) loopback targets x \(series) series (fixture server in its own process)")
   let port = 18_000 + Int(getpid() % 1000)
-  let server = "python3 \(Paths.repo)/scripts/fixture_server.py --synthetic \(targets):\(series) --port \(port) > \(Paths.work)/server.log 2>&1 & echo $!"
   _ = mkdir(Paths.work, 0o755)
-  let pid = Int32(shell(server).trimmingCharacters()) ?? 0
+  _ = shell("\(Paths.repo)/scripts/ensure-packages.sh nginx-light 2>&1")
+  let useNginx = !shell("command -v nginx || ls /usr/sbin/nginx 2>/dev/null").isEmpty
+  line("== poll: \(targets) loopback targets x \(series) series, served by \(useNginx ? "nginx" : "scripts/fixture_server.py") in its own process")
+  let pid: Int32
+  let urls: [String]
+  if useNginx {
+    // Static bodies (8 distinct ones, as the Python server makes) behind nginx, one worker.
+    let root = "\(Paths.work)/nginx"
+    _ = shell("rm -rf \(root) && mkdir -p \(root)/s \(root)/logs")
+    _ = shell("python3 -c \"import sys; sys.path.insert(0, '\(Paths.repo)/scripts'); import fixture_server as f; [open('\(root)/s/%d.prom' % i, 'wb').write(f.synthetic_body(\(series), i % 8)) for i in range(\(targets))]\"")
+    let conf = "worker_processes 1; pid \(root)/nginx.pid; error_log \(root)/logs/error.log; events { worker_connections 1024; }\n"
+      + "http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; types { text/plain prom; }\n"
+      + "  server { listen 127.0.0.1:\(port); root \(root); } }\n"
+    try? Files.writeAtomically(Array(conf.utf8), to: root + "/nginx.conf")
+    pid = Int32(shell("nginx -p \(root) -c \(root)/nginx.conf -g 'daemon off;' > /dev/null 2>&1 & echo $!").trimmingCharacters()) ?? 0
+    urls = (0..<targets).map { "http://127.0.0.1:\(port)/s/\($0).prom" }
+  } else {
+    let server = "python3 \(Paths.repo)/scripts/fixture_server.py --synthetic \(targets):\(series) --port \(port) > \(Paths.work)/server.log 2>&1 & echo $!"
+    pid = Int32(shell(server).trimmingCharacters()) ?? 0
+    urls = (0..<targets).map { "http://127.0.0.1:\(port)/s/\($0)/metrics" }
+  }
   defer { kill(pid, SIGKILL) }
   usleep(1_500_000)
-  let urls = (0..<targets).map { "http://127.0.0.1:\(port)/s/\($0)/metrics" }
   var options = HTTPOptions()
   options.timeoutMs = 10_000
   let poller = Poller(options: options)
