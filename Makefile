@@ -4,7 +4,7 @@ RUN_DEPS  := libncursesw5-dev libcurl4-openssl-dev zlib1g-dev
 TEST_DEPS := $(RUN_DEPS) tmux prometheus python3
 BIN := .build/release/zonetop
 
-.PHONY: run build test bench screenshots fixtures deps test-deps clean
+.PHONY: run build test bench screenshots fixtures fuzz deps test-deps clean
 
 ## run: install what is missing (as root), build, and start the demo
 run: deps build
@@ -39,3 +39,7 @@ test-deps:
 
 clean:
 	rm -rf .build Benchmarks/.build
+
+## fuzz: libFuzzer + address sanitizer on the parser, the recording reader and the pricing loader
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -354,9 +354,9 @@ public final class ExpositionParser {
     report(column, message)
   }
 
-  /// A family-level violation that is not tied to one line.
+  /// A family-level violation that is not tied to one line: an issue, not an invalid line
+  /// (the line that revealed it may be invalid for its own reason too).
   func familyViolation(line: Int, _ message: String) {
-    summary.invalidLines += 1
     report(0, message, line: line)
   }
 
