@@ -195,7 +195,16 @@ public final class RecordingWriter {
     self.fd = fd
     var st = stat()
     fstat(fd, &st)
-    if st.st_size == 0 {
+    var size = Int(st.st_size)
+    if size > 0 && size < RecordingFormat.magic.count {
+      // A writer killed while writing the file header: start the file again.
+      let head = (try? Files.read(path)) ?? []
+      if RecordingFormat.magic.starts(with: head) {
+        ftruncate(fd, 0)
+        size = 0
+      }
+    }
+    if size == 0 {
       let ok = RecordingFormat.magic.withUnsafeBytes { Files.writeAll(fd, $0) }
       guard ok else { close(fd); throw FileError(path: path, errno: errno) }
     } else {

@@ -58,6 +58,17 @@ import ZoneTopCore
     #expect(reader.frames.count == 4)
   }
 
+  @Test func writerRestartsATornFileHeader() throws {
+    let path = "/tmp/zonetop-test-\(getpid())-header.ztrec"
+    defer { unlink(path) }
+    try Files.writeAtomically(Array(RecordingFormat.magic.prefix(7)), to: path)
+    try RecordingWriter(path: path).append(Self.frames()[0])
+    let file = try MappedFile(path: path)
+    let reader = RecordingReader(file.bytes, path: path)
+    #expect(reader.problems == [])
+    #expect(reader.frames.count == 1)
+  }
+
   @Test func writerRefusesToAppendToOtherFiles() throws {
     let path = "/tmp/zonetop-test-\(getpid())-other.txt"
     defer { unlink(path) }
