@@ -7,9 +7,10 @@ let package = Package(
   name: "zonetop-fuzz",
   dependencies: [.package(name: "zonetop", path: "..")],
   targets: [
-    .executableTarget(name: "fuzz-parser", dependencies: [.product(name: "ZoneTopCore", package: "zonetop")]),
-    .executableTarget(name: "fuzz-recording", dependencies: [.product(name: "ZoneTopCore", package: "zonetop")]),
-    .executableTarget(name: "fuzz-pricing", dependencies: [.product(name: "ZoneTopCore", package: "zonetop")]),
+    .target(name: "FuzzSupport"),
+    .executableTarget(name: "fuzz-parser", dependencies: ["FuzzSupport", .product(name: "ZoneTopCore", package: "zonetop")]),
+    .executableTarget(name: "fuzz-recording", dependencies: ["FuzzSupport", .product(name: "ZoneTopCore", package: "zonetop")]),
+    .executableTarget(name: "fuzz-pricing", dependencies: ["FuzzSupport", .product(name: "ZoneTopCore", package: "zonetop")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import FuzzSupport
 import ZoneTopCore
 
 /// The pricing YAML loader: any input gives a profile or an error, never a crash.
@@ -11,16 +12,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   return 0
 }
 
-// SwiftPM links an executable's entry point as `fuzz_pricing_main`; it hands control to libFuzzer.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-  _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 @_cdecl("fuzz_pricing_main")
 func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-  var count = argc
-  var vector = argv
-  return runFuzzerDriver(&count, &vector, fuzz)
+  runFuzzer(argc, argv, fuzz)
 }

@@ -89,7 +89,7 @@ public enum PricingLoader {
           guard case .mapping(let m) = item, let from = m["from"], let to = m["to"], let price = m["usd_per_gb"] else {
             throw fail(item, "region_pairs: each entry needs from, to and usd_per_gb")
           }
-          let pair = PricingProfile.RegionPair(from: try text(from, "region_pairs.from"), to: try text(to, "region_pairs.to"))
+          let pair = RegionPair(from: try text(from, "region_pairs.from"), to: try text(to, "region_pairs.to"))
           profile.regionPairs[pair] = try number(price, "region_pairs.usd_per_gb")
         }
       default:

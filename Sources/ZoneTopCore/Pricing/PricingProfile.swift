@@ -23,15 +23,6 @@ public struct PricingProfile: Sendable, Equatable {
   /// Where the prices come from, and when they were read.
   public var source: String
 
-  public struct RegionPair: Hashable, Sendable {
-    public var from: String
-    public var to: String
-    public init(from: String, to: String) {
-      self.from = from
-      self.to = to
-    }
-  }
-
   /// AWS: 0.01 USD/GB in each direction for cross-AZ (billed on both sides), 0.02 inter-region, 0.09 internet.
   public static let aws = PricingProfile(
     name: "aws", crossZonePerGB: 0.01, crossZoneBilled: .both, crossRegionPerGB: 0.02, crossRegionBilled: .sender,
