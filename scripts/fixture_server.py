@@ -7,6 +7,9 @@ error frame answers 503). The body is OpenMetrics text; it is labelled
 application/openmetrics-text when the client asks for it, text/plain
 otherwise (as ztunnel does), and gzip-compressed when the client accepts gzip.
 
+GET /control/freeze makes every target answer 503 from then on (tests use it to stop
+the frames served at a known point); /stats reports what was served.
+
 Also misbehaving endpoints under /hostile/: slow (a byte a second), endless,
 gzipbomb (1 GiB inflating from about 1 MB), reset (connection reset mid-body),
 500, redirect (a loop), binary (random bytes), ok (a small valid body).
@@ -75,6 +78,7 @@ def synthetic_body(series, seed):
 
 
 class State:
+    frozen = False
     gzip_responses = 0
     openmetrics_responses = 0
     frames = []
@@ -122,6 +126,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_body(200, State.synthetic[int(parts[1]) % len(State.synthetic)], self.content_type())
             if parts[0] == "hostile" and len(parts) == 2:
                 return getattr(self, "hostile_" + parts[1])()
+            if parts[0] == "control" and parts[1:] == ["freeze"]:
+                State.frozen = True
+                return self.send_body(200, b"frozen\n", "text/plain")
             if parts[0] == "stats":
                 body = f'{{"gzip": {State.gzip_responses}, "openmetrics": {State.openmetrics_responses}, "served": {State.cursor}}}\n'
                 return self.send_body(200, body.encode(), "application/json")
@@ -133,6 +140,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(404, b"not found\n", "text/plain")
 
     def target(self, i):
+        if State.frozen:
+            return self.send_body(503, b"frozen\n", "text/plain")
         with State.lock:
             k = State.cursor[i]
             frames = State.frames[i]
