@@ -105,15 +105,16 @@ import ZoneTopCore
     #expect(String(decoding: (try? Files.read(dir + "/exit")) ?? [], as: UTF8.self) == "EXIT=0\n")
   }
 
-  @Test(.enabled(if: tmux != nil, "tmux is not installed: skipped"), .timeLimit(.minutes(1)))
-  func sigtermRestoresTheTerminal() throws {
+  @Test(.enabled(if: tmux != nil, "tmux is not installed: skipped"), .timeLimit(.minutes(1)),
+        arguments: [SIGTERM, SIGINT, SIGHUP])
+  func signalsRestoreTheTerminal(_ signal: Int32) throws {
     let dir = Harness.tempDir("e2e-term")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let command = "cd \(dir) && sh -c 'echo $$ > pid; exec \(Harness.binary) --no-color'; echo EXIT=$? > exit; stty -a > stty; sleep 60"
     let s = try Session(tmux: Self.tmux!, command: command, width: 100, height: 30)
     try s.waitFor("DEMO")
     let pid = Int32(String(decoding: try Files.read(dir + "/pid"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))!
-    kill(pid, SIGTERM)
+    kill(pid, signal)
     let deadline = Date().addingTimeInterval(10)
     while !Files.exists(dir + "/stty") && Date() < deadline { usleep(100_000) }
     let stty = String(decoding: (try? Files.read(dir + "/stty")) ?? [], as: UTF8.self)
