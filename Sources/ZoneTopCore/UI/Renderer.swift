@@ -322,12 +322,14 @@ public enum Renderer {
     return kept
   }
 
+  /// Draws a table; the column `flexible` (the first by default) takes the width left over.
   static func table(_ b: inout CellBuffer, columns: [Column], rows: [[String]], roles: [[Role]]? = nil, selected: Int?,
-                    top: Int, height: Int) {
+                    top: Int, height: Int, flexible: Int = 0) {
     let kept = fit(columns, width: b.width - 1)
-    let fixed = kept.dropFirst().reduce(0) { $0 + columns[$1].width + 1 }
+    let slack = kept.contains(flexible) ? flexible : kept[0]
+    let fixed = kept.filter { $0 != slack }.reduce(0) { $0 + columns[$1].width + 1 }
     var widths = columns.map(\.width)
-    widths[kept[0]] = max(columns[kept[0]].width, b.width - 2 - fixed)
+    widths[slack] = max(columns[slack].width, b.width - 2 - fixed)
     func draw(_ fields: [String], y: Int, role: Role, bold: Bool, rowRoles: [Role]?) {
       var x = 1
       for i in kept {
@@ -399,7 +401,7 @@ public enum Renderer {
 
   static func health(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport?, top: Int, height: Int) {
     let columns = [
-      Column(title: "TARGET", width: 30, right: false, priority: 100),
+      Column(title: "TARGET", width: 22, right: false, priority: 100),
       Column(title: "STATE", width: 5, right: false, priority: 95),
       Column(title: "LATENCY", width: 8, right: true, priority: 60),
       Column(title: "SERIES", width: 7, right: true, priority: 70),
@@ -418,7 +420,7 @@ public enum Renderer {
               String(h.series), String(h.invalidLines), String(h.counterResets), error]
     }
     let quality = max(6, min(8, height / 3))
-    table(&b, columns: columns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality)
+    table(&b, columns: columns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality, flexible: 6)
     var y = top + height - quality + 1
     b.hline(x: 0, y: y - 1, width: b.width)
     b.text("Data quality", x: 1, y: y, role: .title, bold: true)
