@@ -124,7 +124,7 @@ public final class PrometheusFeed: MetricsFeed, @unchecked Sendable {
   let windowMs: Int64
   let stepMs: Int64
   let namespace: String?
-  private let inbox = Mutex<[Result<[(Int64, [(FlowKey, Counts)])], PrometheusClient.APIError>]>([])
+  private let inbox = Mutex<[(Result<[(Int64, [(FlowKey, Counts)])], PrometheusClient.APIError>, Double)]>([])
   private let stopped = Atomic<Bool>(false)
   private var health: TargetHealth
 
@@ -156,8 +156,8 @@ public final class PrometheusFeed: MetricsFeed, @unchecked Sendable {
         } catch {
           result = .failure(PrometheusClient.APIError(description: "\(error)"))
         }
-        health.lastLatency = WallClock.monotonic() - t0
-        inbox.withLock { $0.append(result) }
+        let latency = WallClock.monotonic() - t0
+        inbox.withLock { $0.append((result, latency)) }
         var waited = 0.0
         while waited < Double(intervalMs) / 1000 && !stopped.load(ordering: .relaxed) {
           usleep(100_000)
@@ -172,11 +172,12 @@ public final class PrometheusFeed: MetricsFeed, @unchecked Sendable {
   public func stop() { stopped.store(true, ordering: .relaxed) }
 
   public func tick(realSeconds: Double) -> Bool {
-    let results = inbox.withLock { q -> [Result<[(Int64, [(FlowKey, Counts)])], PrometheusClient.APIError>] in
+    let results = inbox.withLock { q -> [(Result<[(Int64, [(FlowKey, Counts)])], PrometheusClient.APIError>, Double)] in
       defer { q.removeAll() }
       return q
     }
-    guard let last = results.last else { return false }
+    guard let (last, latency) = results.last else { return false }
+    health.lastLatency = latency
     switch last {
     case .success(let rounds):
       history.removeAllRounds()
