@@ -44,6 +44,16 @@ public struct PairStats: Sendable, Equatable {
   public var costUSD: Double = 0
 }
 
+extension Dictionary where Value == PairStats {
+  /// Adds `stats` to `key`'s entry, unless it carries neither bytes nor connections.
+  mutating func accumulate(_ key: Key, _ stats: PairStats) {
+    guard stats.bytes > 0 || stats.connectionsOpened > 0 else { return }
+    self[key, default: PairStats()].bytes &+= stats.bytes
+    self[key, default: PairStats()].connectionsOpened &+= stats.connectionsOpened
+    self[key, default: PairStats()].costUSD += stats.costUSD
+  }
+}
+
 /// A directional pair of localities.
 public struct ZonePair: Hashable, Sendable {
   public var from: Locality
@@ -175,26 +185,13 @@ public enum Aggregator {
       let scope = forward.scope
       let forwardCost = pricing.cost(bytes: c.received, from: key.source, to: key.destination, scope: scope)
       let backCost = pricing.cost(bytes: c.sent, from: key.destination, to: key.source, scope: scope)
-      if c.received > 0 || c.opened > 0 {
-        report.zonePairs[forward, default: PairStats()].bytes &+= c.received
-        report.zonePairs[forward, default: PairStats()].connectionsOpened &+= c.opened
-        report.zonePairs[forward, default: PairStats()].costUSD += forwardCost
-      }
-      if c.sent > 0 {
-        report.zonePairs[back, default: PairStats()].bytes &+= c.sent
-        report.zonePairs[back, default: PairStats()].costUSD += backCost
-      }
-      let rf = RegionPair(from: key.source.region, to: key.destination.region)
-      let rb = RegionPair(from: key.destination.region, to: key.source.region)
-      if c.received > 0 || c.opened > 0 {
-        report.regionPairs[rf, default: PairStats()].bytes &+= c.received
-        report.regionPairs[rf, default: PairStats()].connectionsOpened &+= c.opened
-        report.regionPairs[rf, default: PairStats()].costUSD += forwardCost
-      }
-      if c.sent > 0 {
-        report.regionPairs[rb, default: PairStats()].bytes &+= c.sent
-        report.regionPairs[rb, default: PairStats()].costUSD += backCost
-      }
+      // Request bytes and connections go source -> destination, response bytes back.
+      let toDestination = PairStats(bytes: c.received, connectionsOpened: c.opened, costUSD: forwardCost)
+      let toSource = PairStats(bytes: c.sent, connectionsOpened: 0, costUSD: backCost)
+      report.zonePairs.accumulate(forward, toDestination)
+      report.zonePairs.accumulate(back, toSource)
+      report.regionPairs.accumulate(RegionPair(from: key.source.region, to: key.destination.region), toDestination)
+      report.regionPairs.accumulate(RegionPair(from: key.destination.region, to: key.source.region), toSource)
       var internet = 0.0
       if options.egressAsInternet && key.isEgress { internet = pricing.internetCost(bytes: c.received) }
       report.internetCostUSD += internet
