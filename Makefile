@@ -1,7 +1,7 @@
 # zonetop: make run (demo), make test, make bench, make screenshots, make fixtures.
 SWIFT ?= swift
 RUN_DEPS  := libncursesw5-dev libcurl4-openssl-dev zlib1g-dev
-TEST_DEPS := $(RUN_DEPS) tmux prometheus python3
+TEST_DEPS := $(RUN_DEPS) tmux prometheus python3 openssl
 BIN := .build/release/zonetop
 
 .PHONY: run build test bench screenshots fixtures fuzz deps test-deps clean

@@ -26,12 +26,16 @@ let package = Package(
     ),
     .target(name: "ZoneTopTerminal", dependencies: ["ZoneTopCore", "CNCursesW"]),
     .target(name: "ZoneTopHTTP", dependencies: ["ZoneTopCore", "CCurl"]),
+    .target(
+      name: "ZoneTopKube",
+      dependencies: ["ZoneTopCore", "ZoneTopHTTP", .product(name: "Yams", package: "Yams")]
+    ),
 
     // MARK: - Executable
     .executableTarget(
       name: "zonetop",
       dependencies: [
-        "ZoneTopCore", "ZoneTopTerminal", "ZoneTopHTTP",
+        "ZoneTopCore", "ZoneTopTerminal", "ZoneTopHTTP", "ZoneTopKube",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -44,7 +48,7 @@ let package = Package(
     ),
     .testTarget(
       name: "ZoneTopIntegrationTests",
-      dependencies: ["ZoneTopCore", "ZoneTopHTTP"]
+      dependencies: ["ZoneTopCore", "ZoneTopHTTP", "ZoneTopKube"]
     ),
   ],
   swiftLanguageModes: [.v6]

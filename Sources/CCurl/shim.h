@@ -10,6 +10,11 @@ static inline CURLcode zt_easy_setopt_off(CURL *h, CURLoption o, curl_off_t v) {
 static inline CURLcode zt_easy_setopt_string(CURL *h, CURLoption o, const char *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode zt_easy_setopt_pointer(CURL *h, CURLoption o, void *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode zt_easy_setopt_slist(CURL *h, CURLoption o, struct curl_slist *v) { return curl_easy_setopt(h, o, v); }
+/// A PEM blob (CA bundle, client certificate or key) that libcurl copies: no key ever touches the disk.
+static inline CURLcode zt_easy_setopt_blob(CURL *h, CURLoption o, const void *data, size_t len) {
+  struct curl_blob blob = { (void *)data, len, CURL_BLOB_COPY };
+  return curl_easy_setopt(h, o, &blob);
+}
 static inline CURLcode zt_easy_setopt_write(CURL *h, zt_curl_write_callback cb) { return curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, cb); }
 static inline CURLcode zt_easy_setopt_header(CURL *h, zt_curl_write_callback cb) { return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, cb); }
 static inline CURLcode zt_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }

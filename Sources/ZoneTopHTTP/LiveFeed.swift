@@ -2,6 +2,37 @@ import Foundation
 import Synchronization
 import ZoneTopCore
 
+/// Where a live feed's targets come from: a fixed list of URLs, or discovery
+/// (`--kube`). Asked on the collection thread before every poll.
+public protocol TargetProvider: AnyObject, Sendable {
+  func refresh(nowMs: Int64) -> TargetRefresh
+}
+
+/// The targets of the next poll and how to reach them.
+public struct TargetRefresh: Sendable {
+  public var targets: [ScrapeTarget]
+  public var http: HTTPOptions
+  /// Targets now answered by a new process (a ztunnel pod created on its node), with its start time.
+  public var replaced: [(name: String, startMs: Int64)] = []
+  public var discovery: DiscoveryStatus?
+
+  public init(targets: [ScrapeTarget], http: HTTPOptions, replaced: [(name: String, startMs: Int64)] = [], discovery: DiscoveryStatus? = nil) {
+    self.targets = targets
+    self.http = http
+    self.replaced = replaced
+    self.discovery = discovery
+  }
+}
+
+/// A fixed list of URLs.
+public final class StaticTargets: TargetProvider {
+  let refresh: TargetRefresh
+  public init(urls: [String], http: HTTPOptions) {
+    refresh = TargetRefresh(targets: urls.map(ScrapeTarget.init(url:)), http: http)
+  }
+  public func refresh(nowMs: Int64) -> TargetRefresh { refresh }
+}
+
 /// Live polling of ztunnel targets on a collection thread of its own: each
 /// interval every target is fetched at once (libcurl multi), recorded, parsed and
 /// counted as soon as its body is complete, then dropped; a poll that runs past the
@@ -11,8 +42,7 @@ import ZoneTopCore
 public final class LiveFeed: MetricsFeed, @unchecked Sendable {
   public let history = TrafficHistory()
   public let intervalMs: Int64
-  public let targets: [String]
-  private let poller: Poller
+  private let provider: TargetProvider
   private let engine = TrafficEngine()
   private let inbox = Mutex<[RoundUpdate]>([])
   private var health: [TargetHealth] = []
@@ -23,23 +53,36 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
     var deltas: [(FlowKey, Counts)]
     var health: [TargetHealth]
     var recordingError: String?
+    var targetCount: Int
+    var discovery: DiscoveryStatus?
   }
   private let stopped = Atomic<Bool>(false)
   private let recorder: RecordingWriter?
   /// Problems writing the recording (shown by the caller).
   public private(set) var recordingError: String?
   public private(set) var rounds = 0
+  public private(set) var targetCount: Int
+  public private(set) var discovery: DiscoveryStatus?
+  private let fixedLabel: String?
 
-  public init(targets: [String], intervalMs: Int64, http: HTTPOptions, recordTo: RecordingWriter? = nil) {
-    self.targets = targets
-    self.intervalMs = intervalMs
-    poller = Poller(options: http)
-    recorder = recordTo
+  /// Polls a fixed list of URLs.
+  public convenience init(targets: [String], intervalMs: Int64, http: HTTPOptions, recordTo: RecordingWriter? = nil) {
+    self.init(provider: StaticTargets(urls: targets, http: http), intervalMs: intervalMs, recordTo: recordTo,
+              label: targets.count == 1 ? Renderer.shortTarget(targets[0]) : nil, targetCount: targets.count)
   }
 
-  public var label: String { targets.count == 1 ? Renderer.shortTarget(targets[0]) : "\(targets.count) ztunnels" }
+  /// Polls what `provider` lists each round; `label` names the source in the header
+  /// (default: the number of ztunnels).
+  public init(provider: TargetProvider, intervalMs: Int64, recordTo: RecordingWriter? = nil, label: String? = nil, targetCount: Int = 0) {
+    self.provider = provider
+    self.intervalMs = intervalMs
+    recorder = recordTo
+    fixedLabel = label
+    self.targetCount = targetCount
+  }
+
+  public var label: String { fixedLabel ?? "\(targetCount) ztunnel\(targetCount == 1 ? "" : "s")" }
   public var isReplay: Bool { false }
-  public var targetCount: Int { targets.count }
   public var nowMs: Int64 { WallClock.nowMs() }
 
   /// Starts polling on a background thread.
@@ -54,16 +97,25 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
   private func pollLoop() {
     var backoff: [String: (failures: Int, nextMs: Int64)] = [:]
     var next = WallClock.nowMs()
+    var known = Set<String>()
     while !stopped.load(ordering: .relaxed) {
       let now = WallClock.nowMs()
       if now < next {
         usleep(UInt32(min(100, next - now)) * 1000)
         continue
       }
-      let due = targets.filter { (backoff[$0]?.nextMs ?? 0) <= now }
+      let refresh = provider.refresh(nowMs: now)
+      let names = Set(refresh.targets.map(\.name))
+      for gone in known.subtracting(names) {
+        engine.removeTarget(gone)
+        backoff[gone] = nil
+      }
+      known = names
+      for r in refresh.replaced { engine.restartTarget(r.name, atMs: r.startMs) }
+      let due = refresh.targets.filter { (backoff[$0.name]?.nextMs ?? 0) <= now }
       var recordingError: String?
       var latest = now
-      poller.fetch(due) { _, r in
+      Poller(options: refresh.http).fetch(due) { _, r in
         if let recorder {
           do { try recorder.append(r.frame) } catch { recordingError = "\(error)" }
         }
@@ -85,7 +137,8 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
         }
       }
       let deltas = engine.takeDeltas().map { (engine.flows[$0.0], $0.1) }
-      let update = RoundUpdate(timeMs: latest, deltas: deltas, health: engine.health, recordingError: recordingError)
+      let update = RoundUpdate(timeMs: latest, deltas: deltas, health: engine.health, recordingError: recordingError,
+                               targetCount: refresh.targets.count, discovery: refresh.discovery)
       inbox.withLock { $0.append(update) }
       // The next poll starts at the next interval boundary after this one ends.
       next += intervalMs
@@ -103,6 +156,8 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
     for u in updates {
       history.appendRound(startMs: history.rounds.last?.endMs ?? u.timeMs, endMs: u.timeMs, deltas: u.deltas)
       health = u.health
+      targetCount = u.targetCount
+      discovery = u.discovery
       if let e = u.recordingError { recordingError = e }
       rounds += 1
     }

@@ -12,6 +12,11 @@ public struct HTTPOptions: Sendable {
   public var maxBodyBytes: Int = 64 << 20
   public var insecure = false
   public var caCertPath: String?
+  /// A CA bundle given as PEM bytes (kubeconfig `certificate-authority-data`).
+  public var caCertPEM: [UInt8]?
+  /// A client certificate and key as PEM bytes (kubeconfig or an exec credential plugin).
+  public var clientCertPEM: [UInt8]?
+  public var clientKeyPEM: [UInt8]?
   /// The bearer token itself (read from --bearer-token-file; never from argv).
   public var bearerToken: String?
   /// Extra `Name: value` headers.
@@ -22,6 +27,18 @@ public struct HTTPOptions: Sendable {
   public var maxConcurrent = 48
 
   public init() {}
+}
+
+/// What to fetch: a URL, and the name it goes by in Health and recordings
+/// (the URL itself, or a Kubernetes node name).
+public struct ScrapeTarget: Sendable, Hashable {
+  public var name: String
+  public var url: String
+  public init(name: String, url: String) {
+    self.name = name
+    self.url = url
+  }
+  public init(url: String) { self.init(name: url, url: url) }
 }
 
 /// One fetch: what came back, or why nothing did, in words a user can act on.
@@ -55,21 +72,26 @@ public final class Poller: @unchecked Sendable {
 
   /// Per-transfer state, reached from libcurl's callbacks through CURLOPT_PRIVATE/WRITEDATA.
   final class Transfer {
-    let target: String
+    let target: ScrapeTarget
     var body: [UInt8] = []
     var tooLarge = false
     let cap: Int
     var easy: UnsafeMutableRawPointer?
     var headers: UnsafeMutablePointer<curl_slist>?
     var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-    init(target: String, cap: Int) {
+    init(target: ScrapeTarget, cap: Int) {
       self.target = target
       self.cap = cap
     }
   }
 
+  /// Fetches every URL concurrently; returns one result per URL, in order.
+  public func fetch(_ urls: [String]) -> [ScrapeResult] {
+    fetch(urls.map(ScrapeTarget.init(url:)))
+  }
+
   /// Fetches every target concurrently; returns one result per target, in order.
-  public func fetch(_ targets: [String]) -> [ScrapeResult] {
+  public func fetch(_ targets: [ScrapeTarget]) -> [ScrapeResult] {
     var results = [ScrapeResult?](repeating: nil, count: targets.count)
     fetch(targets) { i, r in results[i] = r }
     return results.map { $0! }
@@ -77,7 +99,7 @@ public final class Poller: @unchecked Sendable {
 
   /// Fetches every target concurrently and hands each result over as soon as it is
   /// complete (with its index), so its body can be parsed and dropped at once.
-  public func fetch(_ targets: [String], onResult: (Int, ScrapeResult) -> Void) {
+  public func fetch(_ targets: [ScrapeTarget], onResult: (Int, ScrapeResult) -> Void) {
     guard !targets.isEmpty, let multi = curl_multi_init() else { return }
     defer { curl_multi_cleanup(multi) }
     _ = zt_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, options.maxConcurrent)
@@ -89,7 +111,7 @@ public final class Poller: @unchecked Sendable {
       if let problem = configure(t) {
         if let easy = t.easy { curl_easy_cleanup(easy) }
         curl_slist_free_all(t.headers)
-        onResult(i, ScrapeResult(target: target, startMs: startMs, latency: 0, status: 0, body: [], error: problem))
+        onResult(i, ScrapeResult(target: target.name, startMs: startMs, latency: 0, status: 0, body: [], error: problem))
         continue
       }
       index[t.easy!] = (i, t)
@@ -121,12 +143,13 @@ public final class Poller: @unchecked Sendable {
   // MARK: - One transfer
 
   private func configure(_ t: Transfer) -> String? {
-    guard t.target.hasPrefix("http://") || t.target.hasPrefix("https://") else {
+    let url = t.target.url
+    guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
       return "not an http(s) URL"
     }
     guard let easy = curl_easy_init() else { return "cannot create a libcurl handle" }
     t.easy = easy
-    _ = zt_easy_setopt_string(easy, CURLOPT_URL, t.target)
+    _ = zt_easy_setopt_string(easy, CURLOPT_URL, url)
     _ = zt_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
     _ = zt_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
     _ = zt_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
@@ -140,6 +163,14 @@ public final class Poller: @unchecked Sendable {
     _ = zt_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, options.insecure ? 0 : 1)
     _ = zt_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, options.insecure ? 0 : 2)
     if let ca = options.caCertPath { _ = zt_easy_setopt_string(easy, CURLOPT_CAINFO, ca) }
+    for (option, pem) in [(CURLOPT_CAINFO_BLOB, options.caCertPEM), (CURLOPT_SSLCERT_BLOB, options.clientCertPEM),
+                          (CURLOPT_SSLKEY_BLOB, options.clientKeyPEM)] {
+      if let pem { _ = pem.withUnsafeBytes { zt_easy_setopt_blob(easy, option, $0.baseAddress, $0.count) } }
+    }
+    if options.clientCertPEM != nil {
+      _ = zt_easy_setopt_string(easy, CURLOPT_SSLCERTTYPE, "PEM")
+      _ = zt_easy_setopt_string(easy, CURLOPT_SSLKEYTYPE, "PEM")
+    }
     var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Accept: \(options.accept)")
     if let token = options.bearerToken { list = curl_slist_append(list, "Authorization: Bearer \(token)") }
     for h in options.headers { list = curl_slist_append(list, h) }
@@ -177,7 +208,7 @@ public final class Poller: @unchecked Sendable {
     } else if status < 200 || status >= 300 {
       error = "HTTP \(status)"
     }
-    return ScrapeResult(target: t.target, startMs: startMs, latency: latency, status: status, contentType: contentType,
+    return ScrapeResult(target: t.target.name, startMs: startMs, latency: latency, status: status, contentType: contentType,
                         body: error == nil ? t.body : [], error: error)
   }
 

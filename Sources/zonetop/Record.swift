@@ -25,20 +25,29 @@ struct RecordCommand: ParsableCommand {
   var duration: DurationOption?
 
   @OptionGroup var http: HTTPFlags
+  @OptionGroup var kube: KubeFlags
 
   func run() throws {
     let targets = try http.targets(urls)
-    guard !targets.isEmpty else { throw ValidationError("give at least one URL (or --targets-file)") }
+    guard !targets.isEmpty || kube.kube else { throw ValidationError("give at least one URL (or --targets-file, or --kube)") }
+    guard targets.isEmpty || !kube.kube else { throw ValidationError("give either URLs or --kube, not both") }
     let writer: RecordingWriter
     do { writer = try RecordingWriter(path: out) } catch {
       printError("zonetop: \(error)")
       throw ExitCode(1)
     }
+    let feed: LiveFeed
+    if kube.kube {
+      let discovery = try kube.discovery(scrape: try http.httpOptions())
+      feed = LiveFeed(provider: discovery, intervalMs: http.interval.ms, recordTo: writer, targetCount: discovery.targetCount)
+    } else {
+      feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer)
+    }
     TerminationSignals.install()
-    let feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer)
     feed.start()
     let deadline = duration.map { WallClock.monotonic() + Double($0.ms) / 1000 }
     var reported = 0
+    var discoveryError: String?
     while TerminationSignals.received == 0 {
       if let deadline, WallClock.monotonic() >= deadline { break }
       usleep(50_000)
@@ -47,6 +56,8 @@ struct RecordCommand: ParsableCommand {
           if h.failures > reported { printError("zonetop: \(Sanitize.visible(h.target)): \(h.lastError ?? "down")") }
         }
         reported = feed.targetHealth.map(\.failures).max() ?? 0
+        if let e = feed.discovery?.error, e != discoveryError { printError("zonetop: kube: \(e)") }
+        discoveryError = feed.discovery?.error
         if let e = feed.recordingError {
           printError("zonetop: cannot write the recording: \(e)")
           throw ExitCode(1)
@@ -55,6 +66,6 @@ struct RecordCommand: ParsableCommand {
     }
     feed.stop()
     let up = feed.targetHealth.filter(\.up).count
-    printError("zonetop: recorded \(feed.rounds) rounds of \(targets.count) targets (\(up) up at the end) to \(out)")
+    printError("zonetop: recorded \(feed.rounds) rounds of \(feed.targetCount) targets (\(up) up at the end) to \(out)")
   }
 }

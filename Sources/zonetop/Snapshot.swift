@@ -27,6 +27,7 @@ struct SnapshotCommand: ParsableCommand {
   var prometheus: String?
 
   @OptionGroup var http: HTTPFlags
+  @OptionGroup var kube: KubeFlags
 
   @Option(help: "Output format: table, csv or json.")
   var format: OutputFormat = .table
@@ -53,8 +54,9 @@ struct SnapshotCommand: ParsableCommand {
   }
 
   func validate() throws {
-    if prometheus == nil && sources.isEmpty { throw ValidationError("give a recording, a directory, a file, URLs, or --prometheus URL") }
-    if prometheus != nil && !sources.isEmpty { throw ValidationError("give either sources or --prometheus, not both") }
+    let given = [!sources.isEmpty, prometheus != nil, kube.kube].filter { $0 }.count
+    if given == 0 { throw ValidationError("give a recording, a directory, a file, URLs, --kube, or --prometheus URL") }
+    if given > 1 { throw ValidationError("give one source: a recording, directory, file or URLs; --kube; or --prometheus") }
   }
 
   func run() throws {
@@ -74,8 +76,11 @@ struct SnapshotCommand: ParsableCommand {
         printError("zonetop: \(error)")
         throw ExitCode(1)
       }
+    } else if kube.kube {
+      report = try pollTwice(try kube.discovery(scrape: try http.httpOptions()), options: options, problems: &problems)
     } else if sources.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
-      report = try pollTwice(options: options, problems: &problems)
+      let urls = StaticTargets(urls: try http.targets(sources), http: try http.httpOptions())
+      report = try pollTwice(urls, options: options, problems: &problems)
     } else {
       guard sources.count == 1 else { throw ValidationError("give one recording, directory or file (or only URLs)") }
       var offline: OfflineSource
@@ -98,15 +103,15 @@ struct SnapshotCommand: ParsableCommand {
 }
 
 extension SnapshotCommand {
-  /// Polls the URLs at the start and the end of the window and aggregates the increase.
-  func pollTwice(options: ReportOptions, problems: inout [String]) throws -> TrafficReport {
-    let targets = try http.targets(sources)
-    let poller = Poller(options: try http.httpOptions())
+  /// Polls the targets at the start and the end of the window and aggregates the increase.
+  func pollTwice(_ provider: TargetProvider, options: ReportOptions, problems: inout [String]) throws -> TrafficReport {
     let history = TrafficHistory()
     let windowMs = window?.ms ?? 10_000
     for round in 0..<2 {
       if round == 1 { usleep(UInt32(min(windowMs, 3_600_000)) * 1000) }
-      for r in poller.fetch(targets) {
+      let refresh = provider.refresh(nowMs: WallClock.nowMs())
+      if let e = refresh.discovery?.error { problems.append("kube: \(e)") }
+      for r in Poller(options: refresh.http).fetch(refresh.targets) {
         if let e = r.error { problems.append("\(Sanitize.visible(r.target)): \(e)") }
         r.body.withUnsafeBytes {
           history.ingest(target: r.target, timeMs: r.startMs, status: r.status, error: r.error, contentType: r.contentType, body: $0)

@@ -67,6 +67,7 @@ struct TUI {
     opts.filter.text = state.filter.isEmpty ? nil : state.filter
     state.report = feed.history.rounds.isEmpty ? nil : feed.history.report(windowMs: windowMs, options: opts)
     state.health = feed.targetHealth
+    state.discovery = feed.discovery
     state.targetsTotal = max(feed.targetCount, state.health.count)
     state.targetsUp = state.health.filter(\.up).count
     state.nowMs = feed.nowMs

@@ -37,14 +37,17 @@ struct LiveCommand: ParsableCommand {
   var step = DurationOption(ms: 30_000)
 
   @OptionGroup var http: HTTPFlags
+  @OptionGroup var kube: KubeFlags
   @OptionGroup var display: DisplayOptions
   @OptionGroup var shared: SharedOptions
 
   func run() throws {
     let options = try shared.reportOptions()
     let targets = try http.targets(urls)
+    if [!targets.isEmpty, prometheus != nil, kube.kube].filter({ $0 }).count > 1 {
+      throw ValidationError("give one source: ztunnel URLs, --kube or --prometheus")
+    }
     if let prometheus {
-      guard targets.isEmpty else { throw ValidationError("give either ztunnel URLs or --prometheus, not both") }
       let client = PrometheusClient(baseURL: prometheus, http: try http.httpOptions())
       let feed = PrometheusFeed(client: client, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
                                 stepMs: step.ms, namespace: shared.namespace)
@@ -53,7 +56,7 @@ struct LiveCommand: ParsableCommand {
       feed.stop()
       return
     }
-    if !targets.isEmpty {
+    if !targets.isEmpty || kube.kube {
       var writer: RecordingWriter?
       if let record {
         do { writer = try RecordingWriter(path: record) } catch {
@@ -61,7 +64,14 @@ struct LiveCommand: ParsableCommand {
           throw ExitCode(1)
         }
       }
-      let feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer)
+      let feed: LiveFeed
+      if kube.kube {
+        let discovery = try kube.discovery(scrape: try http.httpOptions())
+        feed = LiveFeed(provider: discovery, intervalMs: http.interval.ms, recordTo: writer,
+                        label: "kube \(discovery.api.auth.context.name)", targetCount: discovery.targetCount)
+      } else {
+        feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer)
+      }
       feed.start()
       try display.tui(feed: feed, options: options, isDemo: false).run()
       feed.stop()

@@ -66,8 +66,6 @@ public final class TrafficEngine {
     let state = state(for: target)
     let format = ExpositionFormat.detect(contentType: contentType, body: body)
     let counting: Bool
-  /// Whether this scrape is inside the window: its flows count as present for the reporter policy.
-  let inWindow: Bool
     if let last = state.lastScrapeMs {
       counting = last >= options.countFromMs && timeMs >= last
     } else {
@@ -109,6 +107,17 @@ public final class TrafficEngine {
 
   /// Health of every target, in first-seen order.
   public var health: [TargetHealth] { targetOrder.compactMap { targets[$0]?.health } }
+
+  /// A new process, started at `atMs`, now answers for the target (a ztunnel pod
+  /// created on its node): its series are forgotten, so the next scrape counts each
+  /// one whole from zero, like a counter reset, also for a target not scraped before.
+  public func restartTarget(_ target: String, atMs: Int64) {
+    let state = state(for: target)
+    state.index = SeriesIndex()
+    state.slots = []
+    state.free = []
+    if state.lastScrapeMs == nil { state.lastScrapeMs = atMs } else { state.health.counterResets += 1 }
+  }
 
   /// Forgets a target (it left the target list).
   public func removeTarget(_ target: String) {

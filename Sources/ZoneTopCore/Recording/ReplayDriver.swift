@@ -102,7 +102,7 @@ public final class ReplayDriver {
       return
     }
     do {
-      try source.withBody(e) { body in
+      _ = try source.withBody(e) { body in
         history.engine.ingest(target: e.target, timeMs: e.timeMs, body: body, contentType: e.contentType)
       }
     } catch {

@@ -76,6 +76,8 @@ public struct AppState: Sendable {
   // MARK: Data
   public var report: TrafficReport?
   public var health: [TargetHealth] = []
+  /// Node topology and service routing from `--kube` discovery.
+  public var discovery: DiscoveryStatus?
   /// Sparkline values (bytes/s per round) of the drill-down hops, by flow-hop index.
   public var sparklines: [WorkloadHop: [Double]] = [:]
 

@@ -16,10 +16,13 @@ public protocol MetricsFeed: AnyObject {
   func step(_ rounds: Int)
   /// What the Health view lists.
   var targetHealth: [TargetHealth] { get }
+  /// What target discovery found (`--kube`), or nil.
+  var discovery: DiscoveryStatus? { get }
 }
 
 extension MetricsFeed {
   public var targetHealth: [TargetHealth] { history.engine.health }
+  public var discovery: DiscoveryStatus? { nil }
 }
 
 extension ReplayDriver: MetricsFeed {
@@ -33,14 +36,17 @@ extension ReplayDriver: MetricsFeed {
 
 extension ReportExport {
   /// Services view CSV.
-  public static func servicesCSV(_ rows: [ServiceLocality], _ r: TrafficReport) -> String {
+  /// `traffic_distribution` is the Service's stated preference, known with `--kube`.
+  public static func servicesCSV(_ rows: [ServiceLocality], _ r: TrafficReport, discovery: DiscoveryStatus? = nil) -> String {
     var out = CSV.row(["window_start", "window_end", "destination_service", "bytes", "in_zone_share", "same_zone_bytes",
-                       "cross_zone_bytes", "cross_region_bytes", "unknown_locality_bytes", "cost_usd", "cost_usd_per_month"])
+                       "cross_zone_bytes", "cross_region_bytes", "unknown_locality_bytes", "cost_usd", "cost_usd_per_month",
+                       "traffic_distribution"])
     for s in rows {
       out += CSV.row([RFC3339.format(ms: r.windowStartMs), RFC3339.format(ms: r.windowEndMs), CSV.text(s.service), String(s.bytes),
                       s.inZoneShare.map { NumberText.fixed($0, 4) } ?? "", String(s.byScope[.sameZone] ?? 0),
                       String(s.byScope[.crossZone] ?? 0), String(s.byScope[.crossRegion] ?? 0), String(s.byScope[.unknown] ?? 0),
-                      NumberText.fixed(s.costUSD, 6), NumberText.fixed(r.perMonth(s.costUSD), 6)])
+                      NumberText.fixed(s.costUSD, 6), NumberText.fixed(r.perMonth(s.costUSD), 6),
+                      CSV.text(discovery?.routing(ofService: s.service)?.trafficDistribution ?? "")])
     }
     return out
   }
@@ -70,7 +76,7 @@ extension ReportExport {
     case .flows: return ("flows", csv(r, groupBy: .workload), workloadRows(r).count)
     case .services:
       let rows = Layout.serviceRows(r, state)
-      return ("services", servicesCSV(rows, r), rows.count)
+      return ("services", servicesCSV(rows, r, discovery: state.discovery), rows.count)
     case .health: return nil
     }
   }

@@ -377,7 +377,8 @@ public enum Renderer {
 
   static func services(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
     let rows = Layout.serviceRows(r, s)
-    let columns = [
+    let routing = s.discovery.map { d in rows.map { d.routing(ofService: $0.service) } }
+    var columns = [
       Column(title: "DESTINATION SERVICE", width: 28, right: false, priority: 100),
       Column(title: "IN-ZONE", width: 7, right: true, priority: 95),
       Column(title: "", width: 10, right: false, priority: 30),
@@ -385,17 +386,39 @@ public enum Renderer {
       Column(title: "X-REGION B/s", width: 12, right: true, priority: 70),
       Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
     ]
+    if routing != nil { columns.insert(Column(title: "ROUTING", width: 14, right: false, priority: 85), at: 1) }
     var roles: [[Role]] = []
-    let cellsText = rows.map { svc -> [String] in
+    var asking = (services: 0, cross: UInt64(0), known: UInt64(0))
+    let cellsText = rows.enumerated().map { i, svc -> [String] in
       let share = svc.inZoneShare
       let filled = share.map { Int(($0 * 10).rounded()) } ?? 0
       let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 10 - filled)
-      roles.append([.normal, share.map { $0 >= 0.8 ? .ok : ($0 >= 0.5 ? .warning : .error) } ?? .dim, .bar, .normal, .normal, .normal])
-      return [svc.service, share.map { NumberText.fixed($0 * 100, 0) + "%" } ?? "?", share == nil ? "" : bar,
-              shortNumber(r.perSecond(svc.byScope[.crossZone] ?? 0)), shortNumber(r.perSecond(svc.byScope[.crossRegion] ?? 0)),
-              NumberText.usd(r.perMonth(svc.costUSD))]
+      let cross = (svc.byScope[.crossZone] ?? 0) &+ (svc.byScope[.crossRegion] ?? 0)
+      var rowRoles: [Role] = [.normal, share.map { $0 >= 0.8 ? .ok : ($0 >= 0.5 ? .warning : .error) } ?? .dim, .bar, .normal, .normal, .normal]
+      var cells = [svc.service, share.map { NumberText.fixed($0 * 100, 0) + "%" } ?? "?", share == nil ? "" : bar,
+                   shortNumber(r.perSecond(svc.byScope[.crossZone] ?? 0)), shortNumber(r.perSecond(svc.byScope[.crossRegion] ?? 0)),
+                   NumberText.usd(r.perMonth(svc.costUSD))]
+      if let routing {
+        let asks = routing[i]?.prefersSameZone == true
+        if asks {
+          asking.services += 1
+          asking.cross &+= cross
+          asking.known &+= svc.bytes &- (svc.byScope[.unknown] ?? 0)
+        }
+        cells.insert(routing[i]?.trafficDistribution ?? "-", at: 1)
+        rowRoles.insert(asks ? .ok : .dim, at: 1)
+        // A service that asks for its zone but still crosses: the crossing columns stand out.
+        if asks && cross > 0 { rowRoles[4] = .warning; rowRoles[5] = .warning }
+      }
+      roles.append(rowRoles)
+      return cells
     }
-    b.text("share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sortKey.title)", x: 1, y: top, role: .dim)
+    var title = "share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sortKey.title)"
+    if routing != nil {
+      let crossShare = asking.known > 0 ? NumberText.fixed(100 * Double(asking.cross) / Double(asking.known), 1) + "%" : "-"
+      title = "\(asking.services) service\(asking.services == 1 ? " asks" : "s ask") for same-zone routing; \(crossShare) of their bytes still cross zones · sorted by \(s.sortKey.title)"
+    }
+    b.text(title, x: 1, y: top, role: .dim, maxWidth: b.width - 2)
     table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1)
   }
 
@@ -410,17 +433,28 @@ public enum Renderer {
       Column(title: "LAST ERROR", width: 24, right: false, priority: 90),
     ]
     var roles: [[Role]] = []
+    let nodes = s.discovery?.nodes
     let rows = s.health.map { h -> [String] in
-      roles.append([.normal, h.up ? .ok : .error, .normal, .normal, h.invalidLines > 0 ? .warning : .normal,
-                    h.counterResets > 0 ? .warning : .normal, .error])
+      var rowRoles: [Role] = [.normal, h.up ? .ok : .error, .normal, .normal, h.invalidLines > 0 ? .warning : .normal,
+                              h.counterResets > 0 ? .warning : .normal, .error]
       var error = h.lastError ?? ""
       if error.isEmpty && h.seriesWithoutLocality > 0 { error = "no locality labels (older ztunnel)" }
       if error.isEmpty, let issue = h.lastParseIssue, h.invalidLines > 0 { error = issue }
-      return [shortTarget(h.target), h.up ? "up" : "DOWN", h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
-              String(h.series), String(h.invalidLines), String(h.counterResets), error]
+      var cells = [shortTarget(h.target), h.up ? "up" : "DOWN", h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
+                   String(h.series), String(h.invalidLines), String(h.counterResets), error]
+      if let nodes {
+        let node = nodes[h.target]
+        cells.insert(node.map { $0.hasTopology ? ($0.zone ?? "?") : "no labels" } ?? "-", at: 1)
+        rowRoles.insert(node?.hasTopology == false ? .warning : .normal, at: 1)
+      }
+      roles.append(rowRoles)
+      return cells
     }
-    let quality = max(6, min(8, height / 3))
-    table(&b, columns: columns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality, flexible: 6)
+    var tableColumns = columns
+    if nodes != nil { tableColumns.insert(Column(title: "NODE ZONE", width: 12, right: false, priority: 75), at: 1) }
+    let quality = max(6, min(s.discovery == nil ? 8 : 10, height / 3))
+    table(&b, columns: tableColumns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality,
+          flexible: tableColumns.count - 1)
     var y = top + height - quality + 1
     b.hline(x: 0, y: y - 1, width: b.width)
     b.text("Data quality", x: 1, y: y, role: .title, bold: true)
@@ -437,11 +471,23 @@ public enum Renderer {
       ("ztunnels without locality labels: \(noLocality)", noLocality > 0 ? .warning : .normal),
       ("counter resets seen: \(resets)   invalid lines or values: \(invalid)", resets + invalid > 0 ? .warning : .normal),
       (overLimit > 0 ? "series over the per-target limit, ignored: \(overLimit)" : "", .warning),
-    ]
+    ] + discoveryLines(s.discovery)
     for (l, role) in lines where !l.isEmpty && y < top + height {
       b.text(l, x: 1, y: y, role: role, maxWidth: b.width - 2)
       y += 1
     }
+  }
+
+  /// Health lines about `--kube` discovery: what was found, nodes without topology labels, the last error.
+  static func discoveryLines(_ d: DiscoveryStatus?) -> [(String, Role)] {
+    guard let d else { return [] }
+    let bare = d.nodes.values.filter { !$0.hasTopology }.map(\.node).sorted()
+    var lines: [(String, Role)] = [("kube: " + d.summary, .normal)]
+    if !bare.isEmpty {
+      lines.append(("nodes without topology.kubernetes.io labels: \(bare.count) (\(bare.prefix(3).joined(separator: ", "))\(bare.count > 3 ? ", ..." : ""))", .warning))
+    }
+    if let e = d.error { lines.append(("kube: " + e, .error)) }
+    return lines
   }
 
   // MARK: - Drill-down

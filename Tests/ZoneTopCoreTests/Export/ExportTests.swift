@@ -9,7 +9,7 @@ import ZoneTopCore
     let evil = "=HYPERLINK(\"http://x\",\"y\")\u{1B}[31m\n"
     let a = Locality(region: "r1", zone: "-zone,a")
     let b = Locality(region: "@r2", zone: "+zb\"")
-    let id = flows.id(for: FlowKey(reporter: .source, sourceWorkload: evil, sourceNamespace: "ns", destinationWorkload: "d",
+    _ = flows.id(for: FlowKey(reporter: .source, sourceWorkload: evil, sourceNamespace: "ns", destinationWorkload: "d",
                                    destinationNamespace: "ns", destinationService: "svc\u{07}", source: a, destination: b, hasLocality: true))
     return Aggregator.report(flows: flows, counts: [Counts(received: 1000, sent: 10, opened: 2)], present: [true],
                              windowStartMs: 0, windowEndMs: 10_000, options: ReportOptions())
