@@ -184,6 +184,7 @@ def main():
     if args.client_ca:
         ctx.load_verify_locations(args.client_ca)
         ctx.verify_mode = ssl.CERT_OPTIONAL
+    ThreadingHTTPServer.request_queue_size = 128  # the default 5 drops concurrent connects for a second
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.tokens = set(args.token)

@@ -88,9 +88,8 @@ public final class KubeDiscovery: TargetProvider, @unchecked Sendable {
     } catch { problems.append("listing nodes: \(error.description)") }
     do { status.services = try api.serviceRouting() } catch { problems.append("listing services: \(error.description)") }
     if !problems.isEmpty { status.error = problems.joined(separator: "; ") }
-    let via = options.direct ? "pod IPs" : "the API server's pod proxy"
-    status.summary = "\(targets.count) ztunnel pod\(targets.count == 1 ? "" : "s") (\(options.selector) in \(options.namespace)), " +
-      "context \(api.auth.context.name), scraped via \(via); listed at \(RFC3339.format(ms: nowMs / 1000 * 1000))"
+    status.summary = "\(targets.count) ztunnel pod\(targets.count == 1 ? "" : "s") (\(options.selector) in \(options.namespace)) " +
+      "via \(options.direct ? "pod IPs" : "pod proxy"), context \(api.auth.context.name), listed \(RFC3339.format(ms: nowMs / 1000 * 1000))"
     return replaced
   }
 

@@ -416,3 +416,57 @@ final class FakeCluster {
     #expect(feed.discovery?.summary.hasPrefix("2 ztunnel pods") == true)
   }
 }
+
+/// `--kube` through the real binary: headless recording and the TUI.
+@Suite(.serialized) struct KubeCLITests {
+  static let nodes = ["gke-use1-b-1", "gke-use1-c-2", "gke-euw1-b-2", "gke-ase1-a-1"]
+
+  func cluster() throws -> (FakeCluster, String) {
+    let cluster = try FakeCluster()
+    try cluster.load([
+      "pods": Self.nodes.map { FakeCluster.pod($0, proxy: $0 == "gke-euw1-b-2" ? 403 : nil) },
+      "nodes": Self.nodes.map { FakeCluster.node($0, labelled: $0 != "gke-ase1-a-1") },
+      "services": [["name": "catalog", "namespace": "shop", "trafficDistribution": "PreferSameZone"]],
+    ])
+    return (cluster, try cluster.config(users: [("admin", "token: secret-token")], current: "admin"))
+  }
+
+  @Test func recordKubeWritesOneTargetPerNode() throws {
+    let (cluster, config) = try cluster()
+    let out = cluster.dir + "/kube.ztrec"
+    let (status, _, err) = try run(Harness.binary, ["record", "--kube", "--kubeconfig", config, "--interval", "1s", "--duration", "3s", "--out", out])
+    #expect(status == 0, "\(err)")
+    #expect(err.contains("gke-euw1-b-2: HTTP 403"), "\(err)")
+    let source = try OfflineSource(path: out)
+    #expect(Set(source.entries.map(\.target)) == Set(Self.nodes))
+    #expect(source.entries.filter { $0.target == "gke-use1-c-2" && $0.isSuccess }.count >= 2)
+    // The recording aggregates like any other.
+    let (s2, csv, e2) = try run(Harness.binary, ["snapshot", out, "--format", "csv"])
+    #expect(s2 == 0, "\(e2)")
+    #expect(csv.split(whereSeparator: \.isNewline).count > 1, "\(csv) \(e2)")
+    // Without access the command stops at once and says why.
+    let (s3, _, e3) = try run(Harness.binary, ["record", "--kube", "--kubeconfig", config, "--context", "nope", "--out", out])
+    #expect(s3 == 1 && e3.contains("no context named \"nope\" (contexts: admin)"), "\(e3)")
+  }
+
+  @Test func theTUIShowsNodeZonesAndServiceRouting() throws {
+    guard let tmux = EndToEndTests.tmux else {
+      Issue.record("tmux is needed (make test installs it)")
+      return
+    }
+    let (cluster, config) = try cluster()
+    _ = cluster
+    let s = try EndToEndTests.Session(tmux: tmux, command: "\(Harness.binary) --kube --kubeconfig \(config) --interval 1s", width: 120, height: 30)
+    try s.keys("5")
+    let health = try s.waitFor("HTTP 403")
+    #expect(health.contains("kube admin"))
+    #expect(health.contains("NODE ZONE"))
+    #expect(health.contains("us-east1-c"))
+    #expect(health.contains("no labels"))
+    #expect(health.contains("nodes without topology.kubernetes.io labels: 1 (gke-ase1-a-1)"))
+    try s.keys("4")
+    let services = try s.waitFor("PreferSameZone")
+    #expect(services.contains("ROUTING"))
+    #expect(services.contains("1 service asks for same-zone routing"))
+  }
+}

@@ -416,7 +416,7 @@ public enum Renderer {
     var title = "share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sortKey.title)"
     if routing != nil {
       let crossShare = asking.known > 0 ? NumberText.fixed(100 * Double(asking.cross) / Double(asking.known), 1) + "%" : "-"
-      title = "\(asking.services) service\(asking.services == 1 ? " asks" : "s ask") for same-zone routing; \(crossShare) of their bytes still cross zones · sorted by \(s.sortKey.title)"
+      title = "\(asking.services) service\(asking.services == 1 ? " asks" : "s ask") for same-zone routing; \(crossShare) of their bytes still leave the zone · sorted by \(s.sortKey.title)"
     }
     b.text(title, x: 1, y: top, role: .dim, maxWidth: b.width - 2)
     table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1)
@@ -451,7 +451,7 @@ public enum Renderer {
       return cells
     }
     var tableColumns = columns
-    if nodes != nil { tableColumns.insert(Column(title: "NODE ZONE", width: 12, right: false, priority: 75), at: 1) }
+    if nodes != nil { tableColumns.insert(Column(title: "NODE ZONE", width: 14, right: false, priority: 75), at: 1) }
     let quality = max(6, min(s.discovery == nil ? 8 : 10, height / 3))
     table(&b, columns: tableColumns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality,
           flexible: tableColumns.count - 1)
