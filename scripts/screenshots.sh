@@ -10,7 +10,7 @@ socket=zonetop-shots-$$
 out=screenshots
 mkdir -p "$out"
 tmp=$(mktemp -d)
-trap 'tmux -L $socket kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'tmux -L $socket kill-server 2>/dev/null || true; [ -f "$tmp/kube/server.pid" ] && kill "$(cat "$tmp/kube/server.pid")"; rm -rf "$tmp"' EXIT
 
 shot() { # name cols rows
   tmux -L "$socket" capture-pane -e -p -t s > "$tmp/$1.ans"
@@ -18,7 +18,7 @@ shot() { # name cols rows
   echo "screenshots/$1.png"
 }
 start() { # cols rows [args]
-  tmux -L "$socket" kill-server 2>/dev/null || true
+  tmux -L "$socket" kill-server 2>/dev/null && sleep 0.5 || true
   local c=$1 r=$2; shift 2
   env -u NO_COLOR TERM=xterm-256color LANG=C.UTF-8 tmux -L "$socket" new-session -d -s s -x "$c" -y "$r" "$bin $* ; sleep 30"
   sleep 2
@@ -37,3 +37,9 @@ start 80 24
 shot zones-80x24 80 24
 start 120 40 --no-color
 shot zones-nocolor 120 40
+# --kube against the fake API server (scripts/fake_cluster.sh).
+scripts/fake_cluster.sh "$tmp/kube" > /dev/null
+start 120 40 --kube --kubeconfig "$tmp/kube/config" --interval 2s
+sleep 6
+keys 5; shot kube-health 120 40
+keys 4; shot kube-services 120 40

@@ -408,7 +408,10 @@ public enum Renderer {
         cells.insert(routing[i]?.trafficDistribution ?? "-", at: 1)
         rowRoles.insert(asks ? .ok : .dim, at: 1)
         // A service that asks for its zone but still crosses: the crossing columns stand out.
-        if asks && cross > 0 { rowRoles[4] = .warning; rowRoles[5] = .warning }
+        if asks {
+          if (svc.byScope[.crossZone] ?? 0) > 0 { rowRoles[4] = .warning }
+          if (svc.byScope[.crossRegion] ?? 0) > 0 { rowRoles[5] = .warning }
+        }
       }
       roles.append(rowRoles)
       return cells
