@@ -8,10 +8,12 @@ import Glibc
 // A closed stdout (`zonetop snapshot ... | head -1`) is an EPIPE write error, not a signal.
 signal(SIGPIPE, SIG_IGN)
 // A parent may have left signals blocked (some test runners and process launchers do):
-// the TUI needs SIGWINCH for resizes and SIGINT/SIGTERM/SIGHUP to end cleanly.
+// the TUI needs SIGWINCH for resizes, SIGINT/SIGTERM/SIGHUP to end cleanly, and the fatal
+// signals for its terminal-restoring handlers (a blocked SIGABRT sent by another process
+// would otherwise never arrive).
 var unblock = sigset_t()
 sigemptyset(&unblock)
-for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, sig) }
+for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE] { sigaddset(&unblock, sig) }
 sigprocmask(SIG_UNBLOCK, &unblock, nil)
 
 // Usage errors exit with 2 (like most Unix tools and promtool), not ArgumentParser's 64.

@@ -106,7 +106,10 @@ import ZoneTopCore
   }
 
   @Test(.enabled(if: tmux != nil, "tmux is not installed: skipped"), .timeLimit(.minutes(1)),
-        arguments: [SIGTERM, SIGINT, SIGHUP])
+        arguments: [SIGTERM, SIGINT, SIGHUP, SIGILL, SIGSEGV, SIGABRT, SIGTRAP])
+  /// SIGTERM, SIGINT and SIGHUP end zonetop cleanly; SIGILL (a Swift runtime trap on x86-64), SIGTRAP
+  /// (one on arm64), SIGSEGV and SIGABRT are what a failure inside zonetop raises: the terminal is
+  /// restored before the process dies of it.
   func signalsRestoreTheTerminal(_ signal: Int32) throws {
     let dir = Harness.tempDir("e2e-term")
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -120,5 +123,8 @@ import ZoneTopCore
     let stty = String(decoding: (try? Files.read(dir + "/stty")) ?? [], as: UTF8.self)
     #expect(stty.contains(" echo ") || stty.contains(" echo\n") || stty.contains("icanon"))
     #expect(stty.contains(" icanon") && !stty.contains("-icanon"))
+    // A clean end exits 0; a fatal signal still kills the process (128 + the signal).
+    let exit = String(decoding: (try? Files.read(dir + "/exit")) ?? [], as: UTF8.self)
+    #expect(exit == ([SIGTERM, SIGINT, SIGHUP].contains(signal) ? "EXIT=0\n" : "EXIT=\(128 + signal)\n"))
   }
 }
