@@ -154,3 +154,26 @@ func demoTargets() throws -> [String] {
 func zoneBytes(_ r: TrafficReport) -> [ZonePair: UInt64] {
   r.zonePairs.filter { $0.value.bytes > 0 }.mapValues(\.bytes)
 }
+
+/// Runs a command to completion and returns its exit status, stderr, peak resident
+/// memory (bytes, from wait4) and wall time.
+func runMeasured(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stderr: String, peakRSS: Int, seconds: Double) {
+  let errPath = NSTemporaryDirectory() + "zonetop-measured-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+  defer { unlink(errPath) }
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+  defer { for p in argv { free(p) } }
+  let t0 = Date()
+  var pid: pid_t = 0
+  guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { throw HarnessError(message: "cannot run \(executable)") }
+  var status: Int32 = 0
+  var usage = rusage()
+  while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+  let err = String(decoding: (try? Files.read(errPath)) ?? [], as: UTF8.self)
+  return ((status >> 8) & 0xff, err, usage.ru_maxrss * 1024, Date().timeIntervalSince(t0))
+}

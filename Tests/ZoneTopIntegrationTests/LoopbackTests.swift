@@ -102,6 +102,28 @@ import ZoneTopHTTP
     #expect(health.invalidLines > 0 && health.series == 0)
   }
 
+  /// The whole process, with the default 64 MiB body limit: every hostile endpoint at once in
+  /// each poll, for two polls; each gets its own error, and memory stays bounded.
+  @Test func hostileEndpointsKeepThePollOnTimeAndMemoryBounded() throws {
+    let server = try FixtureServer(recording: Harness.demo)
+    let dir = Harness.tempDir("hostile-rss")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let hostile = ["slow", "endless", "gzipbomb", "reset", "500", "redirect", "binary"].map { server.url("/hostile/\($0)") }
+    let urls = hostile + [server.target(0), "http://127.0.0.1:1/metrics", "http://zonetop-test-host.invalid/metrics"]
+    let r = try runMeasured(Harness.binary, ["record"] + urls + ["--interval", "4s", "--timeout", "3s", "--duration", "7s", "--out", dir + "/r.ztrec"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.peakRSS < 400 << 20, "peak RSS \(r.peakRSS >> 20) MiB")
+    #expect(r.seconds < 10, "took \(r.seconds) s")
+    for message in ["HTTP 500", "too many redirects", "timed out after 3 s", "body larger than 64 MiB", "connection closed mid-body",
+                    "connection refused", "cannot resolve the host name"] {
+      #expect(r.stderr.contains(message), "\(message) missing from: \(r.stderr)")
+    }
+    // The good target's two scrapes were recorded whole.
+    let source = try OfflineSource(path: dir + "/r.ztrec")
+    #expect(source.entries.filter { $0.target == server.target(0) && $0.isSuccess }.count == 2)
+    print("hostile poll: peak RSS \(r.peakRSS >> 20) MiB, \(String(format: "%.1f", r.seconds)) s")
+  }
+
   @Test func selfSignedTLSIsRefusedUnlessInsecure() throws {
     guard let openssl = Harness.which("openssl") else { return }
     let dir = Harness.tempDir("tls")
