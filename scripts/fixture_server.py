@@ -12,7 +12,9 @@ the frames served at a known point); /stats reports what was served.
 
 Also misbehaving endpoints under /hostile/: slow (a byte a second), endless,
 gzipbomb (1 GiB inflating from about 1 MB), reset (connection reset mid-body),
-500, redirect (a loop), binary (random bytes), ok (a small valid body).
+500, redirect (a loop), binary (random bytes), ok (a small valid body), elsewhere (a
+redirect to another host name of this server, landing on whoami, which echoes the
+Authorization header it got).
 
 Binds 127.0.0.1 only; prints "PORT <n>" on stdout once listening.
 Usage: fixture_server.py --recording FILE [--port N] [--loop]
@@ -167,6 +169,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Location", "/hostile/redirect")
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def hostile_elsewhere(self):
+        # A redirect to another host name for the same server: the token must not follow.
+        self.send_response(302)
+        self.send_header("Location", f"http://localhost:{self.server.server_address[1]}/hostile/whoami")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def hostile_whoami(self):
+        auth = self.headers.get("Authorization", "none")
+        self.send_body(200, f"# authorization: {auth}\n".encode(), "text/plain")
 
     def hostile_binary(self):
         self.send_body(200, random.Random(1).randbytes(4096), "text/plain")

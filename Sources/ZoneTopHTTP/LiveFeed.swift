@@ -43,7 +43,7 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
   public let history = TrafficHistory()
   public let intervalMs: Int64
   private let provider: TargetProvider
-  private let engine = TrafficEngine()
+  private let engine: TrafficEngine
   private let inbox = Mutex<[RoundUpdate]>([])
   private var health: [TargetHealth] = []
 
@@ -66,15 +66,18 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
   private let fixedLabel: String?
 
   /// Polls a fixed list of URLs.
-  public convenience init(targets: [String], intervalMs: Int64, http: HTTPOptions, recordTo: RecordingWriter? = nil) {
+  public convenience init(targets: [String], intervalMs: Int64, http: HTTPOptions, recordTo: RecordingWriter? = nil,
+                          engine: EngineOptions = EngineOptions()) {
     self.init(provider: StaticTargets(urls: targets, http: http), intervalMs: intervalMs, recordTo: recordTo,
-              label: targets.count == 1 ? Renderer.shortTarget(targets[0]) : nil, targetCount: targets.count)
+              label: targets.count == 1 ? Renderer.shortTarget(targets[0]) : nil, targetCount: targets.count, engine: engine)
   }
 
   /// Polls what `provider` lists each round; `label` names the source in the header
   /// (default: the number of ztunnels).
-  public init(provider: TargetProvider, intervalMs: Int64, recordTo: RecordingWriter? = nil, label: String? = nil, targetCount: Int = 0) {
+  public init(provider: TargetProvider, intervalMs: Int64, recordTo: RecordingWriter? = nil, label: String? = nil, targetCount: Int = 0,
+              engine: EngineOptions = EngineOptions()) {
     self.provider = provider
+    self.engine = TrafficEngine(options: engine)
     self.intervalMs = intervalMs
     recorder = recordTo
     fixedLabel = label

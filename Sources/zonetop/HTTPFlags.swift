@@ -28,6 +28,15 @@ struct HTTPFlags: ParsableArguments {
   @Option(name: .customLong("header"), help: "An extra request header, 'Name: value' (repeatable).")
   var headers: [String] = []
 
+  @Option(help: "Live series kept per target; more are ignored and counted in Health (bounds memory).")
+  var maxSeriesPerTarget = 200_000
+
+  var engineOptions: EngineOptions {
+    var o = EngineOptions()
+    o.maxSeriesPerTarget = max(1, maxSeriesPerTarget)
+    return o
+  }
+
   func httpOptions() throws -> HTTPOptions {
     var o = HTTPOptions()
     o.timeoutMs = Int(timeout?.ms ?? min(10_000, interval.ms * 8 / 10))

@@ -39,9 +39,11 @@ struct RecordCommand: ParsableCommand {
     let feed: LiveFeed
     if kube.kube {
       let discovery = try kube.discovery(scrape: try http.httpOptions())
-      feed = LiveFeed(provider: discovery, intervalMs: http.interval.ms, recordTo: writer, targetCount: discovery.targetCount)
+      feed = LiveFeed(provider: discovery, intervalMs: http.interval.ms, recordTo: writer, targetCount: discovery.targetCount,
+                      engine: http.engineOptions)
     } else {
-      feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer)
+      feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer,
+                        engine: http.engineOptions)
     }
     TerminationSignals.install()
     feed.start()

@@ -68,9 +68,10 @@ struct LiveCommand: ParsableCommand {
       if kube.kube {
         let discovery = try kube.discovery(scrape: try http.httpOptions())
         feed = LiveFeed(provider: discovery, intervalMs: http.interval.ms, recordTo: writer,
-                        label: "kube \(discovery.api.auth.context.name)", targetCount: discovery.targetCount)
+                        label: "kube \(discovery.api.auth.context.name)", targetCount: discovery.targetCount, engine: http.engineOptions)
       } else {
-        feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer)
+        feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer,
+                        engine: http.engineOptions)
       }
       feed.start()
       try display.tui(feed: feed, options: options, isDemo: false).run()

@@ -124,6 +124,17 @@ import ZoneTopHTTP
     print("hostile poll: peak RSS \(r.peakRSS >> 20) MiB, \(String(format: "%.1f", r.seconds)) s")
   }
 
+  @Test func theBearerTokenNeverFollowsARedirectToAnotherHost() throws {
+    let server = try FixtureServer(recording: nil)
+    var options = HTTPOptions()
+    options.bearerToken = "s3cret"
+    let direct = Poller(options: options).fetch([server.url("/hostile/whoami")])[0]
+    #expect(String(decoding: direct.body, as: UTF8.self) == "# authorization: Bearer s3cret\n")
+    let redirected = Poller(options: options).fetch([server.url("/hostile/elsewhere")])[0]
+    #expect(redirected.isSuccess, "\(redirected.error ?? "")")
+    #expect(String(decoding: redirected.body, as: UTF8.self) == "# authorization: none\n")
+  }
+
   @Test func selfSignedTLSIsRefusedUnlessInsecure() throws {
     guard let openssl = Harness.which("openssl") else { return }
     let dir = Harness.tempDir("tls")
