@@ -73,15 +73,61 @@ public final class Poller: @unchecked Sendable {
   /// Per-transfer state, reached from libcurl's callbacks through CURLOPT_PRIVATE/WRITEDATA.
   final class Transfer {
     let target: ScrapeTarget
-    var body: [UInt8] = []
+    /// The body so far, in pieces of at most `piece` bytes: growing one array would copy it
+    /// at each doubling and hold up to three times its size at once.
+    var pieces: [[UInt8]] = []
+    var current: [UInt8] = []
+    var received = 0
     var tooLarge = false
     let cap: Int
     var easy: UnsafeMutableRawPointer?
     var headers: UnsafeMutablePointer<curl_slist>?
     var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    static let piece = 1 << 20
+
     init(target: ScrapeTarget, cap: Int) {
       self.target = target
       self.cap = cap
+    }
+
+    /// Appends received bytes; false when the body would pass the cap.
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+      guard received + bytes.count <= cap else {
+        tooLarge = true
+        return false
+      }
+      received += bytes.count
+      var rest = bytes[...]
+      while !rest.isEmpty {
+        if current.count == Self.piece {
+          pieces.append(current)
+          current = []
+          current.reserveCapacity(Self.piece)
+        }
+        let n = min(rest.count, Self.piece - current.count)
+        current.append(contentsOf: rest.prefix(n))
+        rest = rest.dropFirst(n)
+      }
+      return true
+    }
+
+    /// The whole body, in one array (the pieces are released).
+    func takeBody() -> [UInt8] {
+      defer {
+        pieces = []
+        current = []
+      }
+      if pieces.isEmpty { return current }
+      var body: [UInt8] = []
+      body.reserveCapacity(received)
+      for p in pieces { body += p }
+      body += current
+      return body
+    }
+
+    func discardBody() {
+      pieces = []
+      current = []
     }
   }
 
@@ -127,7 +173,6 @@ public final class Poller: @unchecked Sendable {
         curl_multi_remove_handle(multi, easy)
         curl_easy_cleanup(easy)
         curl_slist_free_all(t.headers)
-        t.body = []
         onResult(i, r)
       }
       if running > 0 { curl_multi_poll(multi, nil, 0, 100, nil) }
@@ -182,12 +227,9 @@ public final class Poller: @unchecked Sendable {
     _ = zt_easy_setopt_write(easy) { ptr, size, count, user in
       let t = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
       let n = size * count
-      if t.body.count + n > t.cap {
-        t.tooLarge = true
-        return 0  // aborts the transfer
-      }
-      ptr.map { p in p.withMemoryRebound(to: UInt8.self, capacity: n) { t.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) } }
-      return n
+      guard let ptr else { return n }
+      let accepted = ptr.withMemoryRebound(to: UInt8.self, capacity: n) { t.append(UnsafeBufferPointer(start: $0, count: n)) }
+      return accepted ? n : 0  // 0 aborts the transfer
     }
     return nil
   }
@@ -208,8 +250,10 @@ public final class Poller: @unchecked Sendable {
     } else if status < 200 || status >= 300 {
       error = "HTTP \(status)"
     }
+    let body = error == nil ? t.takeBody() : []
+    t.discardBody()
     return ScrapeResult(target: t.target.name, startMs: startMs, latency: latency, status: status, contentType: contentType,
-                        body: error == nil ? t.body : [], error: error)
+                        body: body, error: error)
   }
 
   /// A libcurl failure in words a user can act on.
@@ -230,7 +274,7 @@ public final class Poller: @unchecked Sendable {
       return "body larger than \(ByteFormat.size(options.maxBodyBytes))"
     case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR:
       return "TLS: \(Sanitize.short(detail.isEmpty ? "certificate verification failed" : detail, limit: 80)) (use --cacert, or --insecure)"
-    case CURLE_RECV_ERROR, CURLE_PARTIAL_FILE: return "connection closed mid-body (\(ByteFormat.size(t.body.count)) received)"
+    case CURLE_RECV_ERROR, CURLE_PARTIAL_FILE: return "connection closed mid-body (\(ByteFormat.size(t.received)) received)"
     case CURLE_GOT_NOTHING: return "empty reply from server"
     case CURLE_BAD_CONTENT_ENCODING: return "invalid compressed body"
     case CURLE_UNSUPPORTED_PROTOCOL: return "unsupported protocol"

@@ -156,24 +156,19 @@ func zoneBytes(_ r: TrafficReport) -> [ZonePair: UInt64] {
 }
 
 /// Runs a command to completion and returns its exit status, stderr, peak resident
-/// memory (bytes, from wait4) and wall time.
+/// memory (bytes) and wall time. A small Python parent starts it and reads its peak from
+/// wait4: a child spawned directly from this large test process would inherit the test's
+/// own high-water mark at exec (Linux carries it over into ru_maxrss).
 func runMeasured(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stderr: String, peakRSS: Int, seconds: Double) {
-  let errPath = NSTemporaryDirectory() + "zonetop-measured-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-  defer { unlink(errPath) }
-  var actions = posix_spawn_file_actions_t()
-  posix_spawn_file_actions_init(&actions)
-  defer { posix_spawn_file_actions_destroy(&actions) }
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-  posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-  let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-  defer { for p in argv { free(p) } }
+  let script = """
+    import resource, subprocess, sys
+    r = subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sys.stderr.buffer.write(r.stderr)
+    print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    """
   let t0 = Date()
-  var pid: pid_t = 0
-  guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { throw HarnessError(message: "cannot run \(executable)") }
-  var status: Int32 = 0
-  var usage = rusage()
-  while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-  let err = String(decoding: (try? Files.read(errPath)) ?? [], as: UTF8.self)
-  return ((status >> 8) & 0xff, err, usage.ru_maxrss * 1024, Date().timeIntervalSince(t0))
+  let (status, out, err) = try run(Harness.which("python3") ?? "/usr/bin/python3", ["-c", script, executable] + arguments)
+  let fields = out.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+  guard status == 0, fields.count == 2 else { throw HarnessError(message: "measuring \(executable) failed: \(out) \(err)") }
+  return (Int32(fields[0]), err, fields[1] * 1024, Date().timeIntervalSince(t0))
 }
