@@ -18,11 +18,13 @@ let package = Package(
     .systemLibrary(name: "CNCursesW", providers: [.apt(["libncursesw5-dev"])]),
     .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+    // CRC-32C of recorded frames (SSE4.2 when the CPU has it).
+    .target(name: "CChecksum"),
 
     // MARK: - Libraries
     .target(
       name: "ZoneTopCore",
-      dependencies: ["CZlib", .product(name: "Yams", package: "Yams")]
+      dependencies: ["CZlib", "CChecksum", .product(name: "Yams", package: "Yams")]
     ),
     .target(name: "ZoneTopTerminal", dependencies: ["ZoneTopCore", "CNCursesW"]),
     .target(name: "ZoneTopHTTP", dependencies: ["ZoneTopCore", "CCurl"]),

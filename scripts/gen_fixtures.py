@@ -26,7 +26,6 @@ import os
 import random
 import shutil
 import sys
-import zlib
 
 SEED = 20250303
 T0_MS = 1740996000000  # 2025-03-03T10:00:00Z
@@ -392,10 +391,32 @@ def pct(s):
                    for c, b in ((ch, ord(ch)) for ch in s))
 
 
+def _crc32c_table():
+    table = []
+    for b in range(256):
+        c = b
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+        table.append(c)
+    return table
+
+
+CRC32C_TABLE = _crc32c_table()
+
+
+def crc32c(data):
+    """CRC-32C (Castagnoli), the frame checksum of zonetop recordings."""
+    crc = 0xFFFFFFFF
+    table = CRC32C_TABLE
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
 def frame_bytes(t_ms, target, status, body, error):
     body = body or b""
     header = (f"@frame v1 time_ms={t_ms} status={status} length={len(body)} "
-              f"crc32={zlib.crc32(body):08x} target={pct(target)}")
+              f"crc32c={crc32c(body):08x} target={pct(target)}")
     if status == 200:
         header += " content_type=" + pct("application/openmetrics-text; version=1.0.0; charset=utf-8")
     if error:

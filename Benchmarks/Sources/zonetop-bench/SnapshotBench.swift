@@ -5,7 +5,7 @@ import ZoneTopCore
 func snapshotBench(targets: Int, scrapes: Int, series: Int) {
   line("== snapshot: recording of \(targets) targets x \(scrapes) scrapes x \(series) series")
   _ = mkdir(Paths.work, 0o755)
-  let path = "\(Paths.work)/big-\(targets)x\(scrapes)x\(series).ztrec"
+  let path = "\(Paths.work)/big-\(targets)x\(scrapes)x\(series)-crc32c.ztrec"
   if !Files.exists(path) {
     let t0 = WallClock.monotonic()
     generateRecording(path: path, targets: targets, scrapes: scrapes, series: series)

@@ -23,7 +23,7 @@ public final class OfflineSource: @unchecked Sendable {
   }
 
   fileprivate enum Location: Sendable {
-    case recording(offset: Int, length: Int, crc32: UInt32)
+    case recording(offset: Int, length: Int, checksum: FrameChecksum)
     case file(path: String)
   }
 
@@ -67,7 +67,7 @@ public final class OfflineSource: @unchecked Sendable {
       problems = reader.problems
       entries = reader.frames.map {
         Entry(target: $0.target, timeMs: $0.timeMs, status: $0.status, contentType: $0.contentType, error: $0.error,
-              location: .recording(offset: $0.bodyOffset, length: $0.bodyLength, crc32: $0.crc32))
+              location: .recording(offset: $0.bodyOffset, length: $0.bodyLength, checksum: $0.checksum))
       }
       entries = Self.sortedByTime(entries)
     } else {
@@ -84,9 +84,9 @@ public final class OfflineSource: @unchecked Sendable {
   /// Calls `body` with the exposition bytes of an entry (decompressed if needed).
   public func withBody<R>(_ entry: Entry, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     switch entry.location {
-    case .recording(let offset, let length, let crc):
+    case .recording(let offset, let length, let checksum):
       func checked(_ bytes: UnsafeRawBufferPointer) throws -> R {
-        guard !verifyChecksums || Gzip.crc32(bytes) == crc else {
+        guard !verifyChecksums || checksum.matches(bytes) else {
           throw FileError(path: path, message: "frame of \(entry.target) at \(RFC3339.format(ms: entry.timeMs)) skipped: checksum mismatch (corrupt recording)")
         }
         return try body(bytes)

@@ -1,3 +1,4 @@
+import CChecksum
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -32,11 +33,12 @@ public struct Frame: Sendable {
 /// The zonetop recording format (documented in the README):
 ///
 ///     ZONETOP-RECORDING 1\n
-///     @frame v1 time_ms=T status=S length=N crc32=HEX target=URL [content_type=CT] [error=MSG]\n
+///     @frame v1 time_ms=T status=S length=N crc32c=HEX target=URL [content_type=CT] [error=MSG]\n
 ///     <N bytes of body>\n
 ///     ...
 ///
 /// Text values are percent-encoded; the body follows its header line verbatim.
+/// Recordings written before CRC-32C carry `crc32=` (zlib's CRC-32) instead; both are read.
 /// Frames are appended with one write each, so a killed writer leaves at most
 /// one torn frame at the end, which readers detect (length and CRC) and skip.
 public enum RecordingFormat {
@@ -45,8 +47,8 @@ public enum RecordingFormat {
 
   /// Encodes one frame (header line, body, newline).
   public static func encode(_ frame: Frame) -> [UInt8] {
-    let crc = frame.body.withUnsafeBytes { Gzip.crc32($0) }
-    var header = "@frame v1 time_ms=\(frame.timeMs) status=\(frame.status) length=\(frame.body.count) crc32=\(hex8(crc)) target=\(PercentEncoding.encode(frame.target))"
+    let crc = frame.body.withUnsafeBytes { FrameChecksum.Kind.crc32c.compute($0) }
+    var header = "@frame v1 time_ms=\(frame.timeMs) status=\(frame.status) length=\(frame.body.count) crc32c=\(hex8(crc)) target=\(PercentEncoding.encode(frame.target))"
     if let ct = frame.contentType { header += " content_type=" + PercentEncoding.encode(ct) }
     if let e = frame.error { header += " error=" + PercentEncoding.encode(e) }
     header += "\n"
@@ -73,10 +75,30 @@ public struct FrameRef: Sendable {
   /// Byte offset of the body in the recording buffer.
   public var bodyOffset: Int
   public var bodyLength: Int
-  /// The CRC-32 the header promises for the body.
-  public var crc32: UInt32
+  /// The checksum the header promises for the body.
+  public var checksum: FrameChecksum
   /// Byte offset of the frame's header line.
   public var offset: Int
+}
+
+/// A frame body's checksum: CRC-32C (`crc32c=`, what zonetop writes) or zlib's CRC-32
+/// (`crc32=`, what it wrote before; still read).
+public struct FrameChecksum: Sendable, Equatable {
+  public enum Kind: String, Sendable {
+    case crc32, crc32c
+
+    public func compute(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+      switch self {
+      case .crc32: Gzip.crc32(bytes)
+      case .crc32c: bytes.isEmpty ? 0 : zt_crc32c(0, bytes.baseAddress, bytes.count)
+      }
+    }
+  }
+
+  public var kind: Kind
+  public var value: UInt32
+
+  public func matches(_ bytes: UnsafeRawBufferPointer) -> Bool { kind.compute(bytes) == value }
 }
 
 /// Reads a recording from memory: every whole frame, and what was wrong with the rest.
@@ -90,7 +112,7 @@ public struct RecordingReader {
 
   /// Indexes `bytes`, which must stay alive while frames are used. `path` names problems.
   /// With `verifyChecksums` false only the last frame's checksum is checked here (a torn
-  /// write); the caller checks each body's `crc32` when it reads it.
+  /// write); the caller checks each body's checksum when it reads it.
   public init(_ bytes: UnsafeRawBufferPointer, path: String, verifyChecksums: Bool = true) {
     let magic = RecordingFormat.magic
     guard bytes.count >= magic.count, zip(bytes.prefix(magic.count), magic).allSatisfy({ $0 == $1 }) else {
@@ -108,7 +130,7 @@ public struct RecordingReader {
     while pos < end {
       switch Self.frame(at: pos, base, end, verify: verifyChecksums) {
       case .frame(let f, let next) where !verifyChecksums && next == end
-        && Gzip.crc32(UnsafeRawBufferPointer(start: base + f.bodyOffset, count: f.bodyLength)) != f.crc32:
+        && !f.checksum.matches(UnsafeRawBufferPointer(start: base + f.bodyOffset, count: f.bodyLength)):
         problems.append("\(path): byte \(pos): torn last frame ignored (checksum mismatch); \(frames.count) whole frames kept")
         return
       case .frame(let f, let next):
@@ -147,20 +169,22 @@ public struct RecordingReader {
     }
     guard let t = fields["time_ms"].flatMap({ Int64($0) }), let status = fields["status"].flatMap({ Int($0) }),
       let length = fields["length"].flatMap({ Int($0) }), length >= 0,
-      let crcText = fields["crc32"], let crc = UInt32(crcText, radix: 16), let target = fields["target"]
-    else { return .torn("header is missing time_ms, status, length, crc32 or target") }
+      let (kind, crcText) = fields["crc32c"].map({ (FrameChecksum.Kind.crc32c, $0) }) ?? fields["crc32"].map({ (.crc32, $0) }),
+      let crc = UInt32(crcText, radix: 16), let target = fields["target"]
+    else { return .torn("header is missing time_ms, status, length, crc32c or target") }
+    let checksum = FrameChecksum(kind: kind, value: crc)
     let bodyStart = headerEnd + 1
     guard end - bodyStart >= length + 1 else {
       return .torn("body has \(max(0, end - bodyStart)) of \(length) bytes")
     }
     guard p[bodyStart + length] == 0x0A else { return .torn("frame terminator missing") }
-    if verify && Gzip.crc32(UnsafeRawBufferPointer(start: p + bodyStart, count: length)) != crc {
+    if verify && !checksum.matches(UnsafeRawBufferPointer(start: p + bodyStart, count: length)) {
       return .torn("checksum mismatch")
     }
     let f = FrameRef(target: PercentEncoding.decode(target), timeMs: t, status: status,
                      contentType: fields["content_type"].map { PercentEncoding.decode($0) },
                      error: fields["error"].map { PercentEncoding.decode($0) },
-                     bodyOffset: bodyStart, bodyLength: length, crc32: crc, offset: pos)
+                     bodyOffset: bodyStart, bodyLength: length, checksum: checksum, offset: pos)
     return .frame(f, next: bodyStart + length + 1)
   }
 

@@ -24,6 +24,43 @@ import ZoneTopCore
     #expect(reader.frames[3].error == "connection refused")
   }
 
+  /// CRC-32C bit by bit, as the definition says: the reference for the fast paths.
+  static func referenceCRC32C(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for b in bytes {
+      crc ^= UInt32(b)
+      for _ in 0..<8 { crc = (crc >> 1) ^ (crc & 1 == 1 ? 0x82F6_3B78 : 0) }
+    }
+    return ~crc
+  }
+
+  @Test func crc32cMatchesTheDefinitionAtEveryLengthAndAlignment() {
+    #expect(Array("123456789".utf8).withUnsafeBytes { FrameChecksum.Kind.crc32c.compute($0) } == 0xE306_9283)
+    var rng = SystemRandomNumberGenerator()
+    let data = (0..<40_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    // Short tails, unaligned starts, and lengths around the three-stream rounds (3 x 4096 bytes).
+    for (start, length) in [(0, 0), (1, 1), (3, 7), (5, 64), (0, 12_287), (0, 12_288), (7, 12_289), (3, 24_576), (1, 39_999)] {
+      let slice = data[start..<(start + length)]
+      let fast = slice.withUnsafeBytes { FrameChecksum.Kind.crc32c.compute($0) }
+      #expect(fast == Self.referenceCRC32C(slice), "start \(start), length \(length)")
+    }
+  }
+
+  @Test func olderRecordingsWithZlibCRC32AreStillRead() {
+    let body = Array("a_total 1\n# EOF\n".utf8)
+    let crc = body.withUnsafeBytes { Gzip.crc32($0) }
+    let hex = String(crc, radix: 16)
+    let header = "@frame v1 time_ms=1 status=200 length=\(body.count) crc32=\(String(repeating: "0", count: 8 - hex.count) + hex) target=t\n"
+    var bytes = RecordingFormat.magic + Array(header.utf8) + body + [0x0A]
+    var reader = bytes.withUnsafeBytes { RecordingReader($0, path: "old") }
+    #expect(reader.problems == [] && reader.frames.first?.checksum.kind == .crc32)
+    bytes[bytes.count - 3] ^= 0x01
+    reader = bytes.withUnsafeBytes { RecordingReader($0, path: "old") }
+    #expect(reader.frames.isEmpty && reader.problems.first?.contains("checksum mismatch") == true)
+    // What zonetop writes now carries CRC-32C.
+    #expect(String(decoding: RecordingFormat.encode(Frame(target: "t", timeMs: 1, status: 200, body: body)), as: UTF8.self).contains(" crc32c="))
+  }
+
   @Test func recordingCutAtEveryOffsetOfItsLastFrameKeepsAllWholeFrames() {
     let bytes = Self.encoded()
     let lastStart = RecordingFormat.magic.count + Self.frames().dropLast().flatMap(RecordingFormat.encode).count
