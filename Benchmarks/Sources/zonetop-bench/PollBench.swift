@@ -38,7 +38,7 @@ func pollBench(targets: Int, series: Int, rounds: Int) {
     var failures = 0
     let cpu0 = selfCPU()
     let t0 = WallClock.monotonic()
-    poller.fetch(urls) { _, result in
+    poller.fetch(urls.map(ScrapeTarget.init(url:))) { _, result in
       bytes += result.body.count
       if result.isSuccess {
         result.body.withUnsafeBytes { engine.ingest(target: result.target, timeMs: result.startMs, body: $0, contentType: result.contentType) }
