@@ -16,7 +16,8 @@ let package = Package(
   targets: [
     // MARK: - C system libraries
     .systemLibrary(name: "CNCursesW", providers: [.apt(["libncursesw5-dev"])]),
-    .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    // libcurl's headers (libcurl4-openssl-dev); the library is loaded at first use.
+    .target(name: "CCurl"),
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     // CRC-32C of recorded frames (SSE4.2 when the CPU has it).
     .target(name: "CChecksum"),

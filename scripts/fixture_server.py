@@ -33,6 +33,24 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+def gzip_bomb(mib=1024):
+    """A valid gzip stream of `mib` MiB of zeros (about 1 MB), built in a fraction of a
+    second: after a full flush the compressor's state is the same for every 1 MiB of
+    zeros, so the middle blocks are one block repeated; the trailer carries the real
+    CRC-32 and length."""
+    zeros = b"\0" * (1 << 20)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+    middle = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+    last = c.compress(zeros) + c.flush(zlib.Z_FINISH)
+    crc = 0
+    for _ in range(mib):
+        crc = zlib.crc32(zeros, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    trailer = struct.pack("<II", crc, (mib << 20) & 0xFFFFFFFF)
+    return header + first + middle * (mib - 2) + last + trailer
+
+
 def read_recording(path):
     data = open(path, "rb").read()
     if data[:2] == b"\x1f\x8b":
@@ -206,9 +224,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def hostile_gzipbomb(self):
         if State.bomb is None:
-            c = zlib.compressobj(9, zlib.DEFLATED, 31)
-            zeros = b"\0" * (1 << 20)
-            State.bomb = b"".join(c.compress(zeros) for _ in range(1024)) + c.flush()
+            State.bomb = gzip_bomb()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Encoding", "gzip")

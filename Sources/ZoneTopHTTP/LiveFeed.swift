@@ -56,7 +56,7 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
     var targetCount: Int
     var discovery: DiscoveryStatus?
   }
-  private let stopped = Atomic<Bool>(false)
+  private let collector = CollectionThread()
   private let recorder: RecordingWriter?
   /// Problems writing the recording (shown by the caller).
   public private(set) var recordingError: String?
@@ -89,19 +89,16 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
   public var nowMs: Int64 { WallClock.nowMs() }
 
   /// Starts polling on a background thread.
-  public func start() {
-    let thread = Thread { [self] in pollLoop() }
-    thread.name = "zonetop-poller"
-    thread.start()
-  }
+  public func start() { collector.start(name: "zonetop-poller") { [self] in pollLoop() } }
 
-  public func stop() { stopped.store(true, ordering: .relaxed) }
+  /// Stops polling; returns once the collection thread has ended.
+  public func stop() { collector.stop() }
 
   private func pollLoop() {
     var backoff: [String: (failures: Int, nextMs: Int64)] = [:]
     var next = WallClock.nowMs()
     var known = Set<String>()
-    while !stopped.load(ordering: .relaxed) {
+    while !collector.isStopping {
       let now = WallClock.nowMs()
       if now < next {
         usleep(UInt32(min(100, next - now)) * 1000)
@@ -118,7 +115,7 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
       let due = refresh.targets.filter { (backoff[$0.name]?.nextMs ?? 0) <= now }
       var recordingError: String?
       var latest = now
-      Poller(options: refresh.http).fetch(due) { _, r in
+      Poller(options: refresh.http).fetch(due, cancelled: { collector.isStopping }) { _, r in
         if let recorder {
           do { try recorder.append(r.frame) } catch { recordingError = "\(error)" }
         }

@@ -65,10 +65,14 @@ public final class Poller: @unchecked Sendable {
 
   public init(options: HTTPOptions) {
     self.options = options
-    Poller.globalInit
   }
 
-  private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+  /// libcurl is loaded (and initialised) by the first poller that fetches; nil, or why it cannot be.
+  private static let curlUnavailable: String? = {
+    if let why = zt_curl_load() { return String(cString: why) }
+    _ = zt_global_init(Int(CURL_GLOBAL_DEFAULT))
+    return nil
+  }()
 
   /// Per-transfer state, reached from libcurl's callbacks through CURLOPT_PRIVATE/WRITEDATA.
   final class Transfer {
@@ -144,10 +148,19 @@ public final class Poller: @unchecked Sendable {
   }
 
   /// Fetches every target concurrently and hands each result over as soon as it is
-  /// complete (with its index), so its body can be parsed and dropped at once.
-  public func fetch(_ targets: [ScrapeTarget], onResult: (Int, ScrapeResult) -> Void) {
-    guard !targets.isEmpty, let multi = curl_multi_init() else { return }
-    defer { curl_multi_cleanup(multi) }
+  /// complete (with its index), so its body can be parsed and dropped at once. When
+  /// `cancelled` turns true (checked every 100 ms), the transfers still running are
+  /// dropped without a result.
+  public func fetch(_ targets: [ScrapeTarget], cancelled: () -> Bool = { false }, onResult: (Int, ScrapeResult) -> Void) {
+    guard !targets.isEmpty else { return }
+    if let why = Poller.curlUnavailable {
+      for (i, t) in targets.enumerated() {
+        onResult(i, ScrapeResult(target: t.name, startMs: WallClock.nowMs(), latency: 0, status: 0, body: [], error: why))
+      }
+      return
+    }
+    guard let multi = zt_multi_init() else { return }
+    defer { zt_multi_cleanup(multi) }
     _ = zt_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, options.maxConcurrent)
     let startMs = WallClock.nowMs()
     let t0 = WallClock.monotonic()
@@ -155,33 +168,41 @@ public final class Poller: @unchecked Sendable {
     for (i, target) in targets.enumerated() {
       let t = Transfer(target: target, cap: options.maxBodyBytes)
       if let problem = configure(t) {
-        if let easy = t.easy { curl_easy_cleanup(easy) }
-        curl_slist_free_all(t.headers)
+        if let easy = t.easy { zt_easy_cleanup(easy) }
+        zt_slist_free_all(t.headers)
         onResult(i, ScrapeResult(target: target.name, startMs: startMs, latency: 0, status: 0, body: [], error: problem))
         continue
       }
       index[t.easy!] = (i, t)
-      curl_multi_add_handle(multi, t.easy)
+      zt_multi_add_handle(multi, t.easy)
     }
     var running: Int32 = 1
     while running > 0 {
-      curl_multi_perform(multi, &running)
+      if cancelled() {
+        for (easy, (_, t)) in index {
+          zt_multi_remove_handle(multi, easy)
+          zt_easy_cleanup(easy)
+          zt_slist_free_all(t.headers)
+        }
+        return
+      }
+      zt_multi_perform(multi, &running)
       var queued: Int32 = 0
-      while let msg = curl_multi_info_read(multi, &queued) {
+      while let msg = zt_multi_info_read(multi, &queued) {
         guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let (i, t) = index.removeValue(forKey: easy) else { continue }
         let r = result(t, code: msg.pointee.data.result, startMs: startMs, latency: WallClock.monotonic() - t0)
-        curl_multi_remove_handle(multi, easy)
-        curl_easy_cleanup(easy)
-        curl_slist_free_all(t.headers)
+        zt_multi_remove_handle(multi, easy)
+        zt_easy_cleanup(easy)
+        zt_slist_free_all(t.headers)
         onResult(i, r)
       }
-      if running > 0 { curl_multi_poll(multi, nil, 0, 100, nil) }
+      if running > 0 { zt_multi_poll(multi, 100) }
     }
     for (easy, (i, t)) in index {
       onResult(i, result(t, code: CURLE_OPERATION_TIMEDOUT, startMs: startMs, latency: WallClock.monotonic() - t0))
-      curl_multi_remove_handle(multi, easy)
-      curl_easy_cleanup(easy)
-      curl_slist_free_all(t.headers)
+      zt_multi_remove_handle(multi, easy)
+      zt_easy_cleanup(easy)
+      zt_slist_free_all(t.headers)
     }
   }
 
@@ -192,7 +213,7 @@ public final class Poller: @unchecked Sendable {
     guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
       return "not an http(s) URL"
     }
-    guard let easy = curl_easy_init() else { return "cannot create a libcurl handle" }
+    guard let easy = zt_easy_init() else { return "cannot create a libcurl handle" }
     t.easy = easy
     _ = zt_easy_setopt_string(easy, CURLOPT_URL, url)
     _ = zt_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
@@ -216,9 +237,9 @@ public final class Poller: @unchecked Sendable {
       _ = zt_easy_setopt_string(easy, CURLOPT_SSLCERTTYPE, "PEM")
       _ = zt_easy_setopt_string(easy, CURLOPT_SSLKEYTYPE, "PEM")
     }
-    var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Accept: \(options.accept)")
-    if let token = options.bearerToken { list = curl_slist_append(list, "Authorization: Bearer \(token)") }
-    for h in options.headers { list = curl_slist_append(list, h) }
+    var list: UnsafeMutablePointer<curl_slist>? = zt_slist_append(nil, "Accept: \(options.accept)")
+    if let token = options.bearerToken { list = zt_slist_append(list, "Authorization: Bearer \(token)") }
+    for h in options.headers { list = zt_slist_append(list, h) }
     t.headers = list
     _ = zt_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
     t.errorBuffer.withUnsafeMutableBufferPointer { _ = zt_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, $0.baseAddress) }
@@ -279,7 +300,7 @@ public final class Poller: @unchecked Sendable {
     case CURLE_BAD_CONTENT_ENCODING: return "invalid compressed body"
     case CURLE_UNSUPPORTED_PROTOCOL: return "unsupported protocol"
     default:
-      let name = String(cString: curl_easy_strerror(code))
+      let name = String(cString: zt_easy_strerror(code))
       return detail.isEmpty ? name.lowercased() : Sanitize.short(detail, limit: 80)
     }
   }

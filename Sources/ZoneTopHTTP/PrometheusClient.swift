@@ -125,7 +125,7 @@ public final class PrometheusFeed: MetricsFeed, @unchecked Sendable {
   let stepMs: Int64
   let namespace: String?
   private let inbox = Mutex<[(Result<[(Int64, [(FlowKey, Counts)])], PrometheusClient.APIError>, Double)]>([])
-  private let stopped = Atomic<Bool>(false)
+  private let collector = CollectionThread()
   private var health: TargetHealth
 
   /// `stepMs` must be at least twice the server's scrape interval so each step has two samples.
@@ -144,8 +144,8 @@ public final class PrometheusFeed: MetricsFeed, @unchecked Sendable {
   public var nowMs: Int64 { WallClock.nowMs() }
 
   public func start() {
-    let thread = Thread { [self] in
-      while !stopped.load(ordering: .relaxed) {
+    collector.start(name: "zonetop-prometheus") { [self] in
+      while !collector.isStopping {
         let t0 = WallClock.monotonic()
         let end = WallClock.nowMs()
         let result: Result<[(Int64, [(FlowKey, Counts)])], PrometheusClient.APIError>
@@ -159,17 +159,16 @@ public final class PrometheusFeed: MetricsFeed, @unchecked Sendable {
         let latency = WallClock.monotonic() - t0
         inbox.withLock { $0.append((result, latency)) }
         var waited = 0.0
-        while waited < Double(intervalMs) / 1000 && !stopped.load(ordering: .relaxed) {
+        while waited < Double(intervalMs) / 1000 && !collector.isStopping {
           usleep(100_000)
           waited += 0.1
         }
       }
     }
-    thread.name = "zonetop-prometheus"
-    thread.start()
   }
 
-  public func stop() { stopped.store(true, ordering: .relaxed) }
+  /// Stops querying; returns once the collection thread has ended.
+  public func stop() { collector.stop() }
 
   public func tick(realSeconds: Double) -> Bool {
     let results = inbox.withLock { q -> [(Result<[(Int64, [(FlowKey, Counts)])], PrometheusClient.APIError>, Double)] in
