@@ -21,7 +21,7 @@ test: test-deps
 
 ## bench: benchmarks (a separate package under Benchmarks/)
 bench: deps build
-	cd Benchmarks && $(SWIFT) run -c release zonetop-bench $(ARGS)
+	cd Benchmarks && $(SWIFT) run -c release --disable-build-manifest-caching zonetop-bench $(ARGS)
 
 ## screenshots: PNGs of every view of the real TUI on the demo (tmux + ImageMagick)
 screenshots: build

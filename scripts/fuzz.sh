@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-(cd Fuzz && swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
+(cd Fuzz && swift build -c debug --disable-build-manifest-caching -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 work=$(mktemp -d)
 mkdir -p "$work/parser" "$work/recording" "$work/pricing" Fuzz/crashes
 cp Fixtures/invalid/*.prom Fixtures/invalid/*.om "$work/parser/"
