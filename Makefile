@@ -1,10 +1,10 @@
-# zonetop: make run (demo), make test, make bench, make screenshots, make fixtures.
+# zonetop: make run (demo), make test, make bench, make soak, make fuzz, make screenshots, make fixtures.
 SWIFT ?= swift
 RUN_DEPS  := libncursesw5-dev libcurl4-openssl-dev zlib1g-dev
 TEST_DEPS := $(RUN_DEPS) tmux prometheus python3 openssl
 BIN := .build/release/zonetop
 
-.PHONY: run build test bench screenshots fixtures fuzz deps test-deps clean
+.PHONY: run build test bench soak screenshots fixtures fuzz deps test-deps clean
 
 ## run: install what is missing (as root), build, and start the demo
 run: deps build
@@ -23,7 +23,11 @@ test: test-deps
 bench: deps build
 	cd Benchmarks && $(SWIFT) run -c release --disable-build-manifest-caching zonetop-bench $(ARGS)
 
-## screenshots: PNGs of every view of the real TUI on the demo (tmux + ImageMagick)
+## soak: the demo replayed at full speed for the equivalent of 24 hours (RSS and open files)
+soak: deps build
+	cd Benchmarks && $(SWIFT) run -c release --disable-build-manifest-caching zonetop-bench soak
+
+## screenshots: PNGs of every view of the real TUI (tmux + Pillow), --kube ones against a fake cluster
 screenshots: build
 	scripts/screenshots.sh
 
@@ -38,7 +42,7 @@ test-deps:
 	@scripts/ensure-packages.sh $(TEST_DEPS)
 
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build Benchmarks/.build Fuzz/.build
 
 ## fuzz: libFuzzer + address sanitizer on the parser, the recording reader and the pricing loader
 fuzz: deps

@@ -140,6 +140,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         parts = self.path.strip("/").split("/")
         try:
+            if parts == ["metrics"]:  # ztunnel's own path: target 0
+                return self.target(0)
             if parts[0] == "t" and len(parts) == 3:
                 return self.target(int(parts[1]))
             if parts[0] == "s" and len(parts) == 3 and State.synthetic:

@@ -299,6 +299,28 @@ final class FakeCluster {
     #expect((try cluster.stats()["tokens"] as? [String])?.allSatisfy { $0 == "secret-token" } == true)
   }
 
+  /// `--kube-direct`: pods are scraped at their IP (here the loopback fixture server, standing in
+  /// for a ztunnel), over plain HTTP and without the API server's credentials.
+  @Test func directModeScrapesPodIPs() throws {
+    let cluster = try FakeCluster()
+    let ztunnel = try FixtureServer()
+    var pod = FakeCluster.pod("gke-use1-b-1")
+    pod["ip"] = "127.0.0.1"
+    try cluster.load(["pods": [pod], "nodes": [FakeCluster.node("gke-use1-b-1")]])
+    let config = try cluster.config(users: [("admin", "token: secret-token")], current: "admin")
+    let ctx = try KubeConfigLoader.load(explicit: config, context: nil, environment: [:])
+    var options = KubeDiscovery.Options()
+    options.direct = true
+    options.port = ztunnel.port
+    let d = KubeDiscovery(api: KubeAPI(auth: KubeAuth(context: ctx)), options: options, scrape: HTTPOptions())
+    #expect(try d.start() == [ScrapeTarget(name: "gke-use1-b-1", url: "http://127.0.0.1:\(ztunnel.port)/metrics")])
+    let refresh = d.refresh(nowMs: WallClock.nowMs())
+    #expect(refresh.http.bearerToken == nil && refresh.http.clientCertPEM == nil)
+    let r = Poller(options: refresh.http).fetch(refresh.targets)[0]
+    #expect(r.isSuccess, "\(r.error ?? "")")
+    #expect(String(decoding: r.body, as: UTF8.self).contains("istio_tcp_sent_bytes_total{"))
+  }
+
   @Test func clientCertificatesAndSeveralContexts() throws {
     let cluster = try FakeCluster(tokens: [])
     try cluster.load(["pods": [FakeCluster.pod("gke-use1-b-1")], "nodes": [FakeCluster.node("gke-use1-b-1")]])
