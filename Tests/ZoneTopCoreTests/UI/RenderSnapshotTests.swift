@@ -111,4 +111,28 @@ import Glibc
     let (b, _) = Renderer.render(state, width: 120, height: 40, ascii: true)
     #expect(!b.cells.contains { $0.scalar.value > 0x7E })
   }
+
+  /// With `--kube` discovery: Health shows each node's zone (and which nodes have none),
+  /// Services which services ask for same-zone routing.
+  @Test func discoveryAddsNodeZonesAndServiceRouting() throws {
+    let configure: (inout AppState) -> Void = { state in
+      var d = DiscoveryStatus(summary: "12 ztunnel pods (app=ztunnel in istio-system) via pod proxy, context test")
+      d.nodes["http://10.128.0.11:15020/metrics"] = NodeLocality(node: "n1", zone: "us-east1-b", region: "us-east1")
+      d.nodes["http://10.128.0.12:15020/metrics"] = NodeLocality(node: "n2", zone: nil, region: nil)
+      d.services["frontend.shop"] = ServiceRouting(trafficDistribution: "PreferSameZone", from: "spec")
+      d.error = "listing services: HTTP 403 (RBAC: see the README for the role zonetop needs)"
+      state.discovery = d
+    }
+    let (health, _) = try Self.demoState(view: .health, configure: configure)
+    try Self.assertSnapshot("kube-health-120x40", Renderer.render(health, width: 120, height: 40).0)
+    let (services, _) = try Self.demoState(view: .services, configure: configure)
+    let buffer = Renderer.render(services, width: 120, height: 40).0
+    try Self.assertSnapshot("kube-services-120x40", buffer)
+    let text = buffer.lines.joined(separator: "\n")
+    #expect(text.contains("1 service asks for same-zone routing"))
+    // The services CSV carries the routing too.
+    let csv = ReportExport.viewCSV(services)!.text
+    #expect(csv.split(whereSeparator: \.isNewline).first?.hasSuffix(",traffic_distribution") == true)
+    #expect(csv.contains(",PreferSameZone\r\n"))
+  }
 }
