@@ -97,7 +97,7 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
   private func pollLoop() {
     var backoff: [String: (failures: Int, nextMs: Int64)] = [:]
     var next = WallClock.nowMs()
-    var known = Set<String>()
+    var known: [String: String] = [:]  // target name -> URL
     while !collector.isStopping {
       let now = WallClock.nowMs()
       if now < next {
@@ -105,12 +105,13 @@ public final class LiveFeed: MetricsFeed, @unchecked Sendable {
         continue
       }
       let refresh = provider.refresh(nowMs: now)
-      let names = Set(refresh.targets.map(\.name))
-      for gone in known.subtracting(names) {
-        engine.removeTarget(gone)
-        backoff[gone] = nil
+      let current = Dictionary(refresh.targets.map { ($0.name, $0.url) }, uniquingKeysWith: { a, _ in a })
+      for (name, url) in known where current[name] != url {
+        // Gone, or answered elsewhere now (a new pod on the node): no backoff carried over.
+        backoff[name] = nil
+        if current[name] == nil { engine.removeTarget(name) }
       }
-      known = names
+      known = current
       for r in refresh.replaced { engine.restartTarget(r.name, atMs: r.startMs) }
       let due = refresh.targets.filter { (backoff[$0.name]?.nextMs ?? 0) <= now }
       var recordingError: String?
