@@ -16,7 +16,7 @@ a Status object, as the real server does.
                         "nodes": [...], "services": [...], "revoked": ["token", ...]}
   GET /control/stats    requests seen: by path kind, and 401s
 
-A pod in the state: {"name", "node", "uid", "ip", "ready": true, "created": RFC3339,
+A pod in the state: {"name", "node", "uid", "ip", "ready": true, "created": RFC3339, "started": RFC3339,
 "namespace": "istio-system", "labels": {"app": "ztunnel"}, "proxy": 403}.
 Prints "PORT <n>" once listening.
 """
@@ -50,7 +50,8 @@ def pod_object(p):
         "spec": {"nodeName": p["node"], "containers": [{"name": "istio-proxy"}]},
         "status": {"phase": p.get("phase", "Running"), "podIP": p.get("ip", "10.0.0.1"),
                    "conditions": [{"type": "Ready", "status": "True" if p.get("ready", True) else "False"}],
-                   "containerStatuses": [{"name": "istio-proxy", "restartCount": p.get("restarts", 0)}]},
+                   "containerStatuses": [{"name": "istio-proxy", "restartCount": p.get("restarts", 0),
+                                          "state": {"running": {"startedAt": p.get("started", p.get("created", "2026-01-01T00:00:00Z"))}}}]},
     }
 
 

@@ -11,6 +11,8 @@ public struct ZtunnelPod: Sendable, Equatable {
   public var podIP: String
   public var ready: Bool
   public var createdMs: Int64
+  /// When its newest container started running (the creation time if unknown).
+  public var startedMs: Int64
   /// Sum of the containers' restart counts: a restart resets ztunnel's counters.
   public var restarts: Int
 }
@@ -76,7 +78,14 @@ public final class KubeAPI: @unchecked Sendable {
     struct Spec: Decodable { var nodeName: String? }
     struct Status: Decodable {
       struct Condition: Decodable { var type: String; var status: String }
-      struct Container: Decodable { var restartCount: Int? }
+      struct Container: Decodable {
+        struct State: Decodable {
+          struct Running: Decodable { var startedAt: String? }
+          var running: Running?
+        }
+        var restartCount: Int?
+        var state: State?
+      }
       var phase: String?
       var podIP: String?
       var conditions: [Condition]?
@@ -107,10 +116,12 @@ public final class KubeAPI: @unchecked Sendable {
     let list = try decode(List<Pod>.self, try get(path), "pods")
     return list.items.compactMap { p in
       guard p.status?.phase == "Running", let node = p.spec?.nodeName, let ip = p.status?.podIP else { return nil }
+      let created = p.metadata.creationTimestamp.flatMap(RFC3339.parse) ?? 0
+      let started = p.status?.containerStatuses?.compactMap { $0.state?.running?.startedAt.flatMap(RFC3339.parse) }.max()
       return ZtunnelPod(namespace: p.metadata.namespace ?? namespace, name: p.metadata.name, uid: p.metadata.uid ?? p.metadata.name,
                         node: node, podIP: ip,
                         ready: p.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } ?? false,
-                        createdMs: p.metadata.creationTimestamp.flatMap(RFC3339.parse) ?? 0,
+                        createdMs: created, startedMs: started ?? created,
                         restarts: p.status?.containerStatuses?.reduce(0) { $0 + ($1.restartCount ?? 0) } ?? 0)
     }
   }

@@ -4,7 +4,7 @@ import ZoneTopHTTP
 /// Finds ztunnel pods through the API server and lists one target per node, named by
 /// the node: scraped through the API server's pod proxy, or at the pod IP with
 /// `direct`. Pods are listed again every `relistMs`, so rollouts and new nodes are
-/// followed; a pod created on a node since the last listing is counted from zero.
+/// followed; a pod whose ztunnel started since the last listing is counted from zero.
 public final class KubeDiscovery: TargetProvider, @unchecked Sendable {
   public struct Options: Sendable {
     public var namespace = "istio-system"
@@ -71,9 +71,10 @@ public final class KubeDiscovery: TargetProvider, @unchecked Sendable {
     var next: [String: String] = [:]
     targets = Self.onePerNode(pods).map { pod in
       next[pod.node] = pod.uid
-      // A pod created since the last listing started from zero: count all it reports.
-      if let previous, podOfNode[pod.node] != pod.uid, pod.createdMs > previous - options.relistMs / 2 {
-        replaced.append((pod.node, pod.createdMs))
+      // A new pod on the node whose ztunnel started since the last listing (5 s allowed for
+      // clock skew) counted from zero: everything it reports is new traffic.
+      if let previous, podOfNode[pod.node] != pod.uid, pod.startedMs >= previous - 5_000 {
+        replaced.append((pod.node, pod.startedMs))
       }
       let url = options.direct ? "http://\(pod.podIP.contains(":") ? "[\(pod.podIP)]" : pod.podIP):\(options.port)/metrics"
         : api.proxyURL(pod, port: options.port, path: "/metrics")

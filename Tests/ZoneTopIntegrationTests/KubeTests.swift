@@ -398,6 +398,24 @@ final class FakeCluster {
     }
   }
 
+  /// Only a ztunnel that started since the last listing is counted from zero; one that had been
+  /// running unseen (its node newly matched) is a baseline like any first scrape.
+  @Test func onlyZtunnelsStartedSinceTheLastListingCountFromZero() throws {
+    let cluster = try FakeCluster()
+    let longAgo = RFC3339.format(ms: WallClock.nowMs() - 7_200_000)
+    try cluster.load(["pods": [FakeCluster.pod("gke-use1-b-1", created: longAgo)]])
+    let config = try cluster.config(users: [("admin", "token: secret-token")], current: "admin")
+    let d = try discovery(cluster, config: config, relistMs: 0)
+    _ = try d.start()
+    let now = WallClock.nowMs()
+    var fresh = FakeCluster.pod("gke-use1-b-1", uid: "uid-2", created: RFC3339.format(ms: now))
+    fresh["started"] = RFC3339.format(ms: now)
+    try cluster.load(["pods": [fresh, FakeCluster.pod("gke-use1-c-2", created: longAgo)]])
+    let refresh = d.refresh(nowMs: now + 1000)
+    #expect(refresh.targets.map(\.name) == ["gke-use1-b-1", "gke-use1-c-2"])
+    #expect(refresh.replaced.map(\.name) == ["gke-use1-b-1"])
+  }
+
   @Test func podsThatComeAndGoAreFollowedAndProxyErrorsStayPerTarget() throws {
     let cluster = try FakeCluster()
     let start = RFC3339.format(ms: WallClock.nowMs() - 3_600_000)
