@@ -37,39 +37,38 @@ public enum Layout {
     public var flows: Set<Int32>
   }
 
-  /// The hops whose bytes make up a matrix cell (zones, or regions when `regions`).
-  public static func drillRows(_ r: TrafficReport, from: String, to: String, regions: Bool, fromZone: Locality? = nil, toZone: Locality? = nil) -> [DrillRow] {
-    var rows: [String: DrillRow] = [:]
+  /// The hops whose bytes flow from `from` to `to`, where `place` says where a flow end is
+  /// (its zone for the Zones matrix, its region for Regions).
+  static func drillRows<Place: Equatable>(_ r: TrafficReport, from: Place, to: Place, place: (Locality) -> Place) -> [DrillRow] {
+    var rows: [DrillKey: DrillRow] = [:]
+    func add(_ hop: WorkloadHop, request: Bool, bytes: UInt64, opened: UInt64, flow: Int32) {
+      let key = DrillKey(hop: hop, request: request)
+      var row = rows[key] ?? DrillRow(hop: hop, request: request, bytes: 0, opened: 0, flows: [])
+      row.bytes &+= bytes
+      row.opened &+= opened
+      row.flows.insert(flow)
+      rows[key] = row
+    }
     for (id, c) in r.counted {
       let k = r.flows[id]
-      let src = regions ? k.source.region : k.source.zone + "\u{0}" + k.source.region
-      let dst = regions ? k.destination.region : k.destination.zone + "\u{0}" + k.destination.region
-      let a = regions ? from : (fromZone.map { $0.zone + "\u{0}" + $0.region } ?? from)
-      let b = regions ? to : (toZone.map { $0.zone + "\u{0}" + $0.region } ?? to)
+      let src = place(k.source), dst = place(k.destination)
       let hop = WorkloadHop(sourceWorkload: k.sourceWorkload, sourceNamespace: k.sourceNamespace, destinationService: k.destinationService)
-      if src == a && dst == b && (c.received > 0 || c.opened > 0) {
-        let key = "\(hop.sourceNamespace)/\(hop.sourceWorkload)>\(hop.destinationService)>req"
-        var row = rows[key] ?? DrillRow(hop: hop, request: true, bytes: 0, opened: 0, flows: [])
-        row.bytes &+= c.received
-        row.opened &+= c.opened
-        row.flows.insert(id)
-        rows[key] = row
-      }
-      if src == b && dst == a && c.sent > 0 {
-        let key = "\(hop.sourceNamespace)/\(hop.sourceWorkload)>\(hop.destinationService)>resp"
-        var row = rows[key] ?? DrillRow(hop: hop, request: false, bytes: 0, opened: 0, flows: [])
-        row.bytes &+= c.sent
-        row.flows.insert(id)
-        rows[key] = row
-      }
+      // Request bytes go from the flow's source to its destination, response bytes back.
+      if src == from && dst == to && (c.received > 0 || c.opened > 0) { add(hop, request: true, bytes: c.received, opened: c.opened, flow: id) }
+      if src == to && dst == from && c.sent > 0 { add(hop, request: false, bytes: c.sent, opened: 0, flow: id) }
     }
     return rows.values.sorted { ($0.bytes, $1.hop.sourceWorkload) > ($1.bytes, $0.hop.sourceWorkload) }
   }
 
+  private struct DrillKey: Hashable {
+    var hop: WorkloadHop
+    var request: Bool
+  }
+
   /// Drill-down rows of the state's open cell.
   public static func drillRows(_ r: TrafficReport, _ s: AppState) -> [DrillRow] {
-    if let d = s.drill { return drillRows(r, from: "", to: "", regions: false, fromZone: d.from, toZone: d.to) }
-    if let d = s.drillRegion { return drillRows(r, from: d.from, to: d.to, regions: true) }
+    if let d = s.drill { return drillRows(r, from: d.from, to: d.to) { $0 } }
+    if let d = s.drillRegion { return drillRows(r, from: d.from, to: d.to) { $0.region } }
     return []
   }
 }
