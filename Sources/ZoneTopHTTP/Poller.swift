@@ -294,7 +294,9 @@ public final class Poller: @unchecked Sendable {
     case CURLE_WRITE_ERROR where t.tooLarge, CURLE_FILESIZE_EXCEEDED:
       return "body larger than \(ByteFormat.size(options.maxBodyBytes))"
     case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR:
-      return "TLS: \(Sanitize.short(detail.isEmpty ? "certificate verification failed" : detail, limit: 80)) (use --cacert, or --insecure)"
+      // A CA given as PEM bytes comes from a kubeconfig, not from --cacert.
+      let hint = options.caCertPEM == nil ? "use --cacert, or --insecure" : "check the kubeconfig's certificate-authority"
+      return "TLS: \(Sanitize.short(detail.isEmpty ? "certificate verification failed" : detail, limit: 80)) (\(hint))"
     case CURLE_RECV_ERROR, CURLE_PARTIAL_FILE: return "connection closed mid-body (\(ByteFormat.size(t.received)) received)"
     case CURLE_GOT_NOTHING: return "empty reply from server"
     case CURLE_BAD_CONTENT_ENCODING: return "invalid compressed body"

@@ -346,7 +346,7 @@ final class FakeCluster {
       _ = try KubeAPI(auth: KubeAuth(context: ctx)).pods(namespace: "istio-system", selector: "app=ztunnel")
       Issue.record("an unknown CA was trusted")
     } catch {
-      #expect("\(error)".contains("TLS:"), "\(error)")
+      #expect("\(error)".contains("TLS:") && "\(error)".contains("check the kubeconfig's certificate-authority"), "\(error)")
     }
   }
 
