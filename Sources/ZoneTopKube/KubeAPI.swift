@@ -13,8 +13,6 @@ public struct ZtunnelPod: Sendable, Equatable {
   public var createdMs: Int64
   /// When its newest container started running (the creation time if unknown).
   public var startedMs: Int64
-  /// Sum of the containers' restart counts: a restart resets ztunnel's counters.
-  public var restarts: Int
 }
 
 /// Reads pods, nodes and services from the API server with libcurl (GET, JSON).
@@ -83,7 +81,6 @@ public final class KubeAPI: @unchecked Sendable {
           struct Running: Decodable { var startedAt: String? }
           var running: Running?
         }
-        var restartCount: Int?
         var state: State?
       }
       var phase: String?
@@ -121,8 +118,7 @@ public final class KubeAPI: @unchecked Sendable {
       return ZtunnelPod(namespace: p.metadata.namespace ?? namespace, name: p.metadata.name, uid: p.metadata.uid ?? p.metadata.name,
                         node: node, podIP: ip,
                         ready: p.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } ?? false,
-                        createdMs: created, startedMs: started ?? created,
-                        restarts: p.status?.containerStatuses?.reduce(0) { $0 + ($1.restartCount ?? 0) } ?? 0)
+                        createdMs: created, startedMs: started ?? created)
     }
   }
 
