@@ -179,11 +179,7 @@ public final class Poller: @unchecked Sendable {
     var running: Int32 = 1
     while running > 0 {
       if cancelled() {
-        for (easy, (_, t)) in index {
-          zt_multi_remove_handle(multi, easy)
-          zt_easy_cleanup(easy)
-          zt_slist_free_all(t.headers)
-        }
+        for (_, t) in index.values { release(t, from: multi) }
         return
       }
       zt_multi_perform(multi, &running)
@@ -191,19 +187,23 @@ public final class Poller: @unchecked Sendable {
       while let msg = zt_multi_info_read(multi, &queued) {
         guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let (i, t) = index.removeValue(forKey: easy) else { continue }
         let r = result(t, code: msg.pointee.data.result, startMs: startMs, latency: WallClock.monotonic() - t0)
-        zt_multi_remove_handle(multi, easy)
-        zt_easy_cleanup(easy)
-        zt_slist_free_all(t.headers)
+        release(t, from: multi)
         onResult(i, r)
       }
       if running > 0 { zt_multi_poll(multi, 100) }
     }
-    for (easy, (i, t)) in index {
+    for (i, t) in index.values {
       onResult(i, result(t, code: CURLE_OPERATION_TIMEDOUT, startMs: startMs, latency: WallClock.monotonic() - t0))
-      zt_multi_remove_handle(multi, easy)
-      zt_easy_cleanup(easy)
-      zt_slist_free_all(t.headers)
+      release(t, from: multi)
     }
+  }
+
+  /// Takes a transfer out of the multi handle and frees its libcurl state.
+  private func release(_ t: Transfer, from multi: UnsafeMutableRawPointer) {
+    guard let easy = t.easy else { return }
+    zt_multi_remove_handle(multi, easy)
+    zt_easy_cleanup(easy)
+    zt_slist_free_all(t.headers)
   }
 
   // MARK: - One transfer
@@ -271,8 +271,13 @@ public final class Poller: @unchecked Sendable {
     } else if status < 200 || status >= 300 {
       error = "HTTP \(status)"
     }
-    let body = error == nil ? t.takeBody() : []
-    t.discardBody()
+    let body: [UInt8]
+    if error == nil {
+      body = t.takeBody()
+    } else {
+      t.discardBody()
+      body = []
+    }
     return ScrapeResult(target: t.target.name, startMs: startMs, latency: latency, status: status, contentType: contentType,
                         body: body, error: error)
   }

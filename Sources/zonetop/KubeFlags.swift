@@ -57,3 +57,15 @@ struct KubeFlags: ParsableArguments {
     return discovery
   }
 }
+
+extension HTTPFlags {
+  /// The live feed over `targets`, or over the ztunnels `kube` discovers.
+  func liveFeed(targets: [String], kube: KubeFlags, recordTo writer: RecordingWriter?) throws -> LiveFeed {
+    if kube.kube {
+      let discovery = try kube.discovery(scrape: try httpOptions())
+      return LiveFeed(provider: discovery, intervalMs: interval.ms, recordTo: writer, label: "kube \(discovery.api.auth.context.name)",
+                      targetCount: discovery.targetCount, engine: engineOptions)
+    }
+    return LiveFeed(targets: targets, intervalMs: interval.ms, http: try httpOptions(), recordTo: writer, engine: engineOptions)
+  }
+}

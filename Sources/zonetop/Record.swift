@@ -36,15 +36,7 @@ struct RecordCommand: ParsableCommand {
       printError("zonetop: \(error)")
       throw ExitCode(1)
     }
-    let feed: LiveFeed
-    if kube.kube {
-      let discovery = try kube.discovery(scrape: try http.httpOptions())
-      feed = LiveFeed(provider: discovery, intervalMs: http.interval.ms, recordTo: writer, targetCount: discovery.targetCount,
-                      engine: http.engineOptions)
-    } else {
-      feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer,
-                        engine: http.engineOptions)
-    }
+    let feed = try http.liveFeed(targets: targets, kube: kube, recordTo: writer)
     TerminationSignals.install()
     feed.start()
     let deadline = duration.map { WallClock.monotonic() + Double($0.ms) / 1000 }

@@ -44,7 +44,7 @@ struct SnapshotCommand: ParsableCommand {
   @Option(help: "Worker threads for recordings and directories (targets are split among them).")
   var threads: Int = 2
 
-  @Flag(inversion: .prefixedNo, help: "Check each recorded frame's CRC-32 (a quarter of the CPU time on large recordings).")
+  @Flag(inversion: .prefixedNo, help: "Check each recorded frame's checksum (about an eighth of the CPU time on large recordings).")
   var verifyChecksums = true
 
   @OptionGroup var shared: SharedOptions

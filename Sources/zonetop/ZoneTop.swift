@@ -64,15 +64,7 @@ struct LiveCommand: ParsableCommand {
           throw ExitCode(1)
         }
       }
-      let feed: LiveFeed
-      if kube.kube {
-        let discovery = try kube.discovery(scrape: try http.httpOptions())
-        feed = LiveFeed(provider: discovery, intervalMs: http.interval.ms, recordTo: writer,
-                        label: "kube \(discovery.api.auth.context.name)", targetCount: discovery.targetCount, engine: http.engineOptions)
-      } else {
-        feed = LiveFeed(targets: targets, intervalMs: http.interval.ms, http: try http.httpOptions(), recordTo: writer,
-                        engine: http.engineOptions)
-      }
+      let feed = try http.liveFeed(targets: targets, kube: kube, recordTo: writer)
       feed.start()
       try display.tui(feed: feed, options: options, isDemo: false).run()
       feed.stop()

@@ -29,10 +29,10 @@ struct OpenMetricsRules {
     var unit: [UInt8]?
     var hasSamples = false
     let startLine: Int
-    var seenGroups = HashSet64()
+    var seenGroups = Set<UInt64>()
     var group: UInt64?
     var groupTimestamp: Double?
-    var groupSeries = HashSet64()
+    var groupSeries = Set<UInt64>()
     var histogram = HistogramCheck()
 
     init(name: [UInt8], type: MetricType? = nil, startLine: Int) {
@@ -173,7 +173,7 @@ struct OpenMetricsRules {
         return violation("duplicate sample: the same name and label set appear twice")
       }
     } else {
-      f.groupSeries.removeAll()
+      f.groupSeries.removeAll(keepingCapacity: true)
     }
     if type == .histogram || type == .gaugehistogram {
       if !sameGroup || f.groupTimestamp != timestamp {

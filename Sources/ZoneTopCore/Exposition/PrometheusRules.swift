@@ -5,7 +5,7 @@ struct PrometheusRules {
   private var helps = Set<[UInt8]>()
   private var types = [[UInt8]: MetricType]()
   private var familiesWithSamples = Set<[UInt8]>()
-  private var series = HashSet64()
+  private var series = Set<UInt64>()
   private var currentFamily: [UInt8] = []
   private var currentType: MetricType = .untyped
 
@@ -54,7 +54,7 @@ struct PrometheusRules {
         return false
       }
     }
-    if !series.insert(seriesHash &+ UInt64(bitPattern: timestamp ?? Int64.min)) {
+    if !series.insert(seriesHash &+ UInt64(bitPattern: timestamp ?? Int64.min)).inserted {
       parser.ruleViolation(column: 0, "duplicate sample: the same name and label set appear twice")
       return false
     }
