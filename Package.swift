@@ -21,11 +21,13 @@ let package = Package(
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     // CRC-32C of recorded frames (SSE4.2 when the CPU has it).
     .target(name: "CChecksum"),
+    // The exposition parser's SIMD byte scan (static inline, SSE2 or NEON).
+    .target(name: "CByteScan"),
 
     // MARK: - Libraries
     .target(
       name: "ZoneTopCore",
-      dependencies: ["CZlib", "CChecksum", .product(name: "Yams", package: "Yams")]
+      dependencies: ["CZlib", "CChecksum", "CByteScan", .product(name: "Yams", package: "Yams")]
     ),
     .target(name: "ZoneTopTerminal", dependencies: ["ZoneTopCore", "CNCursesW"]),
     .target(name: "ZoneTopHTTP", dependencies: ["ZoneTopCore", "CCurl"]),
@@ -46,7 +48,7 @@ let package = Package(
     // MARK: - Tests
     .testTarget(
       name: "ZoneTopCoreTests",
-      dependencies: ["ZoneTopCore"],
+      dependencies: ["ZoneTopCore", "CByteScan"],
       exclude: ["Snapshots"]
     ),
     .testTarget(

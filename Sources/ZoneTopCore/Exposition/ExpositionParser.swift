@@ -1,3 +1,4 @@
+import CByteScan
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -73,23 +74,27 @@ public final class ExpositionParser {
     while pos < end {
       lineNumber += 1
       lineStart = pos
-      let nl = memchr(p + pos, 0x0A, end - pos)
-      let lineEnd = nl.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) - p } ?? end
-      let hasNewline = nl != nil
       if sawEOF {
         report(0, "text after \"# EOF\"")
         break
       }
+      // A sample line finds its own end once past its labels (a label value cannot
+      // hold a newline), so the long label part is read once, not twice.
+      if classes[Int(p[pos])] & 1 != 0 {
+        pos = parseSample(p, pos, end, into: &sink) + 1
+        continue
+      }
+      let lineEnd = Self.lineEnd(p, pos, end)
       if format == .openMetrics {
         if lineEnd - pos == 5 && memcmp(p + pos, "# EOF", 5) == 0 {
           sawEOF = true
           pos = lineEnd + 1
           continue
         }
-      } else if !hasNewline && mode == .strict {
-        report(lineEnd - pos, "unexpected end of input: the last line has no newline")
+      } else {
+        checkFinalNewline(lineEnd, end)
       }
-      parseLine(p, pos, lineEnd, into: &sink)
+      parseLine(p, pos, lineEnd, end, into: &sink)
       pos = lineEnd + 1
     }
     summary.lines = lineNumber
@@ -108,6 +113,21 @@ public final class ExpositionParser {
     if mode == .strict || summary.issues.count < Self.maxIssues { summary.issues.append(issue) }
   }
 
+  /// Prometheus text (strict): the last line must end with a newline.
+  @inline(__always)
+  private func checkFinalNewline(_ lineEnd: Int, _ end: Int) {
+    if lineEnd == end && format == .prometheusText && mode == .strict {
+      report(lineEnd - lineStart, "unexpected end of input: the last line has no newline")
+    }
+  }
+
+  /// The index of the newline that ends the line holding `from`, or `end`.
+  @inline(__always)
+  static func lineEnd(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int) -> Int {
+    guard from < end, let nl = memchr(p + from, 0x0A, end - from) else { return end }
+    return UnsafeRawPointer(nl).assumingMemoryBound(to: UInt8.self) - p
+  }
+
   /// A line-level failure: in lenient mode the line is skipped and counted.
   private func fail(_ p: UnsafePointer<UInt8>, at index: Int, _ message: String) {
     summary.invalidLines += 1
@@ -116,8 +136,10 @@ public final class ExpositionParser {
 
   // MARK: - Lines
 
-  @inline(__always)
-  private func parseLine<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into sink: inout S) {
+  /// A line that does not start with a metric name: blank, a comment or metadata,
+  /// a sample after blanks (Prometheus text), or an error.
+  private func parseLine<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ bufferEnd: Int,
+                                        into sink: inout S) {
     var e = end
     var s = start
     if format == .prometheusText {
@@ -130,8 +152,10 @@ public final class ExpositionParser {
     }
     if p[s] == UInt8(ascii: "#") {
       parseComment(p, s, e)
+    } else if classes[Int(p[s])] & 1 != 0 {
+      _ = parseSample(p, s, bufferEnd, into: &sink, lineEndKnown: true)
     } else {
-      parseSample(p, s, e, into: &sink)
+      fail(p, at: s, "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
     }
   }
 
@@ -238,32 +262,52 @@ public final class ExpositionParser {
 
   // MARK: - Samples
 
+  /// Parses a sample line that starts at `start` with a metric name; `limit` is the
+  /// end of the buffer. Returns the index of the newline that ends the line (or `limit`).
   @inline(__always)
-  private func parseSample<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into sink: inout S) {
+  private func parseSample<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ limit: Int, into sink: inout S,
+                                          lineEndKnown: Bool = false) -> Int {
     let isOM = format == .openMetrics
-    var i = start
-    guard classes[Int(p[i])] & 1 != 0 else {
-      return fail(p, at: i, "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
-    }
-    i += 1
-    while i < end && classes[Int(p[i])] & 4 != 0 { i += 1 }
+    var i = start + 1
+    while i < limit && classes[Int(p[i])] & 4 != 0 { i += 1 }
     let nameEnd = i
     var seriesHash = hashBytes(p + start, nameEnd - start)
     var groupHash: UInt64 = 0
     labelCount = 0
     let afterName = i
-    if !isOM { while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 } }
+    if !isOM { while i < limit && (p[i] == 0x20 || p[i] == 0x09) { i += 1 } }
     let blanksAfterName = i > afterName
-    if i < end && p[i] == UInt8(ascii: "{") {
+    if i < limit && p[i] == UInt8(ascii: "{") {
       var combined: UInt64 = 0
-      guard let after = parseLabels(p, i + 1, end, into: &labels, count: &labelCount, grow: true, pairHashes: &combined) else { return }
+      guard let after = parseLabels(p, i + 1, limit, into: &labels, count: &labelCount, grow: true, pairHashes: &combined) else {
+        return Self.lineEnd(p, i, limit)
+      }
       i = after
       groupHash = combined
       seriesHash = mixHash(seriesHash ^ combined)
-      if mode == .strict && !isOM {
-        if let bad = checkPrometheusLabels(p) { return fail(p, at: bad.0, bad.1) }
+    }
+    let lineEnd = Self.lineEnd(p, i, limit)
+    if !lineEndKnown { checkFinalNewline(lineEnd, limit) }
+    var end = lineEnd
+    if !isOM && end > i && p[end - 1] == 0x0D { end -= 1 }
+    if labelCount > 0 && mode == .strict && !isOM {
+      if let bad = checkPrometheusLabels(p) {
+        fail(p, at: bad.0, bad.1)
+        return lineEnd
       }
     }
+    parseSampleTail(p, start, nameEnd, i, end, blanksAfterName: blanksAfterName, groupHash: groupHash,
+                    seriesHash: seriesHash, into: &sink)
+    return lineEnd
+  }
+
+  /// The rest of a sample line after its name and labels (`i`): value, timestamp, exemplar.
+  @inline(__always)
+  private func parseSampleTail<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int, _ from: Int,
+                                              _ end: Int, blanksAfterName: Bool, groupHash: UInt64,
+                                              seriesHash: UInt64, into sink: inout S) {
+    let isOM = format == .openMetrics
+    var i = from
     // Separator before the value.
     if isOM {
       guard i < end, p[i] == 0x20 else { return fail(p, at: i, "expected a space and a value after the \(labelCount > 0 || (i > 0 && p[i - 1] == UInt8(ascii: "}")) ? "labels" : "metric name")") }
@@ -365,6 +409,7 @@ public final class ExpositionParser {
   // MARK: - Labels
 
   /// Parses `name="value",...}` starting after `{`; returns the index after `}`.
+  /// Stops with an error at a newline: `end` may be the end of the buffer.
   @inline(__always)
   private func parseLabels(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int,
                            into spans: inout UnsafeMutablePointer<LabelSpan>, count: inout Int, grow: Bool,
@@ -378,14 +423,16 @@ public final class ExpositionParser {
     while true {
       skipBlanks()
       let nameStart = i
-      var nameHash: UInt64
-      if grow && count < previousNameCount && count < 64,
-        case let prev = previousNames[count], nameStart + prev.length < end,
-        p[nameStart + prev.length] == UInt8(ascii: "="),
-        memcmp(p + nameStart, p + prev.start, prev.length) == 0
+      let nameHash: UInt64
+      let nameLen: Int
+      if grow && count < previousNameCount,
+        case let prev = previousNames[count], nameStart + prev.length + 2 <= end,
+        Self.sameBytes(p + nameStart, p + prev.start, prev.length + 2)
       {
-        i += prev.length
+        // The same name as on the previous line, with its `="`: valid already.
+        nameLen = prev.length
         nameHash = prev.hash
+        i += nameLen + 2
       } else {
         guard i < end, classes[Int(p[i])] & 8 != 0 else {
           fail(p, at: i, i < end && p[i] == UInt8(ascii: "}") ? "unexpected \"}\" after \",\": expected a label name" : "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)")
@@ -393,40 +440,40 @@ public final class ExpositionParser {
         }
         i += 1
         while i < end && classes[Int(p[i])] & 2 != 0 { i += 1 }
-        nameHash = hashBytes(p + nameStart, i - nameStart)
+        nameLen = i - nameStart
+        nameHash = hashBytes(p + nameStart, nameLen)
+        skipBlanks()
+        guard i < end, p[i] == UInt8(ascii: "=") else {
+          fail(p, at: i, "expected \"=\" after label name")
+          return nil
+        }
+        i += 1
+        skipBlanks()
+        guard i < end, p[i] == UInt8(ascii: "\"") else {
+          fail(p, at: i, "expected a quoted label value")
+          return nil
+        }
+        i += 1
+        if grow && count < 64 && i == nameStart + nameLen + 2 {
+          previousNames[count] = (nameStart, nameLen, nameHash)
+          if count >= previousNameCount { previousNameCount = count + 1 }
+        }
       }
-      let nameLen = i - nameStart
-      if grow && count < 64 {
-        previousNames[count] = (nameStart, nameLen, nameHash)
-        if count >= previousNameCount { previousNameCount = count + 1 }
-      }
-      skipBlanks()
-      guard i < end, p[i] == UInt8(ascii: "=") else {
-        fail(p, at: i, "expected \"=\" after label name")
-        return nil
-      }
-      i += 1
-      skipBlanks()
-      guard i < end, p[i] == UInt8(ascii: "\"") else {
-        fail(p, at: i, "expected a quoted label value")
-        return nil
-      }
-      i += 1
       let valueStart = i
-      // Find the closing quote eight bytes at a time; a backslash means
-      // escapes, which are then scanned byte by byte.
-      var close = Self.findQuoteOrBackslash(p, i, end)
-      let escaped = close < end && p[close] == UInt8(ascii: "\\")
-      if close == end {
+      // The closing quote, sixteen bytes a step; a backslash means escapes,
+      // which are then scanned byte by byte.
+      var close = zt_find_quote_backslash_newline(p, i, end)
+      if close == end || p[close] == 0x0A {
         fail(p, at: valueStart - 1, "label value has no closing quote")
         return nil
       }
+      let escaped = p[close] == UInt8(ascii: "\\")
       if escaped {
-        var k = i
-        while k < end && p[k] != UInt8(ascii: "\"") {
-          k += p[k] == UInt8(ascii: "\\") ? 2 : 1
+        var k = close
+        while k < end && p[k] != UInt8(ascii: "\"") && p[k] != 0x0A {
+          k += p[k] == UInt8(ascii: "\\") && k + 1 < end && p[k + 1] != 0x0A ? 2 : 1
         }
-        guard k < end else {
+        guard k < end, p[k] == UInt8(ascii: "\"") else {
           fail(p, at: valueStart - 1, "label value has no closing quote")
           return nil
         }
@@ -547,28 +594,24 @@ public final class ExpositionParser {
 
   // MARK: - Character classes
 
-  /// Index of the first `"` or `\` in `[from, end)`, or `end`; eight bytes a step (SWAR).
+  /// Whether `n` (at least 3) bytes at `a` and `b` are equal: word loads, no call.
   @inline(__always)
-  static func findQuoteOrBackslash(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int) -> Int {
-    let ones: UInt64 = 0x0101_0101_0101_0101
-    let highs: UInt64 = 0x8080_8080_8080_8080
-    let quotes = ones &* 0x22
-    let slashes = ones &* 0x5C
-    let raw = UnsafeRawPointer(p)
-    var i = from
-    while i + 8 <= end {
-      let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      let a = w ^ quotes
-      let b = w ^ slashes
-      let hit = ((a &- ones) & ~a | (b &- ones) & ~b) & highs
-      if hit != 0 { return i + (hit.trailingZeroBitCount >> 3) }
-      i += 8
+  static func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    let x = UnsafeRawPointer(a)
+    let y = UnsafeRawPointer(b)
+    if n >= 8 {
+      var i = 0
+      while i + 8 < n {
+        if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i += 8
+      }
+      return x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
     }
-    while i < end {
-      if p[i] == 0x22 || p[i] == 0x5C { return i }
-      i += 1
+    if n >= 4 {
+      return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
+        && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
     }
-    return end
+    return a[0] == b[0] && a[1] == b[1] && a[2] == b[2]
   }
 
   /// Bit 1: metric name start, 2: label name char, 4: metric name char, 8: label name start.

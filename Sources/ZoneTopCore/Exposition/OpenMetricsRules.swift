@@ -13,6 +13,21 @@ struct OpenMetricsRules {
     case none = "", total = "_total", created = "_created", count = "_count", sum = "_sum", bucket = "_bucket"
     case gcount = "_gcount", gsum = "_gsum", info = "_info"
 
+    /// The suffix as bytes (static storage: no work per sample).
+    var bytes: StaticString {
+      switch self {
+      case .none: ""
+      case .total: "_total"
+      case .created: "_created"
+      case .count: "_count"
+      case .sum: "_sum"
+      case .bucket: "_bucket"
+      case .gcount: "_gcount"
+      case .gsum: "_gsum"
+      case .info: "_info"
+      }
+    }
+
     var isCounterLike: Bool {
       switch self {
       case .total, .sum, .count, .bucket, .gcount, .gsum: true
@@ -21,25 +36,22 @@ struct OpenMetricsRules {
     }
   }
 
-  /// One family being read (a class: it changes on every sample, and must not be copied).
-  private final class Family {
-    let name: [UInt8]
-    var type: MetricType?
+  /// The family being read; its label-set bookkeeping is in `seenGroups` and `groupSeries`.
+  private struct Family {
+    var name: [UInt8] = []
+    /// nil until a TYPE line says; a family that starts with a sample is `unknown`.
+    var type: MetricType? {
+      didSet { suffixes = type.map(OpenMetricsRules.suffixes) ?? [.none] }
+    }
+    /// The sample-name suffixes the type allows.
+    var suffixes: [Suffix] = [.none]
     var hasHelp = false
     var unit: [UInt8]?
     var hasSamples = false
-    let startLine: Int
-    var seenGroups = Set<UInt64>()
+    var startLine = 0
     var group: UInt64?
     var groupTimestamp: Double?
-    var groupSeries = Set<UInt64>()
     var histogram = HistogramCheck()
-
-    init(name: [UInt8], type: MetricType? = nil, startLine: Int) {
-      self.name = name
-      self.type = type
-      self.startLine = startLine
-    }
   }
 
   /// Running checks over one histogram group (reset on group or timestamp change).
@@ -66,37 +78,50 @@ struct OpenMetricsRules {
     }
   }
 
-  private var family: Family?
+  private var family = Family()
+  private var inFamily = false
+  /// The label sets (less `le`, `quantile` or the stateset label) of the family's groups so far.
+  private let seenGroups = HashSet64()
+  /// The series (name and label set) of the current group.
+  private let groupSeries = HashSet64()
   private var seenNames = Set<[UInt8]>()
+
+  /// Starts a new family after finishing the current one.
+  private mutating func startFamily(_ parser: ExpositionParser, name: [UInt8], type: MetricType?) {
+    finishFamily(parser)
+    family = Family(name: name, startLine: parser.currentLine)
+    family.type = type
+    inFamily = true
+    seenGroups.removeAll()
+    groupSeries.removeAll()
+  }
 
   // MARK: - Metadata
 
   mutating func metadata(_ parser: ExpositionParser, keyword: String, name: [UInt8], type: MetricType?, unit: [UInt8]?, column: Int) {
-    if let f = family, f.name == name {
-      if f.hasSamples {
+    if inFamily && family.name == name {
+      if family.hasSamples {
         return parser.ruleViolation(column: column, "\(keyword) for \"\(Sanitize.short(name))\" after its samples: metadata must come first")
       }
       switch keyword {
       case "HELP":
-        if f.hasHelp { return parser.ruleViolation(column: column, "second HELP for \"\(Sanitize.short(name))\"") }
-        f.hasHelp = true
+        if family.hasHelp { return parser.ruleViolation(column: column, "second HELP for \"\(Sanitize.short(name))\"") }
+        family.hasHelp = true
       case "TYPE":
-        if f.type != nil { return parser.ruleViolation(column: column, "second TYPE for \"\(Sanitize.short(name))\"") }
-        f.type = type
+        if family.type != nil { return parser.ruleViolation(column: column, "second TYPE for \"\(Sanitize.short(name))\"") }
+        family.type = type
       default:
-        if f.unit != nil { return parser.ruleViolation(column: column, "second UNIT for \"\(Sanitize.short(name))\"") }
-        f.unit = unit
+        if family.unit != nil { return parser.ruleViolation(column: column, "second UNIT for \"\(Sanitize.short(name))\"") }
+        family.unit = unit
       }
       return
     }
-    finishFamily(parser)
-    let f = Family(name: name, startLine: parser.currentLine)
+    startFamily(parser, name: name, type: keyword == "TYPE" ? type : nil)
     switch keyword {
-    case "HELP": f.hasHelp = true
-    case "TYPE": f.type = type
-    default: f.unit = unit
+    case "HELP": family.hasHelp = true
+    case "TYPE": break
+    default: family.unit = unit
     }
-    family = f
   }
 
   // MARK: - Samples
@@ -105,14 +130,14 @@ struct OpenMetricsRules {
                        labels: UnsafeBufferPointer<LabelSpan>, value: ParsedNumber, timestamp: Double?,
                        hasExemplar: Bool, groupHash: UInt64, seriesHash: UInt64) -> Bool {
     let nameLen = nameEnd - start
-    var suffix = suffixIn(family, p, start, nameLen)
-    if suffix == nil {
-      finishFamily(parser)
-      family = Family(name: Array(UnsafeBufferPointer(start: p + start, count: nameLen)), type: .unknown, startLine: parser.currentLine)
-      suffix = Suffix.none
+    let suffix: Suffix
+    if let known = suffixInFamily(p, start, nameLen) {
+      suffix = known
+    } else {
+      startFamily(parser, name: Array(UnsafeBufferPointer(start: p + start, count: nameLen)), type: .unknown)
+      suffix = .none
     }
-    guard let f = family, let suffix else { return false }
-    let type = f.type ?? .unknown
+    let type = family.type ?? .unknown
     func violation(_ message: String) -> Bool {
       parser.ruleViolation(column: 0, message)
       return false
@@ -126,7 +151,7 @@ struct OpenMetricsRules {
     var special: (String, LabelSpan)?
     switch (type, suffix) {
     case (.stateset, _):
-      guard let s = label(f.name) else { return violation("stateset sample has no \"\(Sanitize.short(f.name))\" label") }
+      guard let s = label(family.name) else { return violation("stateset sample has no \"\(Sanitize.short(family.name))\" label") }
       special = s
     case (.histogram, .bucket), (.gaugehistogram, .bucket):
       guard let le = label(Self.le) else { return violation("_bucket sample has no \"le\" label") }
@@ -158,34 +183,34 @@ struct OpenMetricsRules {
       let nh = hashBytes(p + Int(l.nameStart), Int(l.nameLength))
       g = groupHash &- hashBytes(p + Int(l.valueStart), Int(l.valueLength), seed: nh)
     }
-    if let group = f.group, g != group, f.seenGroups.contains(g) {
+    if let group = family.group, g != group, seenGroups.contains(g) {
       return violation("samples of one metric are not grouped together (interleaved label sets)")
     }
-    let sameGroup = f.group == g
+    let sameGroup = family.group == g
     if sameGroup {
-      if (timestamp == nil) != (f.groupTimestamp == nil) {
+      if (timestamp == nil) != (family.groupTimestamp == nil) {
         return violation("some samples of a group have timestamps and some do not")
       }
-      if let gt = f.groupTimestamp, let ts = timestamp, gt > ts, type != .info {
+      if let gt = family.groupTimestamp, let ts = timestamp, gt > ts, type != .info {
         return violation("timestamp went backwards within a group")
       }
-      if timestamp == nil && f.groupSeries.contains(seriesHash) {
+      if timestamp == nil && groupSeries.contains(seriesHash) {
         return violation("duplicate sample: the same name and label set appear twice")
       }
     } else {
-      f.groupSeries.removeAll(keepingCapacity: true)
+      groupSeries.removeAll()
     }
     if type == .histogram || type == .gaugehistogram {
-      if !sameGroup || f.groupTimestamp != timestamp {
-        if let problem = f.histogram.problem() { return violation(problem) }
-        f.histogram = HistogramCheck(active: true)
+      if !sameGroup || family.groupTimestamp != timestamp {
+        if let problem = family.histogram.problem() { return violation(problem) }
+        family.histogram = HistogramCheck(active: true)
       }
     }
-    f.groupSeries.insert(seriesHash)
-    f.group = g
-    f.groupTimestamp = timestamp
-    f.seenGroups.insert(g)
-    f.hasSamples = true
+    groupSeries.insert(seriesHash)
+    family.group = g
+    family.groupTimestamp = timestamp
+    seenGroups.insert(g)
+    family.hasSamples = true
     let v = value.value
     // Value rules.
     if type == .stateset && v != 0 && v != 1 { return violation("stateset values must be 0 or 1") }
@@ -195,23 +220,22 @@ struct OpenMetricsRules {
     if counterLike && v.isNaN { return violation("\(suffix.rawValue) value cannot be NaN") }
     if counterLike && suffix != .gsum && v < 0 { return violation("\(suffix.rawValue) value cannot be negative") }
     if hasExemplar && !((type == .histogram || type == .gaugehistogram) && suffix == .bucket) && !(type == .counter && suffix == .total) {
-      family = f
       return violation("exemplars are allowed only on counter _total and histogram _bucket samples")
     }
     if type == .histogram || type == .gaugehistogram {
       switch suffix {
       case .bucket:
         let le = NumberParsing.openMetricsValue(special!.0, 0, special!.0.utf8.count)!.value
-        if le < 0 { f.histogram.hasNegativeBuckets = true }
-        if let b = f.histogram.bucket, le <= b { return violation("histogram buckets are not in increasing \"le\" order") }
-        if v < f.histogram.value { return violation("histogram bucket values are not cumulative") }
-        f.histogram.bucket = le
-        f.histogram.value = v
-      case .count, .gcount: f.histogram.count = v
-      case .sum: f.histogram.hasSum = true
+        if le < 0 { family.histogram.hasNegativeBuckets = true }
+        if let b = family.histogram.bucket, le <= b { return violation("histogram buckets are not in increasing \"le\" order") }
+        if v < family.histogram.value { return violation("histogram bucket values are not cumulative") }
+        family.histogram.bucket = le
+        family.histogram.value = v
+      case .count, .gcount: family.histogram.count = v
+      case .sum: family.histogram.hasSum = true
       case .gsum:
-        f.histogram.hasGSum = true
-        if v < 0 { f.histogram.hasNegativeGSum = true }
+        family.histogram.hasGSum = true
+        if v < 0 { family.histogram.hasNegativeGSum = true }
       default: break
       }
     }
@@ -221,8 +245,9 @@ struct OpenMetricsRules {
   // MARK: - End of a family
 
   mutating func finishFamily(_ parser: ExpositionParser) {
-    guard let f = family else { return }
-    family = nil
+    guard inFamily else { return }
+    inFamily = false
+    let f = family
     let type = f.type ?? .unknown
     let name = String(decoding: f.name, as: UTF8.self)
     for suffix in Set(Self.suffixes(type) + [.none]) {
@@ -259,15 +284,14 @@ struct OpenMetricsRules {
   }
 
   /// The suffix of a sample name within the current family, or nil if it is another family.
-  private func suffixIn(_ f: Family?, _ p: UnsafePointer<UInt8>, _ start: Int, _ len: Int) -> Suffix? {
-    guard let f, len >= f.name.count else { return nil }
-    let matches = f.name.withUnsafeBufferPointer { memcmp($0.baseAddress!, p + start, f.name.count) == 0 }
+  private func suffixInFamily(_ p: UnsafePointer<UInt8>, _ start: Int, _ len: Int) -> Suffix? {
+    let base = family.name.count
+    guard inFamily, len >= base else { return nil }
+    let matches = family.name.withUnsafeBufferPointer { memcmp($0.baseAddress!, p + start, base) == 0 }
     guard matches else { return nil }
-    let rest = len - f.name.count
-    for suffix in f.type.map({ Self.suffixes($0) }) ?? [.none] where suffix.rawValue.utf8.count == rest {
-      if rest == 0 { return suffix }
-      let equal = suffix.rawValue.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, p + start + f.name.count, rest) == 0 } ?? false
-      if equal { return suffix }
+    let rest = len - base
+    for suffix in family.suffixes where suffix.bytes.utf8CodeUnitCount == rest {
+      if rest == 0 || memcmp(suffix.bytes.utf8Start, p + start + base, rest) == 0 { return suffix }
     }
     return nil
   }

@@ -151,4 +151,41 @@ import ZoneTopCore
     #expect(samples[0].labels["a"]?.count == 65536)
     #expect(samples[1].labels.count == 200)
   }
+
+  // A sample line finds its end only after its labels, so a newline inside a label
+  // value must end the value (as an error) and the line, never swallow the next line.
+  @Test func newlineInsideALabelValueEndsTheLine() {
+    for format in ExpositionFormat.allCases {
+      let eof = format == .openMetrics ? "# EOF\n" : ""
+      for broken in ["m{a=\"x\nn 2\n", "m{a=\"x\\\nn 2\n", "m{a=\"\\\nn 2\n"] {
+        let (strict, _) = parse(broken + eof, format)
+        #expect(strict.issues.first?.description == "1:5: label value has no closing quote", "\(format) \(broken.debugDescription): \(strict.issues)")
+        let (lenient, samples) = parse(broken + eof, format, .lenient)
+        #expect(lenient.invalidLines == 1 && lenient.lines == 2 + (format == .openMetrics ? 1 : 0))
+        #expect(samples.map(\.name) == ["n"], "\(format) \(broken.debugDescription)")
+      }
+    }
+  }
+
+  // Label names are matched against the previous line's names as a shortcut; a name
+  // that only starts like the previous one, or a previous line that failed after its
+  // name, must still be read and checked in full.
+  @Test func labelNamesRepeatedFromThePreviousLine() {
+    let (ok, samples) = parse("m{source=\"a\",b=\"1\"} 1\nm{sourcex=\"a\",b=\"2\"} 2\nm{sourc=\"a\",b=\"3\"} 3\n", .prometheusText)
+    #expect(ok.isValid, "\(ok.issues)")
+    #expect(samples.map { $0.labels.keys.sorted() } == [["b", "source"], ["b", "sourcex"], ["b", "sourc"]])
+    let (bad, _) = parse("m{foo x} 1\nm{foo x} 1\nm{foo=x} 1\nm{foo=\"x\",a=\"1\",a=\"2\"} 1\nm{foo=\"x\",a=\"1\",a=\"2\"} 1\n", .prometheusText, .lenient)
+    #expect(bad.issues.map(\.description) == [
+      "1:7: expected \"=\" after label name", "2:7: expected \"=\" after label name",
+      "3:7: expected a quoted label value", "4:17: duplicate label name \"a\"", "5:17: duplicate label name \"a\"",
+    ])
+  }
+
+  @Test func lastLineWithoutNewline() {
+    let (prom, samples) = parse("a 1\nm{x=\"y\"} 2", .prometheusText)
+    #expect(prom.issues.map(\.description) == ["2:11: unexpected end of input: the last line has no newline"])
+    #expect(samples.map(\.value) == [1, 2])
+    let (om, _) = parse("a 1\nm{x=\"y\"} 2", .openMetrics)
+    #expect(om.issues.last?.message == "missing \"# EOF\" at the end of OpenMetrics text")
+  }
 }
