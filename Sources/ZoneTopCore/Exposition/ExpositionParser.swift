@@ -22,6 +22,9 @@ public final class ExpositionParser {
   private var labels: UnsafeMutablePointer<LabelSpan>
   private var labelCapacity = 64
   private var labelCount = 0
+  /// Samples handed to the sink (kept apart from `summary`, which is appended to
+  /// with calls inside the access and so is checked dynamically on every access).
+  private var sampleCount = 0
   private var exemplarLabels: UnsafeMutablePointer<LabelSpan>
   private var summary: ParseSummary
   private var lineNumber = 0
@@ -61,10 +64,15 @@ public final class ExpositionParser {
     om = OpenMetricsRules()
     prom = PrometheusRules()
     lineNumber = 0
+    sampleCount = 0
     lastNameSequenceHash = 0
     previousNameCount = 0
     guard let raw = buffer.baseAddress, buffer.count > 0 else {
       if format == .openMetrics { report(1, "missing \"# EOF\" at the end of OpenMetrics text", line: 1) }
+      return summary
+    }
+    guard buffer.count <= Int(Int32.max) else {
+      report(0, "input is \(buffer.count) bytes: at most 2 GiB can be parsed at once", line: 1)
       return summary
     }
     let p = raw.assumingMemoryBound(to: UInt8.self)
@@ -98,6 +106,7 @@ public final class ExpositionParser {
       pos = lineEnd + 1
     }
     summary.lines = lineNumber
+    summary.samples = sampleCount
     if format == .openMetrics {
       if mode == .strict { om.finishFamily(self) }
       if !sawEOF { report(0, "missing \"# EOF\" at the end of OpenMetrics text", line: lineNumber + (end > 0 && p[end - 1] == 0x0A ? 1 : 0)) }
@@ -279,9 +288,13 @@ public final class ExpositionParser {
     let blanksAfterName = i > afterName
     if i < limit && p[i] == UInt8(ascii: "{") {
       var combined: UInt64 = 0
-      guard let after = parseLabels(p, i + 1, limit, into: &labels, count: &labelCount, grow: true, pairHashes: &combined) else {
-        return Self.lineEnd(p, i, limit)
-      }
+      // Locals, not the properties, go inout: an inout property is a checked access.
+      var spans = labels
+      var count = 0
+      let after = parseLabels(p, i + 1, limit, into: &spans, count: &count, grow: true, pairHashes: &combined)
+      labels = spans
+      labelCount = count
+      guard let after else { return Self.lineEnd(p, i, limit) }
       i = after
       groupHash = combined
       seriesHash = mixHash(seriesHash ^ combined)
@@ -384,7 +397,7 @@ public final class ExpositionParser {
         }
         if !ok { return }
       }
-      summary.samples += 1
+      sampleCount += 1
       sink.consume(SampleRef(base: p, nameStart: start, nameEnd: nameEnd,
                              labels: UnsafeBufferPointer(start: labels, count: labelCount),
                              value: number.value, exactValue: number.exact, timestampMs: timestampMs,
@@ -489,8 +502,10 @@ public final class ExpositionParser {
         fail(p, at: nameStart, "too many labels in exemplar")
         return nil
       }
-      spans[count] = LabelSpan(nameStart: Int32(nameStart), nameLength: Int32(nameLen),
-                               valueStart: Int32(valueStart), valueLength: Int32(close - valueStart), escaped: escaped)
+      // Offsets fit: `parse` refuses buffers of 2 GiB and more.
+      spans[count] = LabelSpan(nameStart: Int32(truncatingIfNeeded: nameStart), nameLength: Int32(truncatingIfNeeded: nameLen),
+                               valueStart: Int32(truncatingIfNeeded: valueStart),
+                               valueLength: Int32(truncatingIfNeeded: close - valueStart), escaped: escaped)
       count += 1
       nameSequence = (nameSequence &* 31) &+ nameHash
       pairHashes = pairHashes &+ hashBytes(p + valueStart, close - valueStart, seed: nameHash)

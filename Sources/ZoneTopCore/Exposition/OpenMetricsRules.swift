@@ -7,7 +7,10 @@ import Darwin
 /// The family-level rules of OpenMetrics 1.0 that strict mode enforces:
 /// metadata placement, clashing names, grouping and ordering, histogram,
 /// summary, stateset and info semantics, counter values and exemplar placement.
-struct OpenMetricsRules {
+///
+/// A class, one per parse: the parser calls it on every sample, and a struct held
+/// by the parser would be a dynamically checked exclusive access each time.
+final class OpenMetricsRules {
   /// The part of a sample name after its family name.
   enum Suffix: String, CaseIterable {
     case none = "", total = "_total", created = "_created", count = "_count", sum = "_sum", bucket = "_bucket"
@@ -87,7 +90,7 @@ struct OpenMetricsRules {
   private var seenNames = Set<[UInt8]>()
 
   /// Starts a new family after finishing the current one.
-  private mutating func startFamily(_ parser: ExpositionParser, name: [UInt8], type: MetricType?) {
+  private func startFamily(_ parser: ExpositionParser, name: [UInt8], type: MetricType?) {
     finishFamily(parser)
     family = Family(name: name, startLine: parser.currentLine)
     family.type = type
@@ -98,7 +101,7 @@ struct OpenMetricsRules {
 
   // MARK: - Metadata
 
-  mutating func metadata(_ parser: ExpositionParser, keyword: String, name: [UInt8], type: MetricType?, unit: [UInt8]?, column: Int) {
+  func metadata(_ parser: ExpositionParser, keyword: String, name: [UInt8], type: MetricType?, unit: [UInt8]?, column: Int) {
     if inFamily && family.name == name {
       if family.hasSamples {
         return parser.ruleViolation(column: column, "\(keyword) for \"\(Sanitize.short(name))\" after its samples: metadata must come first")
@@ -126,7 +129,7 @@ struct OpenMetricsRules {
 
   // MARK: - Samples
 
-  mutating func sample(_ parser: ExpositionParser, _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int,
+  func sample(_ parser: ExpositionParser, _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int,
                        labels: UnsafeBufferPointer<LabelSpan>, value: ParsedNumber, timestamp: Double?,
                        hasExemplar: Bool, groupHash: UInt64, seriesHash: UInt64) -> Bool {
     let nameLen = nameEnd - start
@@ -244,7 +247,7 @@ struct OpenMetricsRules {
 
   // MARK: - End of a family
 
-  mutating func finishFamily(_ parser: ExpositionParser) {
+  func finishFamily(_ parser: ExpositionParser) {
     guard inFamily else { return }
     inFamily = false
     let f = family
@@ -285,9 +288,10 @@ struct OpenMetricsRules {
 
   /// The suffix of a sample name within the current family, or nil if it is another family.
   private func suffixInFamily(_ p: UnsafePointer<UInt8>, _ start: Int, _ len: Int) -> Suffix? {
-    let base = family.name.count
+    let name = family.name
+    let base = name.count
     guard inFamily, len >= base else { return nil }
-    let matches = family.name.withUnsafeBufferPointer { memcmp($0.baseAddress!, p + start, base) == 0 }
+    let matches = name.withUnsafeBufferPointer { memcmp($0.baseAddress!, p + start, base) == 0 }
     guard matches else { return nil }
     let rest = len - base
     for suffix in family.suffixes where suffix.bytes.utf8CodeUnitCount == rest {

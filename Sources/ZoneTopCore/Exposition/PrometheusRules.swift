@@ -1,21 +1,22 @@
 /// The rules of Prometheus text 0.0.4 that strict mode enforces beyond syntax:
 /// one HELP and one TYPE per family, TYPE before the family's samples, valid
-/// `le` and `quantile` labels, and no duplicate series.
-struct PrometheusRules {
+/// `le` and `quantile` labels, and no duplicate series. A class for the reason
+/// `OpenMetricsRules` is one.
+final class PrometheusRules {
   private var helps = Set<[UInt8]>()
   private var types = [[UInt8]: MetricType]()
   private var familiesWithSamples = Set<[UInt8]>()
-  private var series = Set<UInt64>()
+  private let series = HashSet64()
   private var currentFamily: [UInt8] = []
   private var currentType: MetricType = .untyped
 
-  mutating func help(_ parser: ExpositionParser, name: [UInt8], column: Int) {
+  func help(_ parser: ExpositionParser, name: [UInt8], column: Int) {
     if !helps.insert(name).inserted {
       parser.ruleViolation(column: column, "second HELP line for \"\(Sanitize.short(name))\"")
     }
   }
 
-  mutating func type(_ parser: ExpositionParser, name: [UInt8], type: MetricType, column: Int) {
+  func type(_ parser: ExpositionParser, name: [UInt8], type: MetricType, column: Int) {
     if types[name] != nil {
       return parser.ruleViolation(column: column, "second TYPE line for \"\(Sanitize.short(name))\"")
     }
@@ -25,7 +26,7 @@ struct PrometheusRules {
     types[name] = type
   }
 
-  mutating func sample(_ parser: ExpositionParser, _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int,
+  func sample(_ parser: ExpositionParser, _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int,
                        labels: UnsafeBufferPointer<LabelSpan>, value: ParsedNumber, timestamp: Int64?, seriesHash: UInt64) -> Bool {
     let name = UnsafeBufferPointer(start: p + start, count: nameEnd - start)
     if !name.elementsEqual(currentFamily) {
@@ -54,7 +55,7 @@ struct PrometheusRules {
         return false
       }
     }
-    if !series.insert(seriesHash &+ UInt64(bitPattern: timestamp ?? Int64.min)).inserted {
+    if !series.insert(seriesHash &+ UInt64(bitPattern: timestamp ?? Int64.min)) {
       parser.ruleViolation(column: 0, "duplicate sample: the same name and label set appear twice")
       return false
     }

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import ZoneTopCore
 
@@ -187,5 +188,21 @@ import ZoneTopCore
     #expect(samples.map(\.value) == [1, 2])
     let (om, _) = parse("a 1\nm{x=\"y\"} 2", .openMetrics)
     #expect(om.issues.last?.message == "missing \"# EOF\" at the end of OpenMetrics text")
+  }
+
+  // Label offsets are 32-bit: a buffer of 2 GiB or more is refused with a message,
+  // never parsed with wrapped offsets. (A sparse file: nothing is read or written.)
+  @Test func inputsOf2GiBAreRefusedNotMisread() throws {
+    let path = "/tmp/zonetop-2gib-\(getpid()).prom"
+    let fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0o600)
+    #expect(fd >= 0)
+    defer { unlink(path) }
+    #expect(ftruncate(fd, 1 << 31) == 0)
+    close(fd)
+    let file = try MappedFile(path: path)
+    var sink = CountingSink()
+    let summary = ExpositionParser(format: .prometheusText, mode: .lenient).parse(file.bytes, into: &sink)
+    #expect(summary.issues.map(\.description) == ["1:1: input is 2147483648 bytes: at most 2 GiB can be parsed at once"])
+    #expect(sink.samples == 0)
   }
 }
