@@ -74,9 +74,8 @@ struct Validate: ParsableCommand {
       let data = readStandardInput()
       return data.withUnsafeBytes { Validator.validate($0, source: "<stdin>", format: format.format) }
     }
-    let file = try MappedFile(path: input, readOnce: true)
     let byName: ExpositionFormat? = [".om", ".om.txt", ".openmetrics"].contains { input.hasSuffix($0) } ? .openMetrics : nil
-    return Validator.validate(file.bytes, source: input, format: format.format ?? byName)
+    return try Validator.validate(path: input, format: format.format ?? byName)
   }
 }
 

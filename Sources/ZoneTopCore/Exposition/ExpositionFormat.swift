@@ -20,9 +20,19 @@ public enum ExpositionFormat: String, Sendable, CaseIterable {
   /// with no TYPE line at all is read as Prometheus text. Only the first 64 KiB
   /// are searched for metadata.
   public static func detect(contentType: String?, body: UnsafeRawBufferPointer) -> ExpositionFormat {
+    detect(contentType: contentType, head: UnsafeRawBufferPointer(rebasing: body[0..<min(body.count, headSize)]),
+           tail: body, tailIsWholeBody: true)
+  }
+
+  /// How much of the start of a body `detect` reads for metadata.
+  public static let headSize = 1 << 16
+
+  /// Detects the format from the first `headSize` bytes of a body and its last bytes
+  /// (`tail`; the whole body when `tailIsWholeBody`), for a body read in pieces.
+  public static func detect(contentType: String?, head: UnsafeRawBufferPointer, tail: UnsafeRawBufferPointer,
+                            tailIsWholeBody: Bool) -> ExpositionFormat {
     if let declared = fromContentType(contentType) { return declared }
-    guard endsWithEOF(body) else { return .prometheusText }
-    let head = UnsafeRawBufferPointer(rebasing: body[0..<min(body.count, 1 << 16)])
+    guard endsWithEOF(tail, isWholeBody: tailIsWholeBody) else { return .prometheusText }
     var sawType = false
     for line in head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
       guard line.first == UInt8(ascii: "#") else { continue }
@@ -40,7 +50,7 @@ public enum ExpositionFormat: String, Sendable, CaseIterable {
     return sawType ? .openMetrics : .prometheusText
   }
 
-  private static func endsWithEOF(_ body: UnsafeRawBufferPointer) -> Bool {
+  private static func endsWithEOF(_ body: UnsafeRawBufferPointer, isWholeBody: Bool) -> Bool {
     var end = body.count
     while end > 0, body[end - 1] == UInt8(ascii: "\n") || body[end - 1] == UInt8(ascii: "\r") || body[end - 1] == UInt8(ascii: " ") {
       end -= 1
@@ -48,7 +58,7 @@ public enum ExpositionFormat: String, Sendable, CaseIterable {
     let marker: [UInt8] = Array("# EOF".utf8)
     guard end >= marker.count else { return false }
     let start = end - marker.count
-    if start > 0 && body[start - 1] != UInt8(ascii: "\n") { return false }
+    if start > 0 ? body[start - 1] != UInt8(ascii: "\n") : !isWholeBody { return false }
     for k in 0..<marker.count where body[start + k] != marker[k] { return false }
     return true
   }

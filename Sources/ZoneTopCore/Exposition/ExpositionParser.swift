@@ -29,6 +29,12 @@ public final class ExpositionParser {
   private var summary: ParseSummary
   private var lineNumber = 0
   private var lineStart = 0
+  private var sawEOF = false
+  /// Nothing more is parsed: text after "# EOF", or an input too large.
+  private var ignoringRest = false
+  private var tooLarge = false
+  private var bytesSeen = 0
+  private var endsWithNewline = false
   private var lastNameSequenceHash: UInt64 = 0
   private var om = OpenMetricsRules()
   private var prom = PrometheusRules()
@@ -60,6 +66,15 @@ public final class ExpositionParser {
 
   /// Parses a whole body and feeds each valid sample to `sink`.
   public func parse<S: SampleSink>(_ buffer: UnsafeRawBufferPointer, into sink: inout S) -> ParseSummary {
+    begin()
+    _ = feed(buffer, isLast: true, into: &sink)
+    return finish()
+  }
+
+  // MARK: - Streaming
+
+  /// Starts a body that arrives in pieces: `feed` each piece, then `finish`.
+  public func begin() {
     summary = ParseSummary(format: format)
     om = OpenMetricsRules()
     prom = PrometheusRules()
@@ -67,24 +82,44 @@ public final class ExpositionParser {
     sampleCount = 0
     lastNameSequenceHash = 0
     previousNameCount = 0
-    guard let raw = buffer.baseAddress, buffer.count > 0 else {
-      if format == .openMetrics { report(1, "missing \"# EOF\" at the end of OpenMetrics text", line: 1) }
-      return summary
-    }
-    guard buffer.count <= Int(Int32.max) else {
-      report(0, "input is \(buffer.count) bytes: at most 2 GiB can be parsed at once", line: 1)
-      return summary
+    sawEOF = false
+    ignoringRest = false
+    tooLarge = false
+    bytesSeen = 0
+    endsWithNewline = false
+  }
+
+  /// Parses the complete lines at the start of `chunk` (all of it when `isLast`) and
+  /// returns the number of bytes consumed. The caller passes the unconsumed rest again,
+  /// followed by what comes next; a chunk is never held after the call returns.
+  public func feed<S: SampleSink>(_ chunk: UnsafeRawBufferPointer, isLast: Bool, into sink: inout S) -> Int {
+    guard let raw = chunk.baseAddress, chunk.count > 0 else { return 0 }
+    guard !ignoringRest else { return chunk.count }
+    guard chunk.count <= Int(Int32.max) else {
+      report(0, "input is \(chunk.count) bytes: at most 2 GiB can be parsed at once", line: 1)
+      ignoringRest = true
+      tooLarge = true
+      return chunk.count
     }
     let p = raw.assumingMemoryBound(to: UInt8.self)
-    let end = buffer.count
+    var end = chunk.count
+    if !isLast {
+      // Up to the last newline (a line's length back from the end).
+      while end > 0 && p[end - 1] != 0x0A { end -= 1 }
+      if end == 0 { return 0 }
+    }
+    bytesSeen += end
+    endsWithNewline = p[end - 1] == 0x0A
+    // The previous line's label names are offsets into the previous chunk.
+    previousNameCount = 0
     var pos = 0
-    var sawEOF = false
     while pos < end {
       lineNumber += 1
       lineStart = pos
       if sawEOF {
         report(0, "text after \"# EOF\"")
-        break
+        ignoringRest = true
+        return chunk.count
       }
       // A sample line finds its own end once past its labels (a label value cannot
       // hold a newline), so the long label part is read once, not twice.
@@ -105,11 +140,21 @@ public final class ExpositionParser {
       parseLine(p, pos, lineEnd, end, into: &sink)
       pos = lineEnd + 1
     }
+    return end
+  }
+
+  /// Ends the body: the end-of-input checks, then the summary.
+  public func finish() -> ParseSummary {
+    if tooLarge { return summary }
+    if bytesSeen == 0 {
+      if format == .openMetrics { report(1, "missing \"# EOF\" at the end of OpenMetrics text", line: 1) }
+      return summary
+    }
     summary.lines = lineNumber
     summary.samples = sampleCount
     if format == .openMetrics {
       if mode == .strict { om.finishFamily(self) }
-      if !sawEOF { report(0, "missing \"# EOF\" at the end of OpenMetrics text", line: lineNumber + (end > 0 && p[end - 1] == 0x0A ? 1 : 0)) }
+      if !sawEOF { report(0, "missing \"# EOF\" at the end of OpenMetrics text", line: lineNumber + (endsWithNewline ? 1 : 0)) }
     }
     return summary
   }
@@ -294,7 +339,11 @@ public final class ExpositionParser {
       let after = parseLabels(p, i + 1, limit, into: &spans, count: &count, grow: true, pairHashes: &combined)
       labels = spans
       labelCount = count
-      guard let after else { return Self.lineEnd(p, i, limit) }
+      guard let after else {
+        let lineEnd = Self.lineEnd(p, i, limit)
+        if !lineEndKnown { checkFinalNewline(lineEnd, limit) }
+        return lineEnd
+      }
       i = after
       groupHash = combined
       seriesHash = mixHash(seriesHash ^ combined)

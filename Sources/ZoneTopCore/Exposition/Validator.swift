@@ -15,9 +15,35 @@ public enum Validator {
     let format = forced ?? ExpositionFormat.detect(contentType: contentType, body: body)
     let parser = ExpositionParser(format: format, mode: .strict)
     var sink = CountingSink()
-    let summary = parser.parse(body, into: &sink)
+    return result(parser.parse(body, into: &sink), source: source)
+  }
+
+  /// Validates a file strictly, read in 256 KiB pieces: memory does not grow with the
+  /// file, and the bytes are parsed while they are still in the CPU cache. Without
+  /// `format`, the format is detected from the file's head and tail.
+  public static func validate(path: String, format forced: ExpositionFormat? = nil) throws(FileError) -> Result {
+    let file = try FileStream(path: path)
+    var format = forced
+    if format == nil {
+      let head = try file.bytes(at: 0, count: ExpositionFormat.headSize)
+      let tailStart = max(0, file.size - ExpositionFormat.headSize)
+      let tail = tailStart == 0 ? head : try file.bytes(at: tailStart, count: ExpositionFormat.headSize)
+      format = head.withUnsafeBytes { h in
+        tail.withUnsafeBytes { t in
+          ExpositionFormat.detect(contentType: nil, head: h, tail: t, tailIsWholeBody: tailStart == 0)
+        }
+      }
+    }
+    let parser = ExpositionParser(format: format ?? .prometheusText, mode: .strict)
+    var sink = CountingSink()
+    parser.begin()
+    try file.forEachPiece { piece, isLast in parser.feed(piece, isLast: isLast, into: &sink) }
+    return result(parser.finish(), source: path)
+  }
+
+  private static func result(_ summary: ParseSummary, source: String) -> Result {
     let place = Sanitize.visible(source)
     let problems = summary.issues.map { "\(place):\($0.line):\($0.column): \($0.message)" }
-    return Result(source: source, format: format, samples: summary.samples, problems: problems)
+    return Result(source: source, format: summary.format, samples: summary.samples, problems: problems)
   }
 }

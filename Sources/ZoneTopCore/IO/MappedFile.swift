@@ -10,13 +10,7 @@ public final class MappedFile: @unchecked Sendable {
   public let bytes: UnsafeRawBufferPointer
   private let mapped: Bool
 
-  /// Files up to this size may be mapped with every page at once (`readOnce`).
-  public static let populateLimit = 1 << 30
-
-  /// Maps `path`. With `readOnce`, a file up to `populateLimit` has all its pages
-  /// mapped by the one call (MAP_POPULATE) instead of a fault every 64 KiB: about 3 ms
-  /// less for 50 MB read from start to end, at the price of the whole file resident at once.
-  public init(path: String, readOnce: Bool = false) throws(FileError) {
+  public init(path: String) throws(FileError) {
     self.path = path
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FileError(path: path, errno: errno) }
@@ -30,12 +24,7 @@ public final class MappedFile: @unchecked Sendable {
       mapped = false
       return
     }
-    #if os(Linux)
-      let populate = readOnce && size <= Self.populateLimit ? MAP_POPULATE : 0
-    #else
-      let populate: Int32 = 0
-    #endif
-    guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE | populate, fd, 0), m != MAP_FAILED else {
+    guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
       throw FileError(path: path, errno: errno)
     }
     madvise(m, size, MADV_SEQUENTIAL)
