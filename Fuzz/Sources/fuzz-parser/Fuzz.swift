@@ -1,15 +1,19 @@
 import FuzzSupport
 import ZoneTopCore
 
-/// Both formats in both modes, then the counter engine and every export over what it counted.
+/// Both formats in both modes, whole and in pieces (as `validate` reads files), then the
+/// counter engine and every export over what it counted.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let body = UnsafeRawBufferPointer(start: data, count: size)
+  let pieceSize = size > 0 ? Int(data[0] % 61) + 1 : 1
   for format in ExpositionFormat.allCases {
     for mode in [ParseMode.strict, .lenient] {
       var sink = CountingSink()
       let summary = ExpositionParser(format: format, mode: mode).parse(body, into: &sink)
       precondition(summary.invalidLines <= summary.lines && summary.samples + summary.invalidLines <= summary.lines)
+      let pieces = parseInPieces(body, pieceSize: pieceSize, format: format, mode: mode)
+      precondition(pieces.issues == summary.issues && pieces.samples == summary.samples && pieces.lines == summary.lines)
     }
   }
   let history = TrafficHistory()
@@ -31,6 +35,24 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition(!b.cells.contains { $0.scalar.value < 0x20 })
   }
   return 0
+}
+
+/// Feeds `body` to a parser the way `FileStream.forEachPiece` does: what was not used, then more.
+func parseInPieces(_ body: UnsafeRawBufferPointer, pieceSize: Int, format: ExpositionFormat, mode: ParseMode) -> ParseSummary {
+  let parser = ExpositionParser(format: format, mode: mode)
+  var sink = CountingSink()
+  parser.begin()
+  var pending: [UInt8] = []
+  var offset = 0
+  while offset < body.count {
+    let next = min(body.count, offset + pieceSize)
+    pending += body[offset..<next]
+    offset = next
+    let used = pending.withUnsafeBytes { parser.feed($0, isLast: false, into: &sink) }
+    pending.removeFirst(used)
+  }
+  _ = pending.withUnsafeBytes { parser.feed($0, isLast: true, into: &sink) }
+  return parser.finish()
 }
 
 @_cdecl("fuzz_parser_main")

@@ -45,6 +45,8 @@ public final class ExpositionParser {
   /// so a name that matches is neither re-validated nor re-hashed.
   private var previousNames: UnsafeMutablePointer<(start: Int, length: Int, hash: UInt64)>
   private var previousNameCount = 0
+  /// The metric name of the last sample line (an offset into the buffer) and its hash.
+  private var previousMetricName: (start: Int, length: Int, hash: UInt64) = (0, 0, 0)
 
   public init(format: ExpositionFormat, mode: ParseMode) {
     self.format = format
@@ -110,8 +112,9 @@ public final class ExpositionParser {
     }
     bytesSeen += end
     endsWithNewline = p[end - 1] == 0x0A
-    // The previous line's label names are offsets into the previous chunk.
+    // The previous line's names are offsets into the previous chunk.
     previousNameCount = 0
+    previousMetricName.length = 0
     var pos = 0
     while pos < end {
       lineNumber += 1
@@ -322,10 +325,22 @@ public final class ExpositionParser {
   private func parseSample<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ limit: Int, into sink: inout S,
                                           lineEndKnown: Bool = false) -> Int {
     let isOM = format == .openMetrics
-    var i = start + 1
-    while i < limit && classes[Int(p[i])] & 4 != 0 { i += 1 }
+    var i: Int
+    var seriesHash: UInt64
+    let previous = previousMetricName
+    if previous.length > 0 && start + previous.length < limit && classes[Int(p[start + previous.length])] & 4 == 0
+      && Self.sameBytes(p + start, p + previous.start, previous.length)
+    {
+      // The previous line's metric name (one family's lines follow each other).
+      i = start + previous.length
+      seriesHash = previous.hash
+    } else {
+      i = start + 1
+      while i < limit && classes[Int(p[i])] & 4 != 0 { i += 1 }
+      seriesHash = hashBytes(p + start, i - start)
+      previousMetricName = (start, i - start, seriesHash)
+    }
     let nameEnd = i
-    var seriesHash = hashBytes(p + start, nameEnd - start)
     var groupHash: UInt64 = 0
     labelCount = 0
     let afterName = i
@@ -658,7 +673,7 @@ public final class ExpositionParser {
 
   // MARK: - Character classes
 
-  /// Whether `n` (at least 3) bytes at `a` and `b` are equal: word loads, no call.
+  /// Whether `n` bytes at `a` and `b` are equal: word loads, no call.
   @inline(__always)
   static func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
     let x = UnsafeRawPointer(a)
@@ -675,7 +690,8 @@ public final class ExpositionParser {
       return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
         && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
     }
-    return a[0] == b[0] && a[1] == b[1] && a[2] == b[2]
+    for k in 0..<n where a[k] != b[k] { return false }
+    return true
   }
 
   /// Bit 1: metric name start, 2: label name char, 4: metric name char, 8: label name start.

@@ -253,7 +253,9 @@ final class OpenMetricsRules {
     let f = family
     let type = f.type ?? .unknown
     let name = String(decoding: f.name, as: UTF8.self)
-    for suffix in Set(Self.suffixes(type) + [.none]) {
+    // In a fixed order, so that the clash reported is the same on every run.
+    let names = [Suffix.none] + Self.suffixes(type).filter { $0 != .none }
+    for suffix in names {
       let full = f.name + Array(suffix.rawValue.utf8)
       if !seenNames.insert(full).inserted {
         return parser.familyViolation(line: f.startLine, "metric name \"\(Sanitize.short(name + suffix.rawValue))\" clashes with an earlier metric family (or the family is not contiguous)")

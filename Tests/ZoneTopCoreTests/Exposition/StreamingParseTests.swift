@@ -12,6 +12,10 @@ import ZoneTopCore
     for name in ((try? Files.list(invalid)) ?? []) where name.hasSuffix(".prom") || name.hasSuffix(".om") {
       if let bytes = try? Files.read(invalid + "/" + name) { out.append((name, bytes)) }
     }
+    let fuzz = TestPaths.fixtures + "/fuzz"
+    for name in ((try? Files.list(fuzz)) ?? []).sorted() {
+      if let bytes = try? Files.read(fuzz + "/" + name) { out.append((name, bytes)) }
+    }
     if let node = ((try? Files.list(TestPaths.demoScrapes)) ?? []).sorted().first,
       let scrape = ((try? Files.list(TestPaths.demoScrapes + "/" + node)) ?? []).sorted().first,
       let bytes = try? Files.read(TestPaths.demoScrapes + "/" + node + "/" + scrape)
@@ -54,7 +58,7 @@ import ZoneTopCore
           var sink = CollectingSink()
           let whole = body.withUnsafeBytes { parser.parse($0, into: &sink) }
           let wholeSamples = sink.samples
-          for pieceSize in [1, 7, 64, 4096] {
+          for pieceSize in [1, 7, 36, 64, 4096] {
             let (pieces, pieceSamples) = Self.parseInPieces(body, pieceSize: pieceSize, format: format, mode: mode)
             #expect(pieces.issues == whole.issues, "\(name) \(format) \(mode) in \(pieceSize)-byte pieces")
             #expect(pieceSamples == wholeSamples, "\(name) \(format) \(mode) in \(pieceSize)-byte pieces")
