@@ -31,6 +31,14 @@ func measure(_ argv: [String], stdout: String = "/dev/null", stderr: String = "/
   return ProcessCost(wall: wall, cpu: cpu, maxRSSBytes: Int(usage.ru_maxrss) * 1024, status: (status >> 8) & 0xFF)
 }
 
+/// Peak RSS of a command, measured by a python3 parent whose own small footprint is
+/// the floor of the figure (a child's ru_maxrss starts from its parent's at exec).
+func peakRSSThroughPython(_ argv: [String]) -> Int {
+  let args = argv.map { "'\($0)'" }.joined(separator: ", ")
+  let script = "import resource, subprocess; subprocess.run([\(args)], stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+  return (Int(shell("python3 -c \"\(script)\"").trimmingCharacters()) ?? 0) * 1024
+}
+
 /// Runs a shell command and returns its stdout.
 func shell(_ command: String) -> String {
   guard let f = popen(command, "r") else { return "" }
