@@ -16,18 +16,32 @@ final class OpenMetricsRules {
     case none = "", total = "_total", created = "_created", count = "_count", sum = "_sum", bucket = "_bucket"
     case gcount = "_gcount", gsum = "_gsum", info = "_info"
 
-    /// The suffix as bytes (static storage: no work per sample).
-    var bytes: StaticString {
+    /// This suffix's bit in a family's set of allowed suffixes.
+    var bit: UInt16 {
       switch self {
-      case .none: ""
-      case .total: "_total"
-      case .created: "_created"
-      case .count: "_count"
-      case .sum: "_sum"
-      case .bucket: "_bucket"
-      case .gcount: "_gcount"
-      case .gsum: "_gsum"
-      case .info: "_info"
+      case .none: 1
+      case .total: 2
+      case .created: 4
+      case .count: 8
+      case .sum: 16
+      case .bucket: 32
+      case .gcount: 64
+      case .gsum: 128
+      case .info: 256
+      }
+    }
+
+    /// The suffix spelled by the `count` bytes at `tail`, if any.
+    static func spelled(by tail: UnsafePointer<UInt8>, count: Int) -> Suffix? {
+      @inline(__always) func equal(_ s: StaticString) -> Bool { memcmp(tail, s.utf8Start, count) == 0 }
+      switch count {
+      case 0: return Suffix.none
+      case 4: return equal("_sum") ? .sum : nil
+      case 5: return equal("_info") ? .info : equal("_gsum") ? .gsum : nil
+      case 6: return equal("_total") ? .total : equal("_count") ? .count : nil
+      case 7: return equal("_bucket") ? .bucket : equal("_gcount") ? .gcount : nil
+      case 8: return equal("_created") ? .created : nil
+      default: return nil
       }
     }
 
@@ -44,10 +58,10 @@ final class OpenMetricsRules {
     var name: [UInt8] = []
     /// nil until a TYPE line says; a family that starts with a sample is `unknown`.
     var type: MetricType? {
-      didSet { suffixes = type.map(OpenMetricsRules.suffixes) ?? [.none] }
+      didSet { allowedSuffixes = (type.map(OpenMetricsRules.suffixes) ?? [.none]).reduce(0) { $0 | $1.bit } }
     }
-    /// The sample-name suffixes the type allows.
-    var suffixes: [Suffix] = [.none]
+    /// The sample-name suffixes the type allows (`Suffix.bit`s).
+    var allowedSuffixes: UInt16 = Suffix.none.bit
     var hasHelp = false
     var unit: [UInt8]?
     var hasSamples = false
@@ -87,12 +101,19 @@ final class OpenMetricsRules {
   private let seenGroups = HashSet64()
   /// The series (name and label set) of the current group.
   private let groupSeries = HashSet64()
+  /// The family's name again, outside reference counting: compared on every sample.
+  private var nameBytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 0)
+
+  deinit { nameBytes.deallocate() }
   private var seenNames = Set<[UInt8]>()
 
   /// Starts a new family after finishing the current one.
   private func startFamily(_ parser: ExpositionParser, name: [UInt8], type: MetricType?) {
     finishFamily(parser)
     family = Family(name: name, startLine: parser.currentLine)
+    nameBytes.deallocate()
+    nameBytes = .allocate(capacity: name.count)
+    _ = nameBytes.initialize(from: name)
     family.type = type
     inFamily = true
     seenGroups.removeAll()
@@ -290,16 +311,13 @@ final class OpenMetricsRules {
 
   /// The suffix of a sample name within the current family, or nil if it is another family.
   private func suffixInFamily(_ p: UnsafePointer<UInt8>, _ start: Int, _ len: Int) -> Suffix? {
-    let name = family.name
-    let base = name.count
-    guard inFamily, len >= base else { return nil }
-    let matches = name.withUnsafeBufferPointer { memcmp($0.baseAddress!, p + start, base) == 0 }
-    guard matches else { return nil }
-    let rest = len - base
-    for suffix in family.suffixes where suffix.bytes.utf8CodeUnitCount == rest {
-      if rest == 0 || memcmp(suffix.bytes.utf8Start, p + start + base, rest) == 0 { return suffix }
-    }
-    return nil
+    let base = nameBytes.count
+    guard inFamily, len >= base, let name = nameBytes.baseAddress,
+      ExpositionParser.sameBytes(p + start, name, base),
+      let suffix = Suffix.spelled(by: p + start + base, count: len - base),
+      family.allowedSuffixes & suffix.bit != 0
+    else { return nil }
+    return suffix
   }
 }
 
