@@ -98,7 +98,7 @@ final class OpenMetricsRules {
   private var family = Family()
   private var inFamily = false
   /// The label sets (less `le`, `quantile` or the stateset label) of the family's groups so far.
-  private let seenGroups = HashSet64()
+  private let seenGroups = FilteredHashSet()
   /// The series (name and label set) of the current group.
   private let groupSeries = HashSet64()
   /// The family's name again, outside reference counting: compared on every sample.
@@ -233,7 +233,7 @@ final class OpenMetricsRules {
     groupSeries.insert(seriesHash)
     family.group = g
     family.groupTimestamp = timestamp
-    seenGroups.insert(g)
+    if !sameGroup { seenGroups.insertNew(g) }  // new: the interleaving check above said so
     family.hasSamples = true
     let v = value.value
     // Value rules.

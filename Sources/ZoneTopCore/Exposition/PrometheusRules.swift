@@ -6,7 +6,7 @@ final class PrometheusRules {
   private var helps = Set<[UInt8]>()
   private var types = [[UInt8]: MetricType]()
   private var familiesWithSamples = Set<[UInt8]>()
-  private let series = HashSet64()
+  private let series = FilteredHashSet()
   private var currentFamily: [UInt8] = []
   private var currentType: MetricType = .untyped
 
@@ -55,10 +55,12 @@ final class PrometheusRules {
         return false
       }
     }
-    if !series.insert(seriesHash &+ UInt64(bitPattern: timestamp ?? Int64.min)) {
+    let key = seriesHash &+ UInt64(bitPattern: timestamp ?? Int64.min)
+    if series.contains(key) {
       parser.ruleViolation(column: 0, "duplicate sample: the same name and label set appear twice")
       return false
     }
+    series.insertNew(key)
     return true
   }
 }

@@ -77,6 +77,35 @@ import Testing
   }
 }
 
+extension ByteScanAndHashTests {
+  @Test func filteredSetAgreesWithSwiftSet() {
+    var rng = SplitMix(seed: 7)
+    let set = FilteredHashSet()
+    var reference = Set<UInt64>()
+    for round in 0..<30_000 {
+      // Mostly new keys, some repeated ones (the filter's "maybe" and the searches),
+      // enough of them to switch to the exact table, and a few emptyings.
+      let key = round % 5 == 0 ? rng.next() % 500 : rng.next()
+      let present = reference.contains(key)
+      #expect(set.contains(key) == present, "round \(round)")
+      if !present {
+        set.insertNew(key)
+        reference.insert(key)
+      }
+      if round % 9_000 == 8_999 {
+        set.removeAll()
+        reference.removeAll()
+      }
+      #expect(set.count == reference.count)
+    }
+    for key in reference { #expect(set.contains(key)) }
+    for _ in 0..<1000 {
+      let absent = rng.next() | 1 << 63
+      #expect(set.contains(absent) == reference.contains(absent))
+    }
+  }
+}
+
 /// A small deterministic generator for tests.
 struct SplitMix {
   var state: UInt64
