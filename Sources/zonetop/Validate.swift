@@ -8,6 +8,7 @@ import Glibc
 /// `zonetop validate PATH|URL...`: strict format checking like `promtool check metrics`.
 struct Validate: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "validate",
     abstract: "Check exposition text strictly (exit 0 if valid, 1 if not).",
     discussion: """
       Each problem is printed to stderr as PATH:LINE:COL: message. The format (Prometheus text 0.0.4 or \

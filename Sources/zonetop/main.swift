@@ -17,14 +17,15 @@ for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGILL, SIGTRAP
 sigprocmask(SIG_UNBLOCK, &unblock, nil)
 
 // Usage errors exit with 2 (like most Unix tools and promtool), not ArgumentParser's 64.
+let root = ZoneTop.root(for: Array(CommandLine.arguments.dropFirst()))
 do {
-  var command = try ZoneTop.parseAsRoot()
+  var command = try root.parseAsRoot()
   try command.run()
 } catch {
-  let code = ZoneTop.exitCode(for: error)
+  let code = root.exitCode(for: error)
   if code == .validationFailure {
-    printError(ZoneTop.fullMessage(for: error))
+    printError(root.fullMessage(for: error))
     exit(2)
   }
-  ZoneTop.exit(withError: error)
+  root.exit(withError: error)
 }
