@@ -36,8 +36,8 @@ public final class ExpositionParser {
   private var bytesSeen = 0
   private var endsWithNewline = false
   private var lastNameSequenceHash: UInt64 = 0
-  private var om = OpenMetricsRules()
-  private var prom = PrometheusRules()
+  private let om = OpenMetricsRules()
+  private let prom = PrometheusRules()
   /// `nameChar` as a raw table: no array access on the hot path.
   private let classes: UnsafeMutablePointer<UInt8>
   /// The label names of the last sample line (offsets into the buffer) and their
@@ -78,8 +78,8 @@ public final class ExpositionParser {
   /// Starts a body that arrives in pieces: `feed` each piece, then `finish`.
   public func begin() {
     summary = ParseSummary(format: format)
-    om = OpenMetricsRules()
-    prom = PrometheusRules()
+    om.reset()
+    prom.reset()
     lineNumber = 0
     sampleCount = 0
     lastNameSequenceHash = 0

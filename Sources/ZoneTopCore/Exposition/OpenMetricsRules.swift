@@ -8,8 +8,9 @@ import Darwin
 /// metadata placement, clashing names, grouping and ordering, histogram,
 /// summary, stateset and info semantics, counter values and exemplar placement.
 ///
-/// A class, one per parse: the parser calls it on every sample, and a struct held
-/// by the parser would be a dynamically checked exclusive access each time.
+/// A class owned by its parser (a `let`, reset for each body): the parser calls it on
+/// every sample, and a struct or a replaceable reference would cost a checked
+/// exclusive access or a retain each time.
 final class OpenMetricsRules {
   /// The part of a sample name after its family name.
   enum Suffix: String, CaseIterable {
@@ -57,9 +58,8 @@ final class OpenMetricsRules {
   private struct Family {
     var name: [UInt8] = []
     /// nil until a TYPE line says; a family that starts with a sample is `unknown`.
-    var type: MetricType? {
-      didSet { allowedSuffixes = (type.map(OpenMetricsRules.suffixes) ?? [.none]).reduce(0) { $0 | $1.bit } }
-    }
+    /// Set with `setFamilyType`, which keeps `allowedSuffixes` in step.
+    var type: MetricType?
     /// The sample-name suffixes the type allows (`Suffix.bit`s).
     var allowedSuffixes: UInt16 = Suffix.none.bit
     var hasHelp = false
@@ -107,6 +107,23 @@ final class OpenMetricsRules {
   deinit { nameBytes.deallocate() }
   private var seenNames = Set<[UInt8]>()
 
+  /// Sets the family's type and the suffixes it allows (computed first, so that every
+  /// access to `family` is an instant one and needs no run-time exclusivity check).
+  private func setFamilyType(_ type: MetricType?) {
+    let allowed = (type.map(Self.suffixes) ?? [.none]).reduce(0) { $0 | $1.bit }
+    family.type = type
+    family.allowedSuffixes = allowed
+  }
+
+  /// Forgets everything, for the next body.
+  func reset() {
+    family = Family()
+    inFamily = false
+    seenGroups.removeAll()
+    groupSeries.removeAll()
+    seenNames.removeAll()
+  }
+
   /// Starts a new family after finishing the current one.
   private func startFamily(_ parser: ExpositionParser, name: [UInt8], type: MetricType?) {
     finishFamily(parser)
@@ -114,7 +131,7 @@ final class OpenMetricsRules {
     nameBytes.deallocate()
     nameBytes = .allocate(capacity: name.count)
     _ = nameBytes.initialize(from: name)
-    family.type = type
+    setFamilyType(type)
     inFamily = true
     seenGroups.removeAll()
     groupSeries.removeAll()
@@ -133,7 +150,7 @@ final class OpenMetricsRules {
         family.hasHelp = true
       case "TYPE":
         if family.type != nil { return parser.ruleViolation(column: column, "second TYPE for \"\(Sanitize.short(name))\"") }
-        family.type = type
+        setFamilyType(type)
       default:
         if family.unit != nil { return parser.ruleViolation(column: column, "second UNIT for \"\(Sanitize.short(name))\"") }
         family.unit = unit
@@ -226,7 +243,8 @@ final class OpenMetricsRules {
     }
     if type == .histogram || type == .gaugehistogram {
       if !sameGroup || family.groupTimestamp != timestamp {
-        if let problem = family.histogram.problem() { return violation(problem) }
+        let histogram = family.histogram  // a copy: no access to `family` across the call
+        if let problem = histogram.problem() { return violation(problem) }
         family.histogram = HistogramCheck(active: true)
       }
     }

@@ -10,6 +10,16 @@ final class PrometheusRules {
   private var currentFamily: [UInt8] = []
   private var currentType: MetricType = .untyped
 
+  /// Forgets everything, for the next body.
+  func reset() {
+    helps.removeAll()
+    types.removeAll()
+    familiesWithSamples.removeAll()
+    series.removeAll()
+    currentFamily = []
+    currentType = .untyped
+  }
+
   func help(_ parser: ExpositionParser, name: [UInt8], column: Int) {
     if !helps.insert(name).inserted {
       parser.ruleViolation(column: column, "second HELP line for \"\(Sanitize.short(name))\"")
