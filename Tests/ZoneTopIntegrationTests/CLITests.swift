@@ -15,11 +15,16 @@ import ZoneTopCore
   }
 
   @Test func validateExitCodes() throws {
-    let good = Harness.repo + "/Fixtures/invalid/README.md"
-    _ = good
     let (ok, out, _) = try run(zonetop, ["validate", "-"], stdin: "# TYPE a counter\na_total 1\n# EOF\n")
     #expect(ok == 0)
     #expect(out.contains("valid OpenMetrics 1.0, 1 samples"))
+    // A path that is a pipe is read whole, then detected like standard input.
+    let (piped, pipedOut, pipedErr) = try run(zonetop, ["validate", "/dev/stdin"], stdin: "# TYPE a counter\na_total 1\n# EOF\n")
+    #expect(piped == 0, "\(pipedErr)")
+    #expect(pipedOut.contains("/dev/stdin: valid OpenMetrics 1.0, 1 samples"))
+    let (directory, _, directoryErr) = try run(zonetop, ["validate", Harness.repo + "/Fixtures"])
+    #expect(directory == 1)
+    #expect(directoryErr.contains("Fixtures: is a directory"))
     let bad = Harness.repo + "/Fixtures/invalid/bad_value.prom"
     let (status, _, err) = try run(zonetop, ["validate", bad])
     #expect(status == 1)

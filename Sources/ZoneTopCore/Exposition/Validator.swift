@@ -24,6 +24,16 @@ public enum Validator {
   public static func validate(path: String, format forced: ExpositionFormat? = nil) throws(FileError) -> Result {
     let file = try FileStream(path: path)
     var format = forced
+    if format == nil && !file.isRegularFile {
+      // A pipe or a device (/dev/stdin, <(...)): no head and tail to look at first,
+      // so the whole text is read and then validated.
+      var text: [UInt8] = []
+      try file.forEachPiece { piece, _ in
+        text.append(contentsOf: piece)
+        return piece.count
+      }
+      return text.withUnsafeBytes { validate($0, source: path) }
+    }
     if format == nil {
       let head = try file.bytes(at: 0, count: ExpositionFormat.headSize)
       let tailStart = max(0, file.size - ExpositionFormat.headSize)

@@ -11,6 +11,8 @@ public final class FileStream {
   public let path: String
   /// The file's size when it was opened.
   public let size: Int
+  /// A regular file (seekable, with a size), not a pipe or a device.
+  public let isRegularFile: Bool
   private let fd: Int32
 
   /// Opens `path` for reading; a directory or an unreadable file is an error in words.
@@ -29,6 +31,7 @@ public final class FileStream {
       throw FileError(path: path, message: "is a directory")
     }
     size = Int(st.st_size)
+    isRegularFile = (st.st_mode & S_IFMT) == S_IFREG
   }
 
   deinit { close(fd) }
