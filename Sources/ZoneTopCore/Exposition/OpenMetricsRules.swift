@@ -34,7 +34,7 @@ final class OpenMetricsRules {
 
     /// The suffix spelled by the `count` bytes at `tail`, if any.
     static func spelled(by tail: UnsafePointer<UInt8>, count: Int) -> Suffix? {
-      @inline(__always) func equal(_ s: StaticString) -> Bool { memcmp(tail, s.utf8Start, count) == 0 }
+      @inline(__always) func equal(_ s: StaticString) -> Bool { ExpositionParser.sameBytes(tail, s.utf8Start, count) }
       switch count {
       case 0: return Suffix.none
       case 4: return equal("_sum") ? .sum : nil
@@ -100,7 +100,7 @@ final class OpenMetricsRules {
   /// The label sets (less `le`, `quantile` or the stateset label) of the family's groups so far.
   private let seenGroups = FilteredHashSet()
   /// The series (name and label set) of the current group.
-  private let groupSeries = HashSet64()
+  private let groupSeries = SmallHashSet()
   /// The family's name again, outside reference counting: compared on every sample.
   private var nameBytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 0)
 

@@ -106,6 +106,26 @@ extension ByteScanAndHashTests {
   }
 }
 
+extension ByteScanAndHashTests {
+  @Test func smallSetAgreesWithSwiftSetAcrossItsInlineLimit() {
+    var rng = SplitMix(seed: 11)
+    let set = SmallHashSet()
+    var reference = Set<UInt64>()
+    for round in 0..<20_000 {
+      // Groups of 0 to 9 keys, some repeated: inline, spilled, emptied.
+      if rng.next() % 6 == 0 {
+        set.removeAll()
+        reference.removeAll()
+      }
+      let key = rng.next() % 16
+      #expect(set.contains(key) == reference.contains(key), "round \(round)")
+      set.insert(key)
+      reference.insert(key)
+      #expect(set.contains(key))
+    }
+  }
+}
+
 /// A small deterministic generator for tests.
 struct SplitMix {
   var state: UInt64
