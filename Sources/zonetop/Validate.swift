@@ -72,8 +72,8 @@ struct Validate: ParsableCommand {
       return body.bytes.withUnsafeBytes { Validator.validate($0, source: input, contentType: body.contentType, format: format.format) }
     }
     if input == "-" {
-      let data = readStandardInput()
-      return data.withUnsafeBytes { Validator.validate($0, source: "<stdin>", format: format.format) }
+      let stdin = try FileStream.standardInput()
+      return try stdin.readAll().withUnsafeBytes { Validator.validate($0, source: stdin.path, format: format.format) }
     }
     let byName: ExpositionFormat? = [".om", ".om.txt", ".openmetrics"].contains { input.hasSuffix($0) } ? .openMetrics : nil
     return try Validator.validate(path: input, format: format.format ?? byName)
@@ -91,15 +91,4 @@ func writeStdout(_ text: String) {
   var bytes = Array(text.utf8)
   let ok = bytes.withUnsafeMutableBytes { Files.writeAll(1, UnsafeRawBufferPointer($0)) }
   if !ok { exit(errno == EPIPE ? 0 : 1) }
-}
-
-func readStandardInput() -> [UInt8] {
-  var out: [UInt8] = []
-  var buf = [UInt8](repeating: 0, count: 1 << 16)
-  while true {
-    let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-    if n <= 0 { break }
-    out.append(contentsOf: buf[0..<n])
-  }
-  return out
 }

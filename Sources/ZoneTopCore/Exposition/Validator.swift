@@ -27,12 +27,7 @@ public enum Validator {
     if format == nil && !file.isRegularFile {
       // A pipe or a device (/dev/stdin, <(...)): no head and tail to look at first,
       // so the whole text is read and then validated.
-      var text: [UInt8] = []
-      try file.forEachPiece { piece, _ in
-        text.append(contentsOf: piece)
-        return piece.count
-      }
-      return text.withUnsafeBytes { validate($0, source: path) }
+      return try file.readAll().withUnsafeBytes { validate($0, source: path) }
     }
     if format == nil {
       let head = try file.bytes(at: 0, count: ExpositionFormat.headSize)

@@ -6,7 +6,7 @@ import Darwin
 
 /// A file read from start to end in pieces through one small buffer that stays in the
 /// CPU cache: no mapping of the whole file, memory independent of its size.
-/// The file is closed when the stream is released.
+/// A file it opened is closed when the stream is released.
 public final class FileStream {
   public let path: String
   /// The file's size when it was opened.
@@ -14,27 +14,49 @@ public final class FileStream {
   /// A regular file (seekable, with a size), not a pipe or a device.
   public let isRegularFile: Bool
   private let fd: Int32
+  private let ownsDescriptor: Bool
 
   /// Opens `path` for reading; a directory or an unreadable file is an error in words.
-  public init(path: String) throws(FileError) {
-    self.path = path
-    fd = open(path, O_RDONLY | O_CLOEXEC)
+  public convenience init(path: String) throws(FileError) {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+    try self.init(fd: fd, path: path, owned: true)
+  }
+
+  /// Standard input, named `<stdin>` in errors (left open when released).
+  public static func standardInput() throws(FileError) -> FileStream {
+    try FileStream(fd: 0, path: "<stdin>", owned: false)
+  }
+
+  private init(fd: Int32, path: String, owned: Bool) throws(FileError) {
+    self.path = path
+    self.fd = fd
+    ownsDescriptor = owned
     var st = stat()
     guard fstat(fd, &st) == 0 else {
       let code = errno
-      close(fd)
+      if owned { close(fd) }
       throw FileError(path: path, errno: code)
     }
     if (st.st_mode & S_IFMT) == S_IFDIR {
-      close(fd)
+      if owned { close(fd) }
       throw FileError(path: path, message: "is a directory")
     }
     size = Int(st.st_size)
     isRegularFile = (st.st_mode & S_IFMT) == S_IFREG
   }
 
-  deinit { close(fd) }
+  deinit { if ownsDescriptor { close(fd) } }
+
+  /// Everything left to read, in memory (for input that has to be seen whole first).
+  public func readAll() throws(FileError) -> [UInt8] {
+    var all: [UInt8] = []
+    try forEachPiece { piece, _ in
+      all.append(contentsOf: piece)
+      return piece.count
+    }
+    return all
+  }
 
   /// Up to `count` bytes at `offset` (for a look at the head or the tail), without
   /// moving the read position.
