@@ -217,6 +217,9 @@ public final class RecordingWriter {
     let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FileError(path: path, errno: errno) }
     self.fd = fd
+    // From here on the writer is fully initialized: a throw releases it and `deinit`
+    // closes `fd`. Closing it here as well closed it twice, and under threads the
+    // second close hit a descriptor another thread had just opened.
     var st = stat()
     fstat(fd, &st)
     var size = Int(st.st_size)
@@ -230,13 +233,12 @@ public final class RecordingWriter {
     }
     if size == 0 {
       let ok = RecordingFormat.magic.withUnsafeBytes { Files.writeAll(fd, $0) }
-      guard ok else { close(fd); throw FileError(path: path, errno: errno) }
+      guard ok else { throw FileError(path: path, errno: errno) }
     } else {
       let existing: MappedFile
-      do { existing = try MappedFile(path: path) } catch { close(fd); throw error }
+      existing = try MappedFile(path: path)
       let reader = RecordingReader(existing.bytes, path: path)
       guard reader.validEnd > 0 else {
-        close(fd)
         throw FileError(path: path, message: "exists and is not a zonetop recording; refusing to append")
       }
       if reader.validEnd < existing.bytes.count { ftruncate(fd, off_t(reader.validEnd)) }
