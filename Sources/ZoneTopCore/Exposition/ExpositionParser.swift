@@ -354,17 +354,12 @@ public final class ExpositionParser {
       let after = parseLabels(p, i + 1, limit, into: &spans, count: &count, grow: true, pairHashes: &combined)
       labels = spans
       labelCount = count
-      guard let after else {
-        let lineEnd = Self.lineEnd(p, i, limit)
-        if !lineEndKnown { checkFinalNewline(lineEnd, limit) }
-        return lineEnd
-      }
+      guard let after else { return sampleLineEnd(p, i, limit, lineEndKnown: lineEndKnown) }
       i = after
       groupHash = combined
       seriesHash = mixHash(seriesHash ^ combined)
     }
-    let lineEnd = Self.lineEnd(p, i, limit)
-    if !lineEndKnown { checkFinalNewline(lineEnd, limit) }
+    let lineEnd = sampleLineEnd(p, i, limit, lineEndKnown: lineEndKnown)
     var end = lineEnd
     if !isOM && end > i && p[end - 1] == 0x0D { end -= 1 }
     if labelCount > 0 && mode == .strict && !isOM {
@@ -375,6 +370,15 @@ public final class ExpositionParser {
     }
     parseSampleTail(p, start, nameEnd, i, end, blanksAfterName: blanksAfterName, groupHash: groupHash,
                     seriesHash: seriesHash, into: &sink)
+    return lineEnd
+  }
+
+  /// The newline ending a sample line, searched from `from`; the final-newline check
+  /// unless the caller made it.
+  @inline(__always)
+  private func sampleLineEnd(_ p: UnsafePointer<UInt8>, _ from: Int, _ limit: Int, lineEndKnown: Bool) -> Int {
+    let lineEnd = Self.lineEnd(p, from, limit)
+    if !lineEndKnown { checkFinalNewline(lineEnd, limit) }
     return lineEnd
   }
 

@@ -54,9 +54,9 @@ final class OpenMetricsRules {
     }
   }
 
-  /// The family being read; its label-set bookkeeping is in `seenGroups` and `groupSeries`.
+  /// The family being read (its name is `familyName`); its label-set bookkeeping is in
+  /// `seenGroups` and `groupSeries`.
   private struct Family {
-    var name: [UInt8] = []
     /// nil until a TYPE line says; a family that starts with a sample is `unknown`.
     /// Set with `setFamilyType`, which keeps `allowedSuffixes` in step.
     var type: MetricType?
@@ -101,11 +101,11 @@ final class OpenMetricsRules {
   private let seenGroups = FilteredHashSet()
   /// The series (name and label set) of the current group.
   private let groupSeries = SmallHashSet()
-  /// The family's name again, outside reference counting: compared on every sample.
-  private var nameBytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 0)
-
-  deinit { nameBytes.deallocate() }
+  /// The family's name, outside reference counting: compared on every sample.
+  private var familyName = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 0)
   private var seenNames = Set<[UInt8]>()
+
+  deinit { familyName.deallocate() }
 
   /// Sets the family's type and the suffixes it allows (computed first, so that every
   /// access to `family` is an instant one and needs no run-time exclusivity check).
@@ -127,10 +127,10 @@ final class OpenMetricsRules {
   /// Starts a new family after finishing the current one.
   private func startFamily(_ parser: ExpositionParser, name: [UInt8], type: MetricType?) {
     finishFamily(parser)
-    family = Family(name: name, startLine: parser.currentLine)
-    nameBytes.deallocate()
-    nameBytes = .allocate(capacity: name.count)
-    _ = nameBytes.initialize(from: name)
+    family = Family(startLine: parser.currentLine)
+    familyName.deallocate()
+    familyName = .allocate(capacity: name.count)
+    _ = familyName.initialize(from: name)
     setFamilyType(type)
     inFamily = true
     seenGroups.removeAll()
@@ -140,7 +140,7 @@ final class OpenMetricsRules {
   // MARK: - Metadata
 
   func metadata(_ parser: ExpositionParser, keyword: String, name: [UInt8], type: MetricType?, unit: [UInt8]?, column: Int) {
-    if inFamily && family.name == name {
+    if inFamily && familyName.elementsEqual(name) {
       if family.hasSamples {
         return parser.ruleViolation(column: column, "\(keyword) for \"\(Sanitize.short(name))\" after its samples: metadata must come first")
       }
@@ -192,7 +192,8 @@ final class OpenMetricsRules {
     var special: (String, LabelSpan)?
     switch (type, suffix) {
     case (.stateset, _):
-      guard let s = label(family.name) else { return violation("stateset sample has no \"\(Sanitize.short(family.name))\" label") }
+      let name = Array(familyName)
+      guard let s = label(name) else { return violation("stateset sample has no \"\(Sanitize.short(name))\" label") }
       special = s
     case (.histogram, .bucket), (.gaugehistogram, .bucket):
       guard let le = label(Self.le) else { return violation("_bucket sample has no \"le\" label") }
@@ -291,17 +292,18 @@ final class OpenMetricsRules {
     inFamily = false
     let f = family
     let type = f.type ?? .unknown
-    let name = String(decoding: f.name, as: UTF8.self)
+    let bytes = Array(familyName)
+    let name = String(decoding: bytes, as: UTF8.self)
     // In a fixed order, so that the clash reported is the same on every run.
     let names = [Suffix.none] + Self.suffixes(type).filter { $0 != .none }
     for suffix in names {
-      let full = f.name + Array(suffix.rawValue.utf8)
+      let full = bytes + Array(suffix.rawValue.utf8)
       if !seenNames.insert(full).inserted {
         return parser.familyViolation(line: f.startLine, "metric name \"\(Sanitize.short(name + suffix.rawValue))\" clashes with an earlier metric family (or the family is not contiguous)")
       }
     }
     if let unit = f.unit, !unit.isEmpty {
-      if !(f.name.count > unit.count && f.name.suffix(unit.count + 1) == ArraySlice([UInt8(ascii: "_")] + unit)) {
+      if !(bytes.count > unit.count && bytes.suffix(unit.count + 1) == ArraySlice([UInt8(ascii: "_")] + unit)) {
         return parser.familyViolation(line: f.startLine, "metric name \"\(Sanitize.short(name))\" must end with its unit \"_\(Sanitize.short(unit))\"")
       }
       if type == .info || type == .stateset {
@@ -329,8 +331,8 @@ final class OpenMetricsRules {
 
   /// The suffix of a sample name within the current family, or nil if it is another family.
   private func suffixInFamily(_ p: UnsafePointer<UInt8>, _ start: Int, _ len: Int) -> Suffix? {
-    let base = nameBytes.count
-    guard inFamily, len >= base, let name = nameBytes.baseAddress,
+    let base = familyName.count
+    guard inFamily, len >= base, let name = familyName.baseAddress,
       ExpositionParser.sameBytes(p + start, name, base),
       let suffix = Suffix.spelled(by: p + start + base, count: len - base),
       family.allowedSuffixes & suffix.bit != 0
