@@ -39,6 +39,32 @@ func peakRSSThroughPython(_ argv: [String]) -> Int {
   return (Int(shell("python3 -c \"\(script)\"").trimmingCharacters()) ?? 0) * 1024
 }
 
+/// Puts a file in the page cache as reading it from disk does: written back, dropped,
+/// then read once, so that readahead fills the cache in large folios. A cache that has
+/// aged under other work can hold the same file in 4 KiB pages, and reading it out then
+/// takes twice as long (here `cat` of the 48.5 MB parser input: 5.5 ms instead of 2.7).
+/// Returns false when the pages could not all be dropped (the file is mapped elsewhere).
+func cacheAfresh(_ path: String) -> Bool {
+  let fd = open(path, O_RDONLY | O_CLOEXEC)
+  guard fd >= 0 else { return false }
+  defer { close(fd) }
+  var st = stat()
+  guard fstat(fd, &st) == 0, st.st_size > 0 else { return false }
+  let size = Int(st.st_size)
+  fdatasync(fd)
+  posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+  var resident = 0
+  if let map = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED {
+    let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    var pages = [UInt8](repeating: 0, count: (size + pageSize - 1) / pageSize)
+    if mincore(map, size, &pages) == 0 { resident = pages.reduce(0) { $0 + Int($1 & 1) } }
+    munmap(map, size)
+  }
+  var buffer = [UInt8](repeating: 0, count: 1 << 20)
+  while read(fd, &buffer, buffer.count) > 0 {}
+  return resident == 0
+}
+
 /// Runs a shell command and returns its stdout.
 func shell(_ command: String) -> String {
   guard let f = popen(command, "r") else { return "" }
