@@ -2,24 +2,18 @@
 /// The keys are already well-mixed 64-bit hashes, so no second hash is needed
 /// (Swift's `Dictionary` would SipHash them again on every sample).
 struct SeriesIndex {
-  private var keys: [UInt64]
-  private var values: [Int32]
+  /// Empty until the first insert: an index costs nothing until it holds a series.
+  private var keys: [UInt64] = []
+  private var values: [Int32] = []
   private(set) var count = 0
-  private var mask: Int
-
-  init(capacity: Int = 1024) {
-    var size = 16
-    while size < capacity * 2 { size <<= 1 }
-    keys = Array(repeating: 0, count: size)
-    values = Array(repeating: 0, count: size)
-    mask = size - 1
-  }
+  private var mask = 0
 
   /// 0 marks an empty bucket.
   @inline(__always) private static func key(_ h: UInt64) -> UInt64 { h == 0 ? 1 : h }
 
   @inline(__always)
   func find(_ hash: UInt64) -> Int32? {
+    guard count > 0 else { return nil }
     let k = Self.key(hash)
     var i = Int(truncatingIfNeeded: k) & mask
     while true {
@@ -56,7 +50,7 @@ struct SeriesIndex {
 
   private mutating func grow() {
     let old = zip(keys, values).filter { $0.0 != 0 }
-    keys = Array(repeating: 0, count: keys.count * 2)
+    keys = Array(repeating: 0, count: max(2048, keys.count * 2))
     values = Array(repeating: 0, count: keys.count)
     mask = keys.count - 1
     count = 0

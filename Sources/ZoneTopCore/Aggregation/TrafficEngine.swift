@@ -44,10 +44,8 @@ public struct TargetHealth: Sendable {
 public final class TrafficEngine {
   public let options: EngineOptions
   public private(set) var flows = FlowTable()
-  /// Counts since the last `takeDeltas()`, indexed by flow id.
-  private var pending: [Counts] = []
-  private var touched: [Int32] = []
-  private var touchedMark: [Bool] = []
+  /// Counts since the last `takeDeltas()`.
+  private var accumulator = FlowAccumulator()
   private var targets: [String: TargetState] = [:]
   private var targetOrder: [String] = []
   public private(set) var firstCountedMs: Int64?
@@ -76,9 +74,17 @@ public final class TrafficEngine {
       if lastCountedMs == nil || timeMs > lastCountedMs! { lastCountedMs = timeMs }
     }
     state.scrapeNumber += 1
-    var sink = IstioSink(engine: self, state: state, counting: counting, inWindow: timeMs >= options.countFromMs)
+    // The sink owns the target's series and the accumulator while the body is parsed:
+    // the per-sample path then works on its own fields (no run-time exclusivity checks
+    // on class properties), and swapping moves them without copying.
+    var sink = IstioSink(engine: self, state: state, scrapeNumber: state.scrapeNumber, counting: counting,
+                         inWindow: timeMs >= options.countFromMs)
+    swap(&sink.series, &state.series)
+    swap(&sink.accumulator, &accumulator)
     let parser = state.parser(for: format)
     let summary = parser.parse(body, into: &sink)
+    swap(&sink.series, &state.series)
+    swap(&sink.accumulator, &accumulator)
     state.health.invalidLines = summary.invalidLines
     state.health.lastParseIssue = summary.issues.first.map { "line \($0.line):\($0.column): \($0.message)" }
     state.health.samples = summary.samples
@@ -113,9 +119,7 @@ public final class TrafficEngine {
   /// one whole from zero, like a counter reset, also for a target not scraped before.
   public func restartTarget(_ target: String, atMs: Int64) {
     let state = state(for: target)
-    state.index = SeriesIndex()
-    state.slots = []
-    state.free = []
+    state.series = TargetSeries()
     if state.lastScrapeMs == nil { state.lastScrapeMs = atMs } else { state.health.counterResets += 1 }
   }
 
@@ -128,32 +132,7 @@ public final class TrafficEngine {
   // MARK: - Deltas
 
   /// The counts accumulated since the last call, as (flow id, counts), and resets them.
-  public func takeDeltas() -> [(Int32, Counts)] {
-    var out: [(Int32, Counts)] = []
-    out.reserveCapacity(touched.count)
-    for id in touched {
-      out.append((id, pending[Int(id)]))
-      pending[Int(id)] = Counts()
-      touchedMark[Int(id)] = false
-    }
-    touched.removeAll(keepingCapacity: true)
-    return out
-  }
-
-  /// Adds counts to a flow (also used to mark a flow present with zero counts).
-  @inline(__always)
-  func add(_ id: Int32, _ c: Counts) {
-    let i = Int(id)
-    if i >= pending.count {
-      pending.append(contentsOf: repeatElement(Counts(), count: i + 1 - pending.count))
-      touchedMark.append(contentsOf: repeatElement(false, count: i + 1 - touchedMark.count))
-    }
-    pending[i] += c
-    if !touchedMark[i] {
-      touchedMark[i] = true
-      touched.append(id)
-    }
-  }
+  public func takeDeltas() -> [(Int32, Counts)] { accumulator.take() }
 
   func flowID(_ key: FlowKey) -> Int32 { flows.id(for: key) }
 
@@ -168,8 +147,43 @@ public final class TrafficEngine {
 
 // MARK: - Per-target state
 
-/// Counter state of one target's series.
-final class TargetState {
+/// Counts per flow since they were last taken.
+struct FlowAccumulator {
+  private var pending: [Counts] = []
+  private var touched: [Int32] = []
+  private var touchedMark: [Bool] = []
+
+  /// Adds counts to a flow (also used to mark a flow present with zero counts).
+  @inline(__always)
+  mutating func add(_ id: Int32, _ c: Counts) {
+    let i = Int(id)
+    if i >= pending.count {
+      pending.append(contentsOf: repeatElement(Counts(), count: i + 1 - pending.count))
+      touchedMark.append(contentsOf: repeatElement(false, count: i + 1 - touchedMark.count))
+    }
+    pending[i] += c
+    if !touchedMark[i] {
+      touchedMark[i] = true
+      touched.append(id)
+    }
+  }
+
+  /// The counts added since the last call, as (flow id, counts), and resets them.
+  mutating func take() -> [(Int32, Counts)] {
+    var out: [(Int32, Counts)] = []
+    out.reserveCapacity(touched.count)
+    for id in touched {
+      out.append((id, pending[Int(id)]))
+      pending[Int(id)] = Counts()
+      touchedMark[Int(id)] = false
+    }
+    touched.removeAll(keepingCapacity: true)
+    return out
+  }
+}
+
+/// One target's live series: series hash -> slot, the slots, and free slot numbers.
+struct TargetSeries {
   struct Slot {
     var last: UInt64
     var lastSeen: Int32
@@ -177,12 +191,22 @@ final class TargetState {
     var family: IstioFamily
   }
 
-  var health: TargetHealth
-  var lastScrapeMs: Int64?
-  var scrapeNumber: Int32 = 0
   var index = SeriesIndex()
   var slots: [Slot] = []
   var free: [Int32] = []
+
+  /// Forgets series not seen since scrape `cutoff`, keeping their slots for reuse.
+  mutating func evict(notSeenSince cutoff: Int32) {
+    free += index.removeAll { slots[Int($0)].lastSeen < cutoff }
+  }
+}
+
+/// Counter state of one target's series.
+final class TargetState {
+  var health: TargetHealth
+  var lastScrapeMs: Int64?
+  var scrapeNumber: Int32 = 0
+  var series = TargetSeries()
   let limit: Int
   private var omParser: ExpositionParser?
   private var promParser: ExpositionParser?
@@ -192,7 +216,7 @@ final class TargetState {
     self.limit = limit
   }
 
-  var liveSeries: Int { index.count }
+  var liveSeries: Int { series.index.count }
 
   func parser(for format: ExpositionFormat) -> ExpositionParser {
     switch format {
@@ -211,8 +235,7 @@ final class TargetState {
 
   func evictStale(after missed: Int) {
     guard scrapeNumber % 4 == 0 else { return }
-    let cutoff = scrapeNumber - Int32(missed)
-    free += index.removeAll { slots[Int($0)].lastSeen < cutoff }
+    series.evict(notSeenSince: scrapeNumber - Int32(missed))
   }
 }
 
@@ -244,9 +267,13 @@ enum IstioFamily: UInt8 {
 struct IstioSink: SampleSink {
   let engine: TrafficEngine
   let state: TargetState
+  let scrapeNumber: Int32
   let counting: Bool
   /// Whether this scrape is inside the window: its flows count as present for the reporter policy.
   let inWindow: Bool
+  /// The target's series and the engine's accumulator, moved in for one body.
+  var series = TargetSeries()
+  var accumulator = FlowAccumulator()
 
   @inline(__always)
   mutating func consume(_ s: SampleRef) {
@@ -255,9 +282,9 @@ struct IstioSink: SampleSink {
       state.health.invalidCounterValues += 1
       return
     }
-    if let slotIndex = state.index.find(s.seriesHash) {
-      var slot = state.slots[Int(slotIndex)]
-      if slot.lastSeen == state.scrapeNumber { return }  // duplicate series in one body
+    if let slotIndex = series.index.find(s.seriesHash) {
+      var slot = series.slots[Int(slotIndex)]
+      if slot.lastSeen == scrapeNumber { return }  // duplicate series in one body
       var delta: UInt64 = 0
       if value >= slot.last {
         delta = value - slot.last
@@ -266,17 +293,17 @@ struct IstioSink: SampleSink {
         state.health.counterResets += 1
       }
       slot.last = value
-      slot.lastSeen = state.scrapeNumber
-      state.slots[Int(slotIndex)] = slot
+      slot.lastSeen = scrapeNumber
+      series.slots[Int(slotIndex)] = slot
       if counting {
         record(slot.flow, family, delta)
       } else if inWindow {
-        engine.add(slot.flow, Counts())
+        accumulator.add(slot.flow, Counts())
       }
       return
     }
     // A series seen for the first time.
-    guard state.index.count < state.limit else {
+    guard series.index.count < state.limit else {
       state.health.seriesOverLimit += 1
       return
     }
@@ -284,26 +311,26 @@ struct IstioSink: SampleSink {
     state.health.istioSeries += 1
     if !key.hasLocality { state.health.seriesWithoutLocality += 1 }
     let flow = engine.flowID(key)
-    let slot = TargetState.Slot(last: value, lastSeen: state.scrapeNumber, flow: flow, family: family)
+    let slot = TargetSeries.Slot(last: value, lastSeen: scrapeNumber, flow: flow, family: family)
     let index: Int32
-    if let reuse = state.free.popLast() {
-      state.slots[Int(reuse)] = slot
+    if let reuse = series.free.popLast() {
+      series.slots[Int(reuse)] = slot
       index = reuse
     } else {
-      index = Int32(state.slots.count)
-      state.slots.append(slot)
+      index = Int32(series.slots.count)
+      series.slots.append(slot)
     }
-    state.index.insert(s.seriesHash, index)
+    series.index.insert(s.seriesHash, index)
     // A series that appears while its target was already scraped started at zero.
     if counting {
       record(flow, family, value)
     } else if inWindow {
-      engine.add(flow, Counts())  // present (for the reporter policy), nothing counted
+      accumulator.add(flow, Counts())  // present (for the reporter policy), nothing counted
     }
   }
 
   @inline(__always)
-  private func record(_ flow: Int32, _ family: IstioFamily, _ delta: UInt64) {
+  private mutating func record(_ flow: Int32, _ family: IstioFamily, _ delta: UInt64) {
     var c = Counts()
     switch family {
     case .received: c.received = delta
@@ -311,7 +338,7 @@ struct IstioSink: SampleSink {
     case .opened: c.opened = delta
     case .closed: c.closed = delta
     }
-    engine.add(flow, c)
+    accumulator.add(flow, c)
   }
 
   /// The counter's value as an exact integer, or nil for NaN, negative or absurd values.
