@@ -493,8 +493,21 @@ public final class ExpositionParser {
   /// Stops with an error at a newline: `end` may be the end of the buffer.
   @inline(__always)
   private func parseLabels(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int,
-                           into spans: inout UnsafeMutablePointer<LabelSpan>, count: inout Int, grow: Bool,
-                           pairHashes: inout UInt64) -> Int? {
+                           into spansOut: inout UnsafeMutablePointer<LabelSpan>, count countOut: inout Int, grow: Bool,
+                           pairHashes pairHashesOut: inout UInt64) -> Int? {
+    // Locals for the inout values and the previous line's names: stores through `spans`
+    // may alias memory, so values kept there were loaded again for every label.
+    var spans = spansOut
+    var count = countOut
+    var pairHashes = pairHashesOut
+    let previousNames = self.previousNames
+    var previousNameCount = self.previousNameCount
+    defer {
+      spansOut = spans
+      countOut = count
+      pairHashesOut = pairHashes
+      self.previousNameCount = previousNameCount
+    }
     let isOM = format == .openMetrics
     var i = from
     @inline(__always) func skipBlanks() { if !isOM { while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 } } }
