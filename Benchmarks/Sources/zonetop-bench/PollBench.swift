@@ -41,7 +41,7 @@ func pollBench(targets: Int, series: Int, rounds: Int) {
     poller.fetch(urls.map(ScrapeTarget.init(url:))) { _, result in
       bytes += result.body.count
       if result.isSuccess {
-        result.body.withUnsafeBytes { engine.ingest(target: result.target, timeMs: result.startMs, body: $0, contentType: result.contentType) }
+        _ = result.body.withUnsafeBytes { engine.ingest(target: result.target, timeMs: result.startMs, body: $0, contentType: result.contentType) }
       } else {
         failures += 1
       }

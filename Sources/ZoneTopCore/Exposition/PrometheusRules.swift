@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The rules of Prometheus text 0.0.4 that strict mode enforces beyond syntax:
 /// one HELP and one TYPE per family, TYPE before the family's samples, valid
 /// `le` and `quantile` labels, and no duplicate series. A class for the reason
@@ -39,7 +45,10 @@ final class PrometheusRules {
   func sample(_ parser: ExpositionParser, _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int,
                        labels: UnsafeBufferPointer<LabelSpan>, value: ParsedNumber, timestamp: Int64?, seriesHash: UInt64) -> Bool {
     let name = UnsafeBufferPointer(start: p + start, count: nameEnd - start)
-    if !name.elementsEqual(currentFamily) {
+    // A word-wise compare: `elementsEqual` between a buffer and an array is a generic,
+    // byte-at-a-time loop here, and this runs for every sample.
+    let sameFamily = currentFamily.count == name.count && currentFamily.withUnsafeBufferPointer { memcmp($0.baseAddress!, p + start, name.count) == 0 }
+    if !sameFamily {
       let bytes = Array(name)
       var family = bytes
       var type = types[bytes] ?? .untyped
