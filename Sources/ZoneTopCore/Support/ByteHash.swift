@@ -7,15 +7,20 @@
 ///
 /// Used for series identity and grouping in the parser and the counter engine:
 /// collisions are possible in principle (about 1 in 10^9 for a million series)
-/// and are documented in the README.
+/// and are documented in the README. The default seed is drawn at random per
+/// process and both operands of every multiplication depend on it, so label values
+/// cannot be crafted to collide (a hostile value that zeroes an operand would
+/// otherwise hash the same whatever its other bytes, and the counter engine would
+/// take two series for one).
 @inline(__always)
-public func hashBytes(_ p: UnsafePointer<UInt8>, _ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> UInt64 {
+public func hashBytes(_ p: UnsafePointer<UInt8>, _ count: Int, seed: UInt64 = hashSeed) -> UInt64 {
   let k0: UInt64 = 0xA076_1D64_78BD_642F
   let k1: UInt64 = 0xE703_7ED1_A0B4_28DB
   let raw = UnsafeRawPointer(p)
   @inline(__always) func word(_ i: Int) -> UInt64 { raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) }
   @inline(__always) func half(_ i: Int) -> UInt64 { UInt64(raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)) }
   var s = seed ^ k0
+  let t = k1 ^ (seed &<< 32 | seed &>> 32)
   let a: UInt64
   let b: UInt64
   if count <= 16 {
@@ -33,14 +38,17 @@ public func hashBytes(_ p: UnsafePointer<UInt8>, _ count: Int, seed: UInt64 = 0x
   } else {
     var i = 0
     while count - i > 16 {
-      s = foldMultiply(word(i) ^ k1, word(i + 8) ^ s)
+      s = foldMultiply(word(i) ^ t, word(i + 8) ^ s)
       i += 16
     }
     a = word(count - 16)
     b = word(count - 8)
   }
-  return foldMultiply(k1 ^ UInt64(truncatingIfNeeded: count), foldMultiply(a ^ k1, b ^ s))
+  return foldMultiply(k1 ^ UInt64(truncatingIfNeeded: count), foldMultiply(a ^ t, b ^ s))
 }
+
+/// This process's hash seed, from the system's random source.
+public let hashSeed = UInt64.random(in: .min ... .max)
 
 /// The 128-bit product of `a` and `b`, its halves xored.
 @inline(__always)
@@ -60,7 +68,7 @@ public func mixHash(_ x: UInt64) -> UInt64 {
 
 extension Array where Element == UInt8 {
   /// The same hash as `hashBytes(_:_:seed:)` over this array.
-  public func byteHash(seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> UInt64 {
+  public func byteHash(seed: UInt64 = hashSeed) -> UInt64 {
     withUnsafeBufferPointer { b in
       b.baseAddress.map { hashBytes($0, b.count, seed: seed) } ?? hashBytes(UnsafePointer(bitPattern: 1)!, 0, seed: seed)
     }

@@ -50,6 +50,18 @@ import Testing
     #expect(seen.count == count, "\(count - seen.count) collisions among \(count) near-identical inputs")
   }
 
+  @Test func craftedValuesDoNotCollide() {
+    // 12-byte values whose first eight bytes are the hash's multiplier constant: with an
+    // unseeded operand the multiplication was by zero and all of them hashed alike, so the
+    // counter engine would have taken such series for one. Seeded, the last bytes count.
+    let multiplier: [UInt8] = [0xD1, 0x7E, 0x03, 0xE7, 0xDB, 0x28, 0xB4, 0xA0]
+    var seen = Set<UInt64>()
+    for tail in 0..<256 {
+      seen.insert((multiplier + [UInt8(tail), 0x61, 0x62, 0x63]).byteHash())
+    }
+    #expect(seen.count == 256)
+  }
+
   @Test func hashSetAgreesWithSwiftSet() {
     var rng = SplitMix(seed: 42)
     let set = HashSet64()
