@@ -35,6 +35,27 @@ public final class MappedFile: @unchecked Sendable {
   deinit {
     if mapped, let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
   }
+
+  /// Unmaps the pages of `range` (those wholly before its end): they stay in the page
+  /// cache and map again if read, so the resident size counts what is being read now.
+  public func releasePages(_ range: Range<Int>) {
+    guard mapped, let base = bytes.baseAddress else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let start = (max(0, range.lowerBound) / page) * page
+    let end = (min(bytes.count, range.upperBound) / page) * page
+    if end > start { madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED) }
+  }
+
+  /// For a reader going through the file once, front to back, told how far it has read:
+  /// releases the pages behind it, 64 MiB at a time and at the end of the file.
+  public func releasingBehind() -> (Int) -> Void {
+    var released = 0
+    return { [self] offset in
+      guard offset - released >= 64 << 20 || offset >= bytes.count else { return }
+      releasePages(released..<offset)
+      released = offset
+    }
+  }
 }
 
 /// A file-system error with the path and the reason, in words.

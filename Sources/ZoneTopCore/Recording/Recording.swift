@@ -112,8 +112,11 @@ public struct RecordingReader {
 
   /// Indexes `bytes`, which must stay alive while frames are used. `path` names problems.
   /// With `verifyChecksums` false only the last frame's checksum is checked here (a torn
-  /// write); the caller checks each body's checksum when it reads it.
-  public init(_ bytes: UnsafeRawBufferPointer, path: String, verifyChecksums: Bool = true) {
+  /// write); the caller checks each body's checksum when it reads it. `read` is called
+  /// with the offset up to which the bytes have been read, after each frame and at the
+  /// end (a caller holding them in a memory map can release the pages behind).
+  public init(_ bytes: UnsafeRawBufferPointer, path: String, verifyChecksums: Bool = true, read: (Int) -> Void = { _ in }) {
+    defer { read(bytes.count) }
     let magic = RecordingFormat.magic
     guard bytes.count >= magic.count, zip(bytes.prefix(magic.count), magic).allSatisfy({ $0 == $1 }) else {
       if bytes.count < magic.count && zip(bytes, magic).allSatisfy({ $0 == $1 }) {
@@ -137,6 +140,7 @@ public struct RecordingReader {
         frames.append(f)
         pos = next
         validEnd = next
+        read(next)
       case .torn(let why):
         if let resume = Self.nextFrameStart(after: pos, base, end) {
           problems.append("\(path): byte \(pos): corrupt frame skipped (\(why))")
@@ -237,7 +241,8 @@ public final class RecordingWriter {
     } else {
       let existing: MappedFile
       existing = try MappedFile(path: path)
-      let reader = RecordingReader(existing.bytes, path: path)
+      // Every frame's checksum is checked: the pages behind go back as it reads.
+      let reader = RecordingReader(existing.bytes, path: path, read: existing.releasingBehind())
       guard reader.validEnd > 0 else {
         throw FileError(path: path, message: "exists and is not a zonetop recording; refusing to append")
       }
