@@ -60,9 +60,21 @@ func cacheAfresh(_ path: String) -> Bool {
     if mincore(map, size, &pages) == 0 { resident = pages.reduce(0) { $0 + Int($1 & 1) } }
     munmap(map, size)
   }
+  readThrough(fd)
+  return resident == 0
+}
+
+/// Reads a file once from start to end (into the page cache, if it was not there).
+func readThrough(_ path: String) {
+  let fd = open(path, O_RDONLY | O_CLOEXEC)
+  guard fd >= 0 else { return }
+  defer { close(fd) }
+  readThrough(fd)
+}
+
+private func readThrough(_ fd: Int32) {
   var buffer = [UInt8](repeating: 0, count: 1 << 20)
   while read(fd, &buffer, buffer.count) > 0 {}
-  return resident == 0
 }
 
 /// Runs a shell command and returns its stdout.
