@@ -29,10 +29,15 @@ public enum Snapshot {
       slots.buffer[w] = run(source: source, options: engineOptionsCopy) { owner[$0]! % workers == w }
     }
     let partials = slots.buffer
-    // Merge: flows by key, windows by extent.
+    // Merge: flows by key, windows by extent. Reserved: each resize of the table would
+    // hash every flow key (ten strings) again.
+    let flowCount = partials.reduce(0) { $0 + $1.counts.count }
     var flows = FlowTable()
+    flows.reserveCapacity(flowCount)
     var totals: [Counts] = []
     var present: [Bool] = []
+    totals.reserveCapacity(flowCount)
+    present.reserveCapacity(flowCount)
     var first: Int64?
     var last: Int64?
     for p in partials {

@@ -198,18 +198,20 @@ public enum Aggregator {
       if scope == .unknown { report.unknownLocalityBytes &+= c.bytes }
       let hopKey = WorkloadHop(sourceWorkload: key.sourceWorkload, sourceNamespace: key.sourceNamespace,
                                destinationService: key.destinationService)
-      var hop = report.hops[hopKey] ?? HopStats()
-      hop.forward &+= c.received
-      hop.back &+= c.sent
-      hop.opened &+= c.opened
-      hop.byScope[scope, default: 0] &+= c.bytes
-      hop.costUSD += forwardCost + backCost + internet
-      hop.flows.append(id)
-      report.hops[hopKey] = hop
-      var svc = report.services[key.destinationService] ?? ServiceLocality(service: key.destinationService)
-      svc.byScope[scope, default: 0] &+= c.bytes
-      svc.costUSD += forwardCost + backCost + internet
-      report.services[key.destinationService] = svc
+      // Updated in place: a copy taken out of the dictionary and stored back would copy
+      // the hop's flow list on every append.
+      Self.update(&report.hops[hopKey, default: HopStats()]) { hop in
+        hop.forward &+= c.received
+        hop.back &+= c.sent
+        hop.opened &+= c.opened
+        hop.byScope[scope, default: 0] &+= c.bytes
+        hop.costUSD += forwardCost + backCost + internet
+        hop.flows.append(id)
+      }
+      Self.update(&report.services[key.destinationService, default: ServiceLocality(service: key.destinationService)]) { svc in
+        svc.byScope[scope, default: 0] &+= c.bytes
+        svc.costUSD += forwardCost + backCost + internet
+      }
     }
     return report
   }
@@ -224,19 +226,20 @@ public enum Aggregator {
       var destinationHasLocality = false
     }
     var hops: [HopKey: Sides] = [:]
+    hops.reserveCapacity(flows.count)
     for i in 0..<min(flows.count, present.count) where present[i] {
       let id = Int32(i)
       let key = flows[id]
       guard options.filter.matches(key) else { continue }
-      var s = hops[key.hop] ?? Sides()
-      if key.reporter == .destination {
-        s.destination.append(id)
-        if key.hasLocality { s.destinationHasLocality = true }
-      } else {
-        s.source.append(id)
-        if !key.hasLocality { s.sourceLacksLocality = true }
+      update(&hops[key.hop, default: Sides()]) { s in
+        if key.reporter == .destination {
+          s.destination.append(id)
+          if key.hasLocality { s.destinationHasLocality = true }
+        } else {
+          s.source.append(id)
+          if !key.hasLocality { s.sourceLacksLocality = true }
+        }
       }
-      hops[key.hop] = s
     }
     var chosen: [Int32] = []
     for (_, s) in hops {
@@ -259,4 +262,8 @@ public enum Aggregator {
     }
     return chosen.sorted()
   }
+
+  /// Applies `change` to a value in place (a dictionary entry through `subscript(_:default:)`).
+  @inline(__always)
+  private static func update<T>(_ value: inout T, _ change: (inout T) -> Void) { change(&value) }
 }

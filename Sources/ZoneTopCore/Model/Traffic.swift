@@ -147,4 +147,10 @@ public struct FlowTable: Sendable {
 
   public var count: Int { keys.count }
   public subscript(id: Int32) -> FlowKey { keys[Int(id)] }
+
+  /// Room for `n` flows without rehashing the keys as the table grows.
+  public mutating func reserveCapacity(_ n: Int) {
+    keys.reserveCapacity(n)
+    ids.reserveCapacity(n)
+  }
 }
