@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Options of the counter engine.
 public struct EngineOptions: Sendable {
   /// Deltas are counted only between scrapes at or after this time (the window start).
@@ -46,6 +52,8 @@ public final class TrafficEngine {
   public private(set) var flows = FlowTable()
   /// Counts since the last `takeDeltas()`.
   private var accumulator = FlowAccumulator()
+  /// The strings of label values that make flow keys, one copy of each.
+  var values = ValueInterner()
   private var targets: [String: TargetState] = [:]
   private var targetOrder: [String] = []
   public private(set) var firstCountedMs: Int64?
@@ -146,6 +154,28 @@ public final class TrafficEngine {
 }
 
 // MARK: - Per-target state
+
+/// Label values as strings, one copy of each: the flow keys of new series share the
+/// strings of values seen before instead of allocating their own (a first poll of a
+/// large mesh creates hundreds of thousands of keys from a few thousand values).
+struct ValueInterner {
+  private var strings: [UInt64: String] = [:]
+
+  /// The string of `bytes`.
+  mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    // Up to 15 bytes a String is stored inline: nothing to share.
+    guard bytes.count > 15, let base = bytes.baseAddress else { return String(decoding: bytes, as: UTF8.self) }
+    let h = hashBytes(base, bytes.count)
+    if let known = strings[h], known.utf8.count == bytes.count,
+      known.utf8.withContiguousStorageIfAvailable({ memcmp($0.baseAddress!, base, bytes.count) == 0 }) == true
+    {
+      return known
+    }
+    let s = String(decoding: bytes, as: UTF8.self)
+    if strings[h] == nil { strings[h] = s }  // a chance collision keeps the first
+    return s
+  }
+}
 
 /// Counts per flow since they were last taken.
 struct FlowAccumulator {
@@ -307,7 +337,7 @@ struct IstioSink: SampleSink {
       state.health.seriesOverLimit += 1
       return
     }
-    let key = Self.flowKey(s)
+    let key = Self.flowKey(s, values: &engine.values)
     state.health.istioSeries += 1
     if !key.hasLocality { state.health.seriesWithoutLocality += 1 }
     let flow = engine.flowID(key)
@@ -352,15 +382,29 @@ struct IstioSink: SampleSink {
 
   /// The flow labels' names as bytes, in `FlowKey.labelNames` order.
   static let nameBytes: [StaticBytes] = FlowKey.labelNames.map(StaticBytes.init)
+  /// Name length -> index in `nameBytes`, or -1: the ten names all differ in length, so a
+  /// label is compared with one name at most.
+  static let nameIndexByLength: [Int] = {
+    var table = [Int](repeating: -1, count: (nameBytes.map(\.bytes.count).max() ?? 0) + 1)
+    for (i, name) in nameBytes.enumerated() {
+      precondition(table[name.bytes.count] == -1, "flow label names must differ in length")
+      table[name.bytes.count] = i
+    }
+    return table
+  }()
 
-  static func flowKey(_ s: SampleRef) -> FlowKey {
+  /// The flow a new series belongs to, its label values as shared strings.
+  static func flowKey(_ s: SampleRef, values interner: inout ValueInterner) -> FlowKey {
     var values = [String?](repeating: nil, count: nameBytes.count)
     for l in s.labels {
-      let start = s.base + Int(l.nameStart)
       let n = Int(l.nameLength)
-      for (i, name) in nameBytes.enumerated() where name.equals(start, n) {
-        values[i] = String(decoding: s.decodedValue(l), as: UTF8.self)
-        break
+      guard n < nameIndexByLength.count, case let i = nameIndexByLength[n], i >= 0,
+        nameBytes[i].equals(s.base + Int(l.nameStart), n)
+      else { continue }
+      if l.escaped {
+        values[i] = s.decodedValue(l).withUnsafeBufferPointer { interner.string($0) }
+      } else {
+        values[i] = interner.string(UnsafeBufferPointer(start: s.base + Int(l.valueStart), count: Int(l.valueLength)))
       }
     }
     return FlowKey(values: values)

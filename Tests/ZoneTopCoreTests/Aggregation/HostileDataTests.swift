@@ -54,6 +54,29 @@ import ZoneTopCore
     #expect(engine.takeDeltas().first?.1.sent == 150)
   }
 
+  @Test func flowKeysFromLongEscapedAndInvalidValues() {
+    // Long values are shared between flow keys (interned): two values that differ only in
+    // their last byte stay two flows, an escaped value is decoded, and invalid UTF-8 gives
+    // the same repaired string every time.
+    func series(_ family: String, _ service: String) -> String {
+      "istio_tcp_\(family)_total{reporter=\"source\",source_workload=\"w\",source_workload_namespace=\"ns\","
+        + "destination_workload=\"d\",destination_workload_namespace=\"ns\",destination_service=\"\(service)\"} 1\n"
+    }
+    let long = "reviews.bookinfo-production.svc.cluster.local-"
+    let body = series("sent_bytes", long + "1") + series("received_bytes", long + "1") + series("sent_bytes", long + "2")
+      + series("sent_bytes", "quoted-\\\"name\\\\with-escapes-long") + series("sent_bytes", "bad-utf8-\u{FF}-long-enough-value")
+      + series("received_bytes", "bad-utf8-\u{FF}-long-enough-value")
+    // "ÿ" (C3 BF) becomes a lone 0xFF byte: invalid UTF-8.
+    var bytes: [UInt8] = []
+    for b in body.utf8 {
+      if b == 0xBF, bytes.last == 0xC3 { bytes[bytes.count - 1] = 0xFF } else { bytes.append(b) }
+    }
+    let engine = TrafficEngine()
+    _ = bytes.withUnsafeBytes { engine.ingest(target: "t", timeMs: 0, body: $0, contentType: nil) }
+    let services = engine.flows.keys.map(\.destinationService)
+    #expect(services == [long + "1", long + "2", "quoted-\"name\\with-escapes-long", "bad-utf8-\u{FFFD}-long-enough-value"])
+  }
+
   @Test func memoryFollowsLiveSeriesAcrossChurn() {
     // 50 scrapes, each with 1,000 series of which half are new every time: old ones are forgotten.
     let engine = TrafficEngine()
