@@ -153,7 +153,7 @@ public final class TrafficEngine {
   }
 }
 
-// MARK: - Per-target state
+// MARK: - Flow keys and counts
 
 /// Label values as strings, one copy of each: the flow keys of new series share the
 /// strings of values seen before instead of allocating their own (a first poll of a
@@ -211,6 +211,8 @@ struct FlowAccumulator {
     return out
   }
 }
+
+// MARK: - Per-target state
 
 /// One target's live series: series hash -> slot, the slots, and free slot numbers.
 struct TargetSeries {
