@@ -37,21 +37,19 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   return 0
 }
 
-/// Feeds `body` to a parser the way `FileStream.forEachPiece` does: what was not used, then more.
+/// Feeds `body` to a parser through `FileStream.forEachPiece`, at most `pieceSize` bytes a read.
 func parseInPieces(_ body: UnsafeRawBufferPointer, pieceSize: Int, format: ExpositionFormat, mode: ParseMode) -> ParseSummary {
   let parser = ExpositionParser(format: format, mode: mode)
   var sink = CountingSink()
   parser.begin()
-  var pending: [UInt8] = []
   var offset = 0
-  while offset < body.count {
-    let next = min(body.count, offset + pieceSize)
-    pending += body[offset..<next]
-    offset = next
-    let used = pending.withUnsafeBytes { parser.feed($0, isLast: false, into: &sink) }
-    pending.removeFirst(used)
-  }
-  _ = pending.withUnsafeBytes { parser.feed($0, isLast: true, into: &sink) }
+  // Reading memory cannot fail.
+  try! FileStream.forEachPiece(bufferSize: 16, read: { into, room in
+    let n = min(room, pieceSize, body.count - offset)
+    if n > 0 { into.copyMemory(from: body.baseAddress! + offset, byteCount: n) }
+    offset += n
+    return n
+  }) { piece, isLast in parser.feed(piece, isLast: isLast, into: &sink) }
   return parser.finish()
 }
 

@@ -79,14 +79,27 @@ public final class FileStream {
   /// use everything. The buffer doubles when nothing of a full buffer was used.
   public func forEachPiece(bufferSize: Int = 1 << 18,
                            _ consume: (UnsafeRawBufferPointer, _ isLast: Bool) -> Int) throws(FileError) {
+    try Self.forEachPiece(bufferSize: bufferSize, read: { (into, room) throws(FileError) -> Int in
+      while true {
+        let n = read(fd, into, room)
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { throw FileError(path: path, errno: errno) }
+        return n
+      }
+    }, consume)
+  }
+
+  /// `forEachPiece` over any source: `read` fills at most `room` bytes at `into` and
+  /// returns how many (0 at the end).
+  public static func forEachPiece(bufferSize: Int = 1 << 18,
+                                  read: (_ into: UnsafeMutableRawPointer, _ room: Int) throws(FileError) -> Int,
+                                  _ consume: (UnsafeRawBufferPointer, _ isLast: Bool) -> Int) throws(FileError) {
     var capacity = max(bufferSize, 16)
     var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     defer { buffer.deallocate() }
     var filled = 0
     while true {
-      let n = read(fd, buffer + filled, capacity - filled)
-      if n < 0 && errno == EINTR { continue }
-      if n < 0 { throw FileError(path: path, errno: errno) }
+      let n = try read(buffer + filled, capacity - filled)
       if n == 0 {
         _ = consume(UnsafeRawBufferPointer(start: buffer, count: filled), true)
         return

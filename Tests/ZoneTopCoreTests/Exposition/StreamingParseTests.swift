@@ -30,23 +30,21 @@ import ZoneTopCore
     return out
   }
 
-  /// Feeds `body` the way `FileStream.forEachPiece` does: what was not consumed, then more.
+  /// Feeds `body` through `FileStream.forEachPiece`, at most `pieceSize` bytes a read.
   static func parseInPieces(_ body: [UInt8], pieceSize: Int, format: ExpositionFormat, mode: ParseMode)
     -> (ParseSummary, [CollectedSample])
   {
     let parser = ExpositionParser(format: format, mode: mode)
     var sink = CollectingSink()
     parser.begin()
-    var pending: [UInt8] = []
     var offset = 0
-    while offset < body.count {
-      let next = min(body.count, offset + pieceSize)
-      pending += body[offset..<next]
-      offset = next
-      let used = pending.withUnsafeBytes { parser.feed($0, isLast: false, into: &sink) }
-      pending.removeFirst(used)
-    }
-    _ = pending.withUnsafeBytes { parser.feed($0, isLast: true, into: &sink) }
+    // Reading memory cannot fail.
+    try! FileStream.forEachPiece(bufferSize: 16, read: { into, room in
+      let n = min(room, pieceSize, body.count - offset)
+      if n > 0 { body.withUnsafeBytes { into.copyMemory(from: $0.baseAddress! + offset, byteCount: n) } }
+      offset += n
+      return n
+    }) { piece, isLast in parser.feed(piece, isLast: isLast, into: &sink) }
     return (parser.finish(), sink.samples)
   }
 
