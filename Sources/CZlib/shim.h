@@ -3,7 +3,4 @@
 #include <zlib.h>
 /// inflateInit2 is a macro; this is its callable form.
 static inline int zt_inflate_init2(z_stream *s, int windowBits) { return inflateInit2(s, windowBits); }
-static inline int zt_deflate_init2(z_stream *s, int level, int windowBits) {
-  return deflateInit2(s, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY);
-}
 #endif

@@ -1,9 +1,8 @@
 import CCurl
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopTraffic
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// How targets are fetched.
 public struct HTTPOptions: Sendable {
@@ -51,11 +50,6 @@ public struct ScrapeResult: Sendable {
   public var body: [UInt8]
   public var error: String?
   public var isSuccess: Bool { error == nil && status >= 200 && status < 300 }
-
-  /// The result as a recording frame.
-  public var frame: Frame {
-    Frame(target: target, timeMs: startMs, status: status, contentType: contentType, error: error, body: body)
-  }
 }
 
 /// Fetches many URLs at once with one libcurl multi handle: a slow or dead target
@@ -66,13 +60,6 @@ public final class Poller: @unchecked Sendable {
   public init(options: HTTPOptions) {
     self.options = options
   }
-
-  /// libcurl is loaded (and initialised) by the first poller that fetches; nil, or why it cannot be.
-  private static let curlUnavailable: String? = {
-    if let why = zt_curl_load() { return String(cString: why) }
-    _ = zt_global_init(Int(CURL_GLOBAL_DEFAULT))
-    return nil
-  }()
 
   /// Per-transfer state, reached from libcurl's callbacks through CURLOPT_PRIVATE/WRITEDATA.
   final class Transfer {
@@ -86,13 +73,17 @@ public final class Poller: @unchecked Sendable {
     let cap: Int
     var easy: UnsafeMutableRawPointer?
     var headers: UnsafeMutablePointer<curl_slist>?
-    var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// Where libcurl writes the words of a failure (it keeps the pointer until the handle is freed).
+    let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     static let piece = 1 << 20
 
     init(target: ScrapeTarget, cap: Int) {
       self.target = target
       self.cap = cap
+      errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
+
+    deinit { errorBuffer.deallocate() }
 
     /// Appends received bytes; false when the body would pass the cap.
     func append(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -142,9 +133,11 @@ public final class Poller: @unchecked Sendable {
 
   /// Fetches every target concurrently; returns one result per target, in order.
   public func fetch(_ targets: [ScrapeTarget]) -> [ScrapeResult] {
-    var results = [ScrapeResult?](repeating: nil, count: targets.count)
+    var results = targets.map {
+      ScrapeResult(target: $0.name, startMs: WallClock.nowMs(), latency: 0, status: 0, body: [], error: "not fetched")
+    }
     fetch(targets) { i, r in results[i] = r }
-    return results.map { $0! }
+    return results
   }
 
   /// Fetches every target concurrently and hands each result over as soon as it is
@@ -153,28 +146,32 @@ public final class Poller: @unchecked Sendable {
   /// dropped without a result.
   public func fetch(_ targets: [ScrapeTarget], cancelled: () -> Bool = { false }, onResult: (Int, ScrapeResult) -> Void) {
     guard !targets.isEmpty else { return }
-    if let why = Poller.curlUnavailable {
+    func failAll(_ why: String) {
       for (i, t) in targets.enumerated() {
         onResult(i, ScrapeResult(target: t.name, startMs: WallClock.nowMs(), latency: 0, status: 0, body: [], error: why))
       }
-      return
     }
-    guard let multi = zt_multi_init() else { return }
-    defer { zt_multi_cleanup(multi) }
-    _ = zt_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, options.maxConcurrent)
+    if let why = Curl.unavailable { return failAll(why) }
+    guard let multi = curl_multi_init() else { return failAll("cannot create a libcurl multi handle (out of memory?)") }
+    defer { curl_multi_cleanup(multi) }
+    let limit = zt_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, options.maxConcurrent)
+    guard limit == CURLM_OK else { return failAll(Curl.describe(limit, "setting CURLMOPT_MAX_TOTAL_CONNECTIONS")) }
     let startMs = WallClock.nowMs()
     let t0 = WallClock.monotonic()
     var index: [UnsafeMutableRawPointer: (Int, Transfer)] = [:]
     for (i, target) in targets.enumerated() {
       let t = Transfer(target: target, cap: options.maxBodyBytes)
-      if let problem = configure(t) {
-        if let easy = t.easy { zt_easy_cleanup(easy) }
-        zt_slist_free_all(t.headers)
-        onResult(i, ScrapeResult(target: target.name, startMs: startMs, latency: 0, status: 0, body: [], error: problem))
-        continue
+      var problem: String?
+      do { try configure(t) } catch { problem = "\(error)" }
+      if problem == nil, let easy = t.easy {
+        let added = curl_multi_add_handle(multi, easy)
+        if added == CURLM_OK { index[easy] = (i, t) } else { problem = Curl.describe(added, "adding a transfer") }
       }
-      index[t.easy!] = (i, t)
-      zt_multi_add_handle(multi, t.easy)
+      if let problem {
+        if let easy = t.easy { curl_easy_cleanup(easy) }
+        curl_slist_free_all(t.headers)
+        onResult(i, ScrapeResult(target: target.name, startMs: startMs, latency: 0, status: 0, body: [], error: problem))
+      }
     }
     var running: Int32 = 1
     while running > 0 {
@@ -182,15 +179,27 @@ public final class Poller: @unchecked Sendable {
         for (_, t) in index.values { release(t, from: multi) }
         return
       }
-      zt_multi_perform(multi, &running)
+      let performed = curl_multi_perform(multi, &running)
       var queued: Int32 = 0
-      while let msg = zt_multi_info_read(multi, &queued) {
+      while let msg = curl_multi_info_read(multi, &queued) {
         guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let (i, t) = index.removeValue(forKey: easy) else { continue }
         let r = result(t, code: msg.pointee.data.result, startMs: startMs, latency: WallClock.monotonic() - t0)
         release(t, from: multi)
         onResult(i, r)
       }
-      if running > 0 { zt_multi_poll(multi, 100) }
+      var failure = performed == CURLM_OK ? nil : Curl.describe(performed, "running the transfers")
+      if failure == nil, running > 0 {
+        let polled = curl_multi_poll(multi, nil, 0, 100, nil)
+        if polled != CURLM_OK { failure = Curl.describe(polled, "waiting for the transfers") }
+      }
+      if let failure {
+        for (i, t) in index.values {
+          release(t, from: multi)
+          onResult(i, ScrapeResult(target: t.target.name, startMs: startMs, latency: WallClock.monotonic() - t0, status: 0, body: [],
+                                   error: failure))
+        }
+        return
+      }
     }
     for (i, t) in index.values {
       onResult(i, result(t, code: CURLE_OPERATION_TIMEDOUT, startMs: startMs, latency: WallClock.monotonic() - t0))
@@ -201,58 +210,63 @@ public final class Poller: @unchecked Sendable {
   /// Takes a transfer out of the multi handle and frees its libcurl state.
   private func release(_ t: Transfer, from multi: UnsafeMutableRawPointer) {
     guard let easy = t.easy else { return }
-    zt_multi_remove_handle(multi, easy)
-    zt_easy_cleanup(easy)
-    zt_slist_free_all(t.headers)
+    curl_multi_remove_handle(multi, easy)
+    curl_easy_cleanup(easy)
+    curl_slist_free_all(t.headers)
   }
 
   // MARK: - One transfer
 
-  private func configure(_ t: Transfer) -> String? {
+  /// Sets up one transfer; throws what libcurl refused, in words.
+  private func configure(_ t: Transfer) throws(CurlError) {
     let url = t.target.url
-    guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-      return "not an http(s) URL"
-    }
-    guard let easy = zt_easy_init() else { return "cannot create a libcurl handle" }
+    guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw CurlError("not an http(s) URL") }
+    guard let easy = curl_easy_init() else { throw CurlError("cannot create a libcurl handle (out of memory?)") }
     t.easy = easy
-    _ = zt_easy_setopt_string(easy, CURLOPT_URL, url)
-    _ = zt_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-    _ = zt_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
-    _ = zt_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
-    _ = zt_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1)
-    _ = zt_easy_setopt_long(easy, CURLOPT_MAXREDIRS, options.maxRedirects)
-    _ = zt_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, options.timeoutMs)
-    _ = zt_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, min(options.timeoutMs, 3000))
-    _ = zt_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")  // every encoding libcurl was built with
-    _ = zt_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxBodyBytes))
-    _ = zt_easy_setopt_string(easy, CURLOPT_USERAGENT, "zonetop/1.0")
-    _ = zt_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, options.insecure ? 0 : 1)
-    _ = zt_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, options.insecure ? 0 : 2)
-    if let ca = options.caCertPath { _ = zt_easy_setopt_string(easy, CURLOPT_CAINFO, ca) }
-    for (option, pem) in [(CURLOPT_CAINFO_BLOB, options.caCertPEM), (CURLOPT_SSLCERT_BLOB, options.clientCertPEM),
-                          (CURLOPT_SSLKEY_BLOB, options.clientKeyPEM)] {
-      if let pem { _ = pem.withUnsafeBytes { zt_easy_setopt_blob(easy, option, $0.baseAddress, $0.count) } }
+    func set(_ name: String, _ code: CURLcode) throws(CurlError) {
+      guard code == CURLE_OK else { throw CurlError(Curl.describe(code, "setting \(name)")) }
+    }
+    try set("CURLOPT_URL", zt_easy_setopt_string(easy, CURLOPT_URL, url))
+    try set("CURLOPT_NOSIGNAL", zt_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+    try set("CURLOPT_PROTOCOLS_STR", zt_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+    try set("CURLOPT_REDIR_PROTOCOLS_STR", zt_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
+    try set("CURLOPT_FOLLOWLOCATION", zt_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1))
+    try set("CURLOPT_MAXREDIRS", zt_easy_setopt_long(easy, CURLOPT_MAXREDIRS, options.maxRedirects))
+    try set("CURLOPT_TIMEOUT_MS", zt_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, options.timeoutMs))
+    try set("CURLOPT_CONNECTTIMEOUT_MS", zt_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, min(options.timeoutMs, 3000)))
+    // "": every encoding this libcurl was built with.
+    try set("CURLOPT_ACCEPT_ENCODING", zt_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, ""))
+    try set("CURLOPT_MAXFILESIZE_LARGE", zt_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxBodyBytes)))
+    try set("CURLOPT_USERAGENT", zt_easy_setopt_string(easy, CURLOPT_USERAGENT, "zonetop/1.0"))
+    try set("CURLOPT_SSL_VERIFYPEER", zt_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, options.insecure ? 0 : 1))
+    try set("CURLOPT_SSL_VERIFYHOST", zt_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, options.insecure ? 0 : 2))
+    if let ca = options.caCertPath { try set("CURLOPT_CAINFO", zt_easy_setopt_string(easy, CURLOPT_CAINFO, ca)) }
+    for (name, option, pem) in [("CURLOPT_CAINFO_BLOB", CURLOPT_CAINFO_BLOB, options.caCertPEM),
+                                ("CURLOPT_SSLCERT_BLOB", CURLOPT_SSLCERT_BLOB, options.clientCertPEM),
+                                ("CURLOPT_SSLKEY_BLOB", CURLOPT_SSLKEY_BLOB, options.clientKeyPEM)] {
+      guard let pem else { continue }
+      try set(name, pem.withUnsafeBytes { zt_easy_setopt_blob(easy, option, $0.baseAddress, $0.count) })
     }
     if options.clientCertPEM != nil {
-      _ = zt_easy_setopt_string(easy, CURLOPT_SSLCERTTYPE, "PEM")
-      _ = zt_easy_setopt_string(easy, CURLOPT_SSLKEYTYPE, "PEM")
+      try set("CURLOPT_SSLCERTTYPE", zt_easy_setopt_string(easy, CURLOPT_SSLCERTTYPE, "PEM"))
+      try set("CURLOPT_SSLKEYTYPE", zt_easy_setopt_string(easy, CURLOPT_SSLKEYTYPE, "PEM"))
     }
-    var list: UnsafeMutablePointer<curl_slist>? = zt_slist_append(nil, "Accept: \(options.accept)")
-    if let token = options.bearerToken { list = zt_slist_append(list, "Authorization: Bearer \(token)") }
-    for h in options.headers { list = zt_slist_append(list, h) }
-    t.headers = list
-    _ = zt_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
-    t.errorBuffer.withUnsafeMutableBufferPointer { _ = zt_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, $0.baseAddress) }
-    let opaque = Unmanaged.passUnretained(t).toOpaque()
-    _ = zt_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, opaque)
-    _ = zt_easy_setopt_write(easy) { ptr, size, count, user in
+    var lines = ["Accept: \(options.accept)"] + options.headers
+    if let token = options.bearerToken { lines.insert("Authorization: Bearer \(token)", at: 1) }
+    for line in lines {
+      guard let list = curl_slist_append(t.headers, line) else { throw CurlError("cannot build the request headers (out of memory?)") }
+      t.headers = list
+    }
+    try set("CURLOPT_HTTPHEADER", zt_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, t.headers))
+    try set("CURLOPT_ERRORBUFFER", zt_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, t.errorBuffer))
+    try set("CURLOPT_WRITEDATA", zt_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(t).toOpaque()))
+    try set("CURLOPT_WRITEFUNCTION", zt_easy_setopt_write(easy) { ptr, size, count, user in
       let t = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
       let n = size * count
       guard let ptr else { return n }
       let accepted = ptr.withMemoryRebound(to: UInt8.self, capacity: n) { t.append(UnsafeBufferPointer(start: $0, count: n)) }
       return accepted ? n : 0  // 0 aborts the transfer
-    }
-    return nil
+    })
   }
 
   private func result(_ t: Transfer, code: CURLcode, startMs: Int64, latency: Double) -> ScrapeResult {
@@ -284,7 +298,7 @@ public final class Poller: @unchecked Sendable {
 
   /// A libcurl failure in words a user can act on.
   private func describe(_ code: CURLcode, _ t: Transfer) -> String {
-    let detail = t.errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    let detail = String(cString: t.errorBuffer)
     switch code {
     case CURLE_COULDNT_CONNECT:
       var osErrno: Int = 0
@@ -307,7 +321,7 @@ public final class Poller: @unchecked Sendable {
     case CURLE_BAD_CONTENT_ENCODING: return "invalid compressed body"
     case CURLE_UNSUPPORTED_PROTOCOL: return "unsupported protocol"
     default:
-      let name = String(cString: zt_easy_strerror(code))
+      let name = String(cString: curl_easy_strerror(code))
       return detail.isEmpty ? name.lowercased() : Sanitize.short(detail, limit: 80)
     }
   }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopTraffic
 
 /// A Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics):
 /// the aggregation runs server-side, so the answer is one series per flow, not per ztunnel series.
@@ -113,90 +114,4 @@ public final class PrometheusClient: @unchecked Sendable {
     }
     return out
   }
-}
-
-/// The TUI fed by a Prometheus-compatible API: every interval, one range query a
-/// family over the window rebuilds the history (a round per step).
-public final class PrometheusFeed: MetricsFeed, @unchecked Sendable {
-  public let history = TrafficHistory()
-  public let intervalMs: Int64
-  let client: PrometheusClient
-  let windowMs: Int64
-  let stepMs: Int64
-  let namespace: String?
-  private let inbox = Mutex<[(Result<[(Int64, [(FlowKey, Counts)])], PrometheusClient.APIError>, Double)]>([])
-  private let collector = CollectionThread()
-  private var health: TargetHealth
-
-  /// `stepMs` must be at least twice the server's scrape interval so each step has two samples.
-  public init(client: PrometheusClient, intervalMs: Int64, windowMs: Int64, stepMs: Int64, namespace: String?) {
-    self.client = client
-    self.intervalMs = intervalMs
-    self.windowMs = windowMs
-    self.stepMs = stepMs
-    self.namespace = namespace
-    health = TargetHealth(target: client.baseURL)
-  }
-
-  public var label: String { "prometheus " + Renderer.shortTarget(client.baseURL) }
-  public var isReplay: Bool { false }
-  public var targetCount: Int { 1 }
-  public var nowMs: Int64 { WallClock.nowMs() }
-
-  public func start() {
-    collector.start(name: "zonetop-prometheus") { [self] in
-      while !collector.isStopping {
-        let t0 = WallClock.monotonic()
-        let end = WallClock.nowMs()
-        let result: Result<[(Int64, [(FlowKey, Counts)])], PrometheusClient.APIError>
-        do {
-          result = .success(try client.rounds(startMs: end - windowMs, endMs: end, stepMs: stepMs, namespace: namespace))
-        } catch let e as PrometheusClient.APIError {
-          result = .failure(e)
-        } catch {
-          result = .failure(PrometheusClient.APIError(description: "\(error)"))
-        }
-        let latency = WallClock.monotonic() - t0
-        inbox.withLock { $0.append((result, latency)) }
-        var waited = 0.0
-        while waited < Double(intervalMs) / 1000 && !collector.isStopping {
-          usleep(100_000)
-          waited += 0.1
-        }
-      }
-    }
-  }
-
-  /// Stops querying; returns once the collection thread has ended.
-  public func stop() { collector.stop() }
-
-  public func tick(realSeconds: Double) -> Bool {
-    let results = inbox.withLock { q -> [(Result<[(Int64, [(FlowKey, Counts)])], PrometheusClient.APIError>, Double)] in
-      defer { q.removeAll() }
-      return q
-    }
-    guard let (last, latency) = results.last else { return false }
-    health.lastLatency = latency
-    switch last {
-    case .success(let rounds):
-      history.removeAllRounds()
-      for (t, deltas) in rounds { history.appendRound(startMs: t - stepMs, endMs: t, deltas: deltas) }
-      health.up = true
-      health.lastError = nil
-      health.scrapes += 1
-      health.series = rounds.last?.1.count ?? 0
-    case .failure(let e):
-      health.up = false
-      health.failures += 1
-      health.lastError = e.description
-    }
-    return true
-  }
-
-  /// The API server, as the Health view's only target.
-  public var targetHealth: [TargetHealth] { [health] }
-
-  public func setPaused(_ paused: Bool) {}
-  public func setSpeed(_ speed: Double) {}
-  public func step(_ rounds: Int) {}
 }

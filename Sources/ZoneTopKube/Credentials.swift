@@ -1,11 +1,11 @@
 import Foundation
 import Synchronization
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopFiles
 import ZoneTopHTTP
+import ZoneTopTraffic
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A problem reaching or using the API server, in words.
 public struct KubeError: Error, CustomStringConvertible, Sendable {

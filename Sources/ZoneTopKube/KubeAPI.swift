@@ -1,6 +1,7 @@
 import Foundation
-import ZoneTopCore
+import ZoneTopExposition
 import ZoneTopHTTP
+import ZoneTopTraffic
 
 /// A ztunnel pod as discovery sees it.
 public struct ZtunnelPod: Sendable, Equatable {

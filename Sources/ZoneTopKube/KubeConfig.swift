@@ -1,6 +1,9 @@
 import Foundation
 import Yams
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopHTTP
+import ZoneTopTraffic
 
 /// A kubeconfig problem, naming the file, the line and the field that is wrong.
 public struct KubeConfigError: Error, CustomStringConvertible, Sendable {

@@ -1,5 +1,6 @@
-import ZoneTopCore
 import ZoneTopHTTP
+import ZoneTopTraffic
+
 
 /// Finds ztunnel pods through the API server and lists one target per node, named by
 /// the node: scraped through the API server's pod proxy, or at the pod IP with

@@ -1,5 +1,13 @@
 import ArgumentParser
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopApp
+import ZoneTopCollect
+import ZoneTopFiles
+import ZoneTopHTTP
+import ZoneTopKube
+import ZoneTopTerminal
+import ZoneTopTraffic
+import ZoneTopUI
 
 /// `zonetop extract RECORDING`: get the raw exposition back out of a recording.
 struct ExtractCommand: ParsableCommand {
@@ -36,7 +44,7 @@ struct ExtractCommand: ParsableCommand {
       _ = mkdir(dir, 0o755)
       var written = 0
       for e in source.entries where e.isSuccess {
-        let name = Renderer.shortTarget(e.target).map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
+        let name = TargetName.short(e.target).map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
         let sub = dir + "/" + String(name)
         _ = mkdir(sub, 0o755)
         try Files.writeAtomically(try source.body(of: e), to: "\(sub)/\(e.timeMs).prom")
@@ -51,6 +59,4 @@ struct ExtractCommand: ParsableCommand {
   }
 }
 
-#if canImport(Glibc)
 import Glibc
-#endif

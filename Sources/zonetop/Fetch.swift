@@ -1,5 +1,12 @@
-import ZoneTopCore
+import ZoneTopApp
+import ZoneTopCollect
+import ZoneTopFiles
 import ZoneTopHTTP
+import ZoneTopKube
+import ZoneTopTerminal
+import ZoneTopTraffic
+import ZoneTopUI
+
 
 /// One body fetched for `validate`.
 struct FetchedBody {

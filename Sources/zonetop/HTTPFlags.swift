@@ -1,6 +1,13 @@
 import ArgumentParser
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopApp
+import ZoneTopCollect
+import ZoneTopFiles
 import ZoneTopHTTP
+import ZoneTopKube
+import ZoneTopTerminal
+import ZoneTopTraffic
+import ZoneTopUI
 
 /// Options for fetching ztunnel metrics over HTTP(S).
 struct HTTPFlags: ParsableArguments {

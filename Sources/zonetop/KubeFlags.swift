@@ -1,8 +1,13 @@
 import ArgumentParser
 import Foundation
-import ZoneTopCore
+import ZoneTopApp
+import ZoneTopCollect
+import ZoneTopFiles
 import ZoneTopHTTP
 import ZoneTopKube
+import ZoneTopTerminal
+import ZoneTopTraffic
+import ZoneTopUI
 
 /// `--kube`: find the ztunnels through a kubeconfig context.
 struct KubeFlags: ParsableArguments {
@@ -59,13 +64,17 @@ struct KubeFlags: ParsableArguments {
 }
 
 extension HTTPFlags {
-  /// The live feed over `targets`, or over the ztunnels `kube` discovers.
-  func liveFeed(targets: [String], kube: KubeFlags, recordTo writer: RecordingWriter?) throws -> LiveFeed {
+  /// The live source over `targets`, or over the ztunnels `kube` discovers.
+  func liveSource(targets: [String], kube: KubeFlags, recordTo writer: RecordingWriter?) throws -> LiveSource {
+    if let problem = libcurlProblem() {
+      printError("zonetop: \(problem)")
+      throw ExitCode(1)
+    }
     if kube.kube {
       let discovery = try kube.discovery(scrape: try httpOptions())
-      return LiveFeed(provider: discovery, intervalMs: interval.ms, recordTo: writer, label: "kube \(discovery.api.auth.context.name)",
-                      targetCount: discovery.targetCount, engine: engineOptions)
+      return LiveSource(provider: discovery, intervalMs: interval.ms, label: "kube \(discovery.api.auth.context.name)",
+                        recordTo: writer, engine: engineOptions)
     }
-    return LiveFeed(targets: targets, intervalMs: interval.ms, http: try httpOptions(), recordTo: writer, engine: engineOptions)
+    return LiveSource(urls: targets, intervalMs: interval.ms, http: try httpOptions(), recordTo: writer, engine: engineOptions)
   }
 }

@@ -1,11 +1,15 @@
 import ArgumentParser
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopApp
+import ZoneTopCollect
+import ZoneTopFiles
 import ZoneTopHTTP
+import ZoneTopKube
 import ZoneTopTerminal
+import ZoneTopTraffic
+import ZoneTopUI
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `zonetop record URL... --out FILE`: headless recording.
 struct RecordCommand: ParsableCommand {
@@ -36,30 +40,34 @@ struct RecordCommand: ParsableCommand {
       printError("zonetop: \(error)")
       throw ExitCode(1)
     }
-    let feed = try http.liveFeed(targets: targets, kube: kube, recordTo: writer)
+    let source = try http.liveSource(targets: targets, kube: kube, recordTo: writer)
     TerminationSignals.install()
-    feed.start()
+    source.start()
+    defer { source.stop() }
     let deadline = duration.map { WallClock.monotonic() + Double($0.ms) / 1000 }
-    var reported = 0
+    var failuresReported: [String: Int] = [:]
     var discoveryError: String?
-    while TerminationSignals.received == 0 {
+    var rounds = 0
+    var last = SourceUpdate()
+    while !TerminationSignals.wasReceived {
       if let deadline, WallClock.monotonic() >= deadline { break }
       usleep(50_000)
-      if feed.tick(realSeconds: 0.05) {
-        for h in feed.targetHealth where !h.up {
-          if h.failures > reported { printError("zonetop: \(Sanitize.visible(h.target)): \(h.lastError ?? "down")") }
+      for update in source.takeUpdates(realSeconds: 0.05) {
+        rounds += update.rounds.count
+        last = update
+        for h in update.health where !h.up && h.failures > failuresReported[h.target, default: 0] {
+          printError("zonetop: \(Sanitize.visible(h.target)): \(h.lastError ?? "down")")
         }
-        reported = feed.targetHealth.map(\.failures).max() ?? 0
-        if let e = feed.discovery?.error, e != discoveryError { printError("zonetop: kube: \(e)") }
-        discoveryError = feed.discovery?.error
-        if let e = feed.recordingError {
+        for h in update.health { failuresReported[h.target] = h.failures }
+        if let e = update.discovery?.error, e != discoveryError { printError("zonetop: kube: \(e)") }
+        discoveryError = update.discovery?.error
+        if let e = update.problems.first {
           printError("zonetop: cannot write the recording: \(e)")
           throw ExitCode(1)
         }
       }
     }
-    feed.stop()
-    let up = feed.targetHealth.filter(\.up).count
-    printError("zonetop: recorded \(feed.rounds) rounds of \(feed.targetCount) targets (\(up) up at the end) to \(out)")
+    let up = last.health.filter(\.up).count
+    printError("zonetop: recorded \(rounds) rounds of \(last.targetCount) targets (\(up) up at the end) to \(out)")
   }
 }

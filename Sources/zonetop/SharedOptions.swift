@@ -1,5 +1,12 @@
 import ArgumentParser
-import ZoneTopCore
+import ZoneTopApp
+import ZoneTopCollect
+import ZoneTopFiles
+import ZoneTopHTTP
+import ZoneTopKube
+import ZoneTopTerminal
+import ZoneTopTraffic
+import ZoneTopUI
 
 extension ReporterPolicy: ExpressibleByArgument {}
 extension GroupBy: ExpressibleByArgument {}

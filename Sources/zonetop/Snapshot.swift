@@ -1,10 +1,15 @@
 import ArgumentParser
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopApp
+import ZoneTopCollect
+import ZoneTopFiles
 import ZoneTopHTTP
+import ZoneTopKube
+import ZoneTopTerminal
+import ZoneTopTraffic
+import ZoneTopUI
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `zonetop snapshot SOURCE`: aggregate recorded scrapes and print or write the result.
 struct SnapshotCommand: ParsableCommand {
@@ -69,8 +74,8 @@ struct SnapshotCommand: ParsableCommand {
       let end = WallClock.nowMs()
       do {
         let flows = try client.increases(endMs: end, rangeMs: windowMs, namespace: shared.namespace)
-        let history = TrafficHistory()
-        history.appendRound(startMs: end - windowMs, endMs: end, deltas: flows)
+        var history = TrafficHistory()
+        history.append(startMs: end - windowMs, endMs: end, deltas: flows)
         report = history.report(windowMs: windowMs, options: options)
       } catch {
         printError("zonetop: \(error)")
@@ -89,7 +94,7 @@ struct SnapshotCommand: ParsableCommand {
         throw ExitCode(1)
       }
       offline.verifyChecksums = verifyChecksums
-      report = Snapshot.report(source: offline, windowMs: window?.ms, options: options, problems: &problems, threads: max(1, threads))
+      report = OfflineAggregation.report(source: offline, windowMs: window?.ms, options: options, problems: &problems, threads: max(1, threads))
     }
     for p in problems { printError("zonetop: \(p)") }
     let text: String
@@ -105,21 +110,29 @@ struct SnapshotCommand: ParsableCommand {
 extension SnapshotCommand {
   /// Polls the targets at the start and the end of the window and aggregates the increase.
   func pollTwice(_ provider: TargetProvider, options: ReportOptions, problems: inout [String]) throws -> TrafficReport {
-    let history = TrafficHistory()
+    var history = TrafficHistory()
+    let engine = TrafficEngine(options: http.engineOptions)
     let windowMs = window?.ms ?? 10_000
     for round in 0..<2 {
       if round == 1 { usleep(UInt32(min(windowMs, 3_600_000)) * 1000) }
       let refresh = provider.refresh(nowMs: WallClock.nowMs())
       if let e = refresh.discovery?.error { problems.append("kube: \(e)") }
-      for r in Poller(options: refresh.http).fetch(refresh.targets) {
+      var latest: Int64 = 0
+      Poller(options: refresh.http).fetch(refresh.targets) { _, r in
+        latest = max(latest, r.startMs)
         if let e = r.error { problems.append("\(Sanitize.visible(r.target)): \(e)") }
-        r.body.withUnsafeBytes {
-          history.ingest(target: r.target, timeMs: r.startMs, status: r.status, error: r.error, contentType: r.contentType, body: $0)
+        r.body.withUnsafeBytes { body in
+          if r.isSuccess {
+            engine.ingest(target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
+          } else {
+            engine.recordFailure(target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
+          }
         }
       }
-      history.closeRound(atMs: WallClock.nowMs())
+      history.append(flows: Array(engine.flows.keys[history.flows.count...]))
+      history.append(engine.takeRound(endMs: latest))
     }
-    return history.report(windowMs: windowMs * 2, options: options)
+    return history.report(windowMs: nil, options: options)
   }
 }
 

@@ -1,9 +1,15 @@
 import ArgumentParser
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopApp
+import ZoneTopCollect
+import ZoneTopFiles
+import ZoneTopHTTP
+import ZoneTopKube
+import ZoneTopTerminal
+import ZoneTopTraffic
+import ZoneTopUI
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `zonetop validate PATH|URL...`: strict format checking like `promtool check metrics`.
 struct Validate: ParsableCommand {

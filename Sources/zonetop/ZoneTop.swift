@@ -1,7 +1,12 @@
 import ArgumentParser
-import ZoneTopCore
+import ZoneTopApp
+import ZoneTopCollect
+import ZoneTopFiles
 import ZoneTopHTTP
+import ZoneTopKube
 import ZoneTopTerminal
+import ZoneTopTraffic
+import ZoneTopUI
 
 /// The `zonetop` command; `zonetop URL...` (and plain `zonetop`) run the `live` subcommand.
 struct ZoneTop: ParsableCommand {
@@ -19,26 +24,6 @@ struct ZoneTop: ParsableCommand {
   static let subcommands: [any ParsableCommand.Type] = [
     LiveCommand.self, ReplayCommand.self, RecordCommand.self, SnapshotCommand.self, Validate.self, ExtractCommand.self,
   ]
-
-  /// The root to parse `arguments` with. swift-argument-parser builds the default
-  /// subcommand's options (live's many flags) on every run: 0.8 ms of a 5 ms start
-  /// for `zonetop validate`. A subcommand named first is parsed against the same tree
-  /// without a default; help and errors read the same.
-  static func root(for arguments: [String]) -> any ParsableCommand.Type {
-    guard let first = arguments.first else { return ZoneTop.self }
-    let named = subcommands.contains { $0.configuration.commandName == first }
-    return named ? ZoneTopNamedSubcommand.self : ZoneTop.self
-  }
-}
-
-/// `zonetop SUBCOMMAND ...`: the `zonetop` tree without its default subcommand.
-struct ZoneTopNamedSubcommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: ZoneTop.configuration.commandName,
-    abstract: ZoneTop.configuration.abstract,
-    discussion: ZoneTop.configuration.discussion,
-    subcommands: ZoneTop.subcommands
-  )
 }
 
 /// `zonetop [live] URL...`: the TUI over live ztunnels, or the demo when no URL is given.
@@ -73,11 +58,9 @@ struct LiveCommand: ParsableCommand {
     }
     if let prometheus {
       let client = PrometheusClient(baseURL: prometheus, http: try http.httpOptions())
-      let feed = PrometheusFeed(client: client, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
-                                stepMs: step.ms, namespace: shared.namespace)
-      feed.start()
-      try display.tui(feed: feed, options: options, isDemo: false).run()
-      feed.stop()
+      let source = PrometheusSource(client: client, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
+                                    stepMs: step.ms, namespace: shared.namespace)
+      try display.run(source, options: options, isDemo: false)
       return
     }
     if !targets.isEmpty || kube.kube {
@@ -88,18 +71,16 @@ struct LiveCommand: ParsableCommand {
           throw ExitCode(1)
         }
       }
-      let feed = try http.liveFeed(targets: targets, kube: kube, recordTo: writer)
-      feed.start()
-      try display.tui(feed: feed, options: options, isDemo: false).run()
-      feed.stop()
+      let source = try http.liveSource(targets: targets, kube: kube, recordTo: writer)
+      try display.run(source, options: options, isDemo: false)
       return
     }
     let demo = try DemoData.path()
     let source = try OfflineSource(path: demo)
     // Start with the window already full, like a dashboard that has been running.
-    let driver = ReplayDriver(source: source)
-    driver.advance(toMs: driver.startMs + min(display.window.ms, driver.endMs - driver.startMs) / 2)
-    try display.tui(feed: driver, options: options, isDemo: true).run()
+    let replay = ReplaySource(source: source)
+    replay.advance(toMs: replay.startMs + min(display.window.ms, replay.endMs - replay.startMs) / 2)
+    try display.run(replay, options: options, isDemo: true)
   }
 }
 
@@ -117,8 +98,17 @@ struct DisplayOptions: ParsableArguments {
   @Flag(help: "Enable the mouse: a click selects a matrix cell.")
   var mouse = false
 
-  func tui(feed: MetricsFeed, options: ReportOptions, isDemo: Bool) -> TUI {
-    TUI(feed: feed, options: options, windowMs: window.ms, isDemo: isDemo, color: noColor ? .never : color, mouse: mouse)
+  /// Runs the TUI over `source` until the user quits or a termination signal arrives.
+  func run(_ source: any MetricsSource, options: ReportOptions, isDemo: Bool) throws {
+    var tui = TUIOptions(report: options, windowMs: window.ms)
+    tui.isDemo = isDemo
+    tui.mouse = mouse
+    TerminationSignals.install()
+    let screen = try CursesScreen(color: noColor ? .never : color, mouse: mouse)
+    defer { screen.restore() }
+    source.start()
+    defer { source.stop() }
+    TUILoop(source: source, screen: screen, options: tui).run { TerminationSignals.wasReceived }
   }
 }
 
@@ -153,10 +143,10 @@ struct ReplayCommand: ParsableCommand {
       printError("zonetop: \(path): no scrapes to replay")
       throw ExitCode(1)
     }
-    let driver = ReplayDriver(source: source)
-    driver.speed = speed
-    driver.advance(toMs: driver.startMs)
-    try display.tui(feed: driver, options: options, isDemo: false).run()
+    let replay = ReplaySource(source: source)
+    replay.speed = speed
+    replay.advance(toMs: replay.startMs)
+    try display.run(replay, options: options, isDemo: false)
   }
 }
 
@@ -183,6 +173,4 @@ enum DemoData {
   }
 }
 
-#if canImport(Glibc)
 import Glibc
-#endif

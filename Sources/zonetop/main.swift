@@ -1,9 +1,6 @@
 import ArgumentParser
-import ZoneTopCore
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 // A closed stdout (`zonetop snapshot ... | head -1`) is an EPIPE write error, not a signal.
 signal(SIGPIPE, SIG_IGN)
@@ -17,7 +14,7 @@ for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGILL, SIGTRAP
 sigprocmask(SIG_UNBLOCK, &unblock, nil)
 
 // Usage errors exit with 2 (like most Unix tools and promtool), not ArgumentParser's 64.
-let root = ZoneTop.root(for: Array(CommandLine.arguments.dropFirst()))
+let root = ZoneTop.self
 do {
   var command = try root.parseAsRoot()
   try command.run()

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-import ZoneTopCore
+import ZoneTopCollect
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
 
 /// The built executable, run as a user would: exit codes, stdout, stderr.
 @Suite struct CLITests {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-import ZoneTopCore
+import ZoneTopCollect
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
 
 /// A recording survives its writer being killed at any moment.
 @Suite(.serialized) struct CrashSafetyTests {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-import ZoneTopCore
+import ZoneTopCollect
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
 
 /// The real binary in tmux, driven with send-keys and read with capture-pane, as a user would.
 @Suite(.serialized) struct EndToEndTests {

@@ -1,5 +1,8 @@
 import Foundation
-import ZoneTopCore
+import ZoneTopCollect
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
 import ZoneTopHTTP
 
 /// Paths and helper processes for the integration tests (all traffic stays on loopback).

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-import ZoneTopCore
+import ZoneTopCollect
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
 import ZoneTopHTTP
 import ZoneTopKube
 
@@ -426,34 +429,36 @@ final class FakeCluster {
     ])
     let config = try cluster.config(users: [("admin", "token: secret-token")], current: "admin")
     let d = try discovery(cluster, config: config, relistMs: 0)
-    let feed = LiveFeed(provider: d, intervalMs: 300, label: "kube", targetCount: try d.start().count)
+    _ = try d.start()
+    let feed = LiveSource(provider: d, intervalMs: 300, label: "kube")
+    var data = CollectedData()
     feed.start()
     defer { feed.stop() }
     func waitRounds(_ n: Int) {
-      let goal = feed.rounds + n
+      let goal = data.roundsReceived + n
       let deadline = Date().addingTimeInterval(15)
-      while feed.rounds < goal && Date() < deadline {
+      while data.roundsReceived < goal && Date() < deadline {
         usleep(50_000)
-        _ = feed.tick(realSeconds: 0.05)
+        for u in feed.takeUpdates(realSeconds: 0.05) { data.apply(u) }
       }
     }
     waitRounds(3)
-    var health = Dictionary(uniqueKeysWithValues: feed.targetHealth.map { ($0.target, $0) })
+    var health = Dictionary(uniqueKeysWithValues: data.health.map { ($0.target, $0) })
     #expect(health["gke-use1-b-1"]?.up == true && health["gke-use1-c-2"]?.up == true)
     #expect(health["gke-euw1-b-2"]?.lastError?.hasPrefix("HTTP 403") == true, "\(health["gke-euw1-b-2"]?.lastError ?? "")")
     #expect(health["gke-ase1-a-1"]?.lastError?.hasPrefix("HTTP 503") == true)
-    #expect(feed.history.report(windowMs: 60_000, options: ReportOptions()).zonePairs.values.contains { $0.bytes > 0 })
+    #expect(data.history.report(windowMs: 60_000, options: ReportOptions()).zonePairs.values.contains { $0.bytes > 0 })
     // A node leaves, a new one arrives, and the ztunnel of another is replaced by a new pod.
     let now = RFC3339.format(ms: WallClock.nowMs())
     try cluster.load(["pods": [FakeCluster.pod("gke-use1-c-2", uid: "uid-new", created: now), FakeCluster.pod("gke-euw1-b-1", created: now)]])
     waitRounds(3)
-    health = Dictionary(uniqueKeysWithValues: feed.targetHealth.map { ($0.target, $0) })
+    health = Dictionary(uniqueKeysWithValues: data.health.map { ($0.target, $0) })
     #expect(Set(health.keys) == ["gke-use1-c-2", "gke-euw1-b-1"])
-    #expect(feed.targetCount == 2)
+    #expect(data.targetCount == 2)
     #expect(health["gke-euw1-b-1"]?.up == true)
     // The replaced pod counts as a restart of its node's ztunnel, not as lost traffic.
     #expect((health["gke-use1-c-2"]?.counterResets ?? 0) >= 1)
-    #expect(feed.discovery?.summary.hasPrefix("2 ztunnel pods") == true)
+    #expect(data.discovery?.summary.hasPrefix("2 ztunnel pods") == true)
   }
 }
 

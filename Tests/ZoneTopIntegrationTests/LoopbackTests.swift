@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-import ZoneTopCore
+import ZoneTopCollect
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
 import ZoneTopHTTP
 
 /// Live polling, recording and replay against a fixture server on loopback.
@@ -20,10 +23,10 @@ import ZoneTopHTTP
       }
     }
     var problems: [String] = []
-    let live = Snapshot.report(source: try OfflineSource(path: dir + "/live.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
+    let live = OfflineAggregation.report(source: try OfflineSource(path: dir + "/live.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
     // What was served: the first `rounds` frames of each demo target.
     try demoPrefix(frames: Dictionary(uniqueKeysWithValues: try demoTargets().map { ($0, rounds) }), to: dir + "/served.ztrec")
-    let served = Snapshot.report(source: try OfflineSource(path: dir + "/served.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
+    let served = OfflineAggregation.report(source: try OfflineSource(path: dir + "/served.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
     #expect(problems == [])
     #expect(!zoneBytes(served).isEmpty)
     #expect(zoneBytes(live) == zoneBytes(served))
@@ -35,22 +38,23 @@ import ZoneTopHTTP
     let dir = Harness.tempDir("livefeed")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let writer = try RecordingWriter(path: dir + "/feed.ztrec")
-    let feed = LiveFeed(targets: (0..<12).map(server.target), intervalMs: 300, http: HTTPOptions(), recordTo: writer)
+    let feed = LiveSource(urls: (0..<12).map(server.target), intervalMs: 300, http: HTTPOptions(), recordTo: writer)
+    var data = CollectedData()
     feed.start()
     let deadline = Date().addingTimeInterval(20)
-    while feed.rounds < 6 && Date() < deadline {
+    while data.roundsReceived < 6 && Date() < deadline {
       usleep(50_000)
-      _ = feed.tick(realSeconds: 0.05)
+      for u in feed.takeUpdates(realSeconds: 0.05) { data.apply(u) }
     }
     feed.stop()
-    #expect(feed.rounds >= 6)
-    let fromFeed = feed.history.report(windowMs: 3_600_000, options: ReportOptions())
+    #expect(data.roundsReceived >= 6)
+    let fromFeed = data.history.report(windowMs: nil, options: ReportOptions())
     var problems: [String] = []
-    let fromRecording = Snapshot.report(source: try OfflineSource(path: dir + "/feed.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
+    let fromRecording = OfflineAggregation.report(source: try OfflineSource(path: dir + "/feed.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
     #expect(!zoneBytes(fromFeed).isEmpty)
     #expect(zoneBytes(fromFeed) == zoneBytes(fromRecording))
-    #expect(feed.targetHealth.allSatisfy { $0.up })
-    #expect(feed.targetHealth.allSatisfy { ($0.lastLatency ?? 9) < 5 })
+    #expect(data.health.allSatisfy { $0.up })
+    #expect(data.health.allSatisfy { ($0.lastLatency ?? 9) < 5 })
   }
 
   @Test func openMetricsAndGzipAreNegotiated() throws {

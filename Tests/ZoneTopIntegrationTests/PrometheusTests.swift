@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-import ZoneTopCore
+import ZoneTopCollect
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
 import ZoneTopHTTP
 
 /// The scale path against a real Prometheus (Debian's `prometheus` package) on loopback,
@@ -64,14 +67,14 @@ import ZoneTopHTTP
     let lastValue = (((lastDoc["data"] as! [String: Any])["result"] as! [[String: Any]]).first?["value"] as? [Any])?.last as? String
     let end = Int64(((Double(lastValue ?? "") ?? Double(WallClock.nowMs()) / 1000) * 1000).rounded())
     let api = try client.increases(endMs: end, rangeMs: 600_000)
-    let history = TrafficHistory()
-    history.appendRound(startMs: end - 600_000, endMs: end, deltas: api)
+    var history = TrafficHistory()
+    history.append(startMs: end - 600_000, endMs: end, deltas: api)
     let viaAPI = history.report(windowMs: 600_000, options: ReportOptions())
     // Direct: the same frames through zonetop's own counter engine.
     let targets = try demoTargets()
     try demoPrefix(frames: Dictionary(uniqueKeysWithValues: zip(targets, served)), to: dir + "/served.ztrec")
     var problems: [String] = []
-    let direct = Snapshot.report(source: try OfflineSource(path: dir + "/served.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
+    let direct = OfflineAggregation.report(source: try OfflineSource(path: dir + "/served.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
     let a = zoneBytes(viaAPI)
     let d = zoneBytes(direct)
     #expect(Set(a.keys) == Set(d.keys))

@@ -1,0 +1,183 @@
+import ZoneTopCollect
+import ZoneTopFiles
+import ZoneTopTraffic
+import ZoneTopUI
+
+/// What the loop is started with.
+public struct TUIOptions: Sendable {
+  public var report: ReportOptions
+  public var windowMs: Int64
+  public var isDemo = false
+  public var mouse = false
+  /// Where `e` writes its CSV files.
+  public var exportDirectory = "."
+  /// Rounds of history kept (sparklines, the longest window).
+  public var maxRounds = 360
+
+  public init(report: ReportOptions, windowMs: Int64) {
+    self.report = report
+    self.windowMs = windowMs
+  }
+}
+
+/// The interactive loop: collect (a `MetricsSource`) -> state (`TrafficHistory` and
+/// `AppState.update`) -> render (`Renderer` into a cell buffer) -> a `Screen`. It owns the
+/// history and the state; tests drive it with an `InMemoryScreen` and a fake source.
+public final class TUILoop {
+  public let source: any MetricsSource
+  public let screen: any Screen
+  public let options: TUIOptions
+  public private(set) var state: AppState
+  /// What the source has handed over: the history the views aggregate.
+  public private(set) var data: CollectedData
+  /// Where the last frame drew its matrix (for mouse clicks).
+  private var matrixLayout: MatrixLayout?
+  private var dirty = true
+  private let monotonic: () -> Double
+  private let wallMs: () -> Int64
+  private var last: Double
+
+  /// `monotonic` (seconds) advances replays; `wallMs` names export files. Tests pass their own.
+  public init(source: any MetricsSource, screen: any Screen, options: TUIOptions,
+              monotonic: @escaping () -> Double = WallClock.monotonic, wallMs: @escaping () -> Int64 = WallClock.nowMs) {
+    self.source = source
+    self.screen = screen
+    self.options = options
+    self.monotonic = monotonic
+    self.wallMs = wallMs
+    data = CollectedData(maxRounds: options.maxRounds)
+    state = AppState(sourceLabel: source.label, isDemo: options.isDemo, isReplay: source.playback != nil)
+    state.policy = options.report.policy
+    state.filter = options.report.filter.text ?? ""
+    state.mouseEnabled = options.mouse
+    state.intervalMs = source.intervalMs
+    state.windowMs = options.windowMs
+    if let p = source.playback { state.speed = p.speed }
+    last = monotonic()
+    takeUpdates()
+    refresh()
+  }
+
+  /// Runs until `q` or until `shouldStop` turns true (checked at least every `pollMs`).
+  public func run(pollMs: Int = 200, shouldStop: () -> Bool = { false }) {
+    while !shouldStop() {
+      if !turn(timeoutMs: pollMs) { return }
+    }
+  }
+
+  /// One turn: draw if something changed, wait for one event (up to `timeoutMs`), apply it,
+  /// then take what the source has. Returns false when the user quit.
+  @discardableResult
+  public func turn(timeoutMs: Int = 200) -> Bool {
+    if dirty {
+      let (buffer, layout) = Renderer.render(state, width: screen.width, height: screen.height, ascii: !screen.unicode)
+      matrixLayout = layout
+      screen.draw(buffer)
+      dirty = false
+    }
+    switch screen.read(timeoutMs: timeoutMs) {
+    case .resize:
+      dirty = true
+    case .key(let key):
+      if !handle(key) { return false }
+    case .timeout:
+      break
+    }
+    if takeUpdates() && !(state.paused && source.playback == nil) {
+      refresh()
+      dirty = true
+    }
+    return true
+  }
+
+  /// Applies a key; false on quit.
+  private func handle(_ key: Key) -> Bool {
+    var key = key
+    if case .mouse(let x, let y) = key {
+      guard let cell = matrixLayout?.cell(atX: x, y: y) else { return true }
+      key = .select(row: cell.row, column: cell.column)
+    }
+    state.status = nil
+    state.statusIsError = false
+    let effects = state.update(key)
+    dirty = true
+    if effects.contains(.quit) { return false }
+    for effect in effects { apply(effect) }
+    if state.drill != nil || state.drillRegion != nil { fillSparklines() }
+    return true
+  }
+
+  /// Moves what the source has into the history; returns whether anything arrived.
+  @discardableResult
+  private func takeUpdates() -> Bool {
+    let now = monotonic()
+    let updates = source.takeUpdates(realSeconds: now - last)
+    last = now
+    for u in updates {
+      data.apply(u)
+      if let problem = u.problems.last {
+        state.status = problem
+        state.statusIsError = true
+      }
+    }
+    state.health = data.health
+    state.discovery = data.discovery
+    state.targetsTotal = data.targetCount
+    state.targetsUp = data.health.filter(\.up).count
+    state.nowMs = data.nowMs
+    return !updates.isEmpty
+  }
+
+  /// Puts the history's numbers for the window into the state.
+  private func refresh() {
+    var report = options.report
+    report.policy = state.policy
+    report.filter.text = state.filter.isEmpty ? nil : state.filter
+    state.report = data.history.rounds.isEmpty ? nil : data.history.report(windowMs: options.windowMs, options: report)
+    let atEnd = source.playback?.isAtEnd ?? false
+    if atEnd && !state.atEnd && state.status == nil { state.status = "end of the recording: [ steps back, q quits" }
+    state.atEnd = atEnd
+    if state.drill != nil || state.drillRegion != nil { fillSparklines() }
+  }
+
+  private func fillSparklines() {
+    guard let report = state.report else { return }
+    var lines: [WorkloadHop: [Double]] = [:]
+    for row in ViewRows.drillRows(report, state) {
+      lines[row.hop] = data.history.sparkline(flows: row.flows, count: 60)
+    }
+    state.sparklines = lines
+  }
+
+  private func apply(_ effect: Effect) {
+    switch effect {
+    case .quit: break
+    case .policyChanged, .filterChanged: refresh()
+    case .pauseChanged:
+      source.playback?.isPaused = state.paused
+      if !state.paused { refresh() }
+    case .speed(let s): source.playback?.speed = s
+    case .step(let n):
+      guard let playback = source.playback else { return }
+      playback.step(n)
+      takeUpdates()
+      refresh()
+      state.status = "at \(RFC3339.format(ms: state.nowMs))"
+    case .export:
+      guard let csv = ReportExport.viewCSV(state) else {
+        state.status = "nothing to export yet"
+        return
+      }
+      let now = wallMs()
+      let stamp = RFC3339.format(ms: now - now % 1000).filter { $0 != "-" && $0 != ":" }
+      let path = "\(options.exportDirectory)/zonetop-\(csv.name)-\(stamp).csv"
+      do {
+        try Files.writeAtomically(Array(csv.text.utf8), to: path)
+        state.status = "exported \(csv.rows) rows to \(path)"
+      } catch {
+        state.status = "export failed: \(error)"
+        state.statusIsError = true
+      }
+    }
+  }
+}

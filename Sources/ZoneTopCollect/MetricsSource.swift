@@ -1,0 +1,105 @@
+import ZoneTopTraffic
+
+/// What a source hands to the app: everything new since its last update, as a value.
+public struct SourceUpdate: Sendable {
+  /// The app forgets its rounds and flows before applying this update (a replay moved
+  /// back; a Prometheus answer replaced the whole window).
+  public var resets = false
+  /// Flows new since the last update, in the order of their ids (they continue the ids before them).
+  public var newFlows: [FlowKey] = []
+  /// Rounds completed since the last update, oldest first.
+  public var rounds: [TrafficRound] = []
+  /// Every target's health now.
+  public var health: [TargetHealth] = []
+  /// Targets the source polls now (discovery can change it).
+  public var targetCount: Int = 0
+  /// What target discovery (`--kube`) found, or nil.
+  public var discovery: DiscoveryStatus?
+  /// Data time: the replay clock, or the time of the newest scrape.
+  public var nowMs: Int64 = 0
+  /// Problems the user must see (a recording that can no longer be written).
+  public var problems: [String] = []
+
+  public init() {}
+}
+
+/// Where the TUI's data comes from: a replay, live polling or a Prometheus API. A source
+/// runs on its own (a collection thread, or a replay clock) and hands over values; the
+/// app owns the history and the state.
+public protocol MetricsSource: AnyObject {
+  /// A short description for the header (`replay demo.ztrec.gz`, `12 ztunnels`).
+  var label: String { get }
+  /// The scrape (or query) interval.
+  var intervalMs: Int64 { get }
+  /// The replay controls, for sources that can pause, step and seek; nil for the others.
+  var playback: (any Playback)? { get }
+  /// Starts collecting.
+  func start()
+  /// Stops collecting; returns once collection has ended.
+  func stop()
+  /// The updates ready now, after `realSeconds` of real time passed since the last call.
+  func takeUpdates(realSeconds: Double) -> [SourceUpdate]
+}
+
+/// Controls of a source that replays recorded time.
+public protocol Playback: AnyObject {
+  var isPaused: Bool { get set }
+  /// Replay speed (1 = recorded pace).
+  var speed: Double { get set }
+  /// The end of the recording was reached.
+  var isAtEnd: Bool { get }
+  var startMs: Int64 { get }
+  var endMs: Int64 { get }
+  /// Moves by whole intervals (negative: back); the next update carries the result.
+  func step(_ rounds: Int)
+  /// Moves to a data time; the next update carries the result.
+  func seek(toMs ms: Int64)
+}
+
+/// Milliseconds of wall time and sleeping, injected so tests can run collection loops without waiting.
+public protocol CollectionClock: Sendable {
+  func nowMs() -> Int64
+  /// Sleeps up to `ms` (a short slice, so a stop request is seen soon).
+  func sleep(ms: Int64)
+}
+
+/// The real clock.
+public struct SystemClock: CollectionClock {
+  public init() {}
+  public func nowMs() -> Int64 { WallClock.nowMs() }
+  public func sleep(ms: Int64) { usleepClamped(ms) }
+}
+
+import Glibc
+
+func usleepClamped(_ ms: Int64) {
+  guard ms > 0 else { return }
+  usleep(UInt32(min(ms, 1000)) * 1000)
+}
+
+/// What the app keeps of a source's updates: the history and the latest health and discovery.
+public struct CollectedData: Sendable {
+  public private(set) var history: TrafficHistory
+  public private(set) var health: [TargetHealth] = []
+  public private(set) var discovery: DiscoveryStatus?
+  public private(set) var targetCount = 0
+  public private(set) var nowMs: Int64 = 0
+  /// Rounds received in all (the history keeps the newest `maxRounds`).
+  public private(set) var roundsReceived = 0
+  /// Problems in the order they arrived.
+  public private(set) var problems: [String] = []
+
+  public init(maxRounds: Int = 360) { history = TrafficHistory(maxRounds: maxRounds) }
+
+  public mutating func apply(_ u: SourceUpdate) {
+    if u.resets { history.removeAll() }
+    history.append(flows: u.newFlows)
+    for round in u.rounds { history.append(round) }
+    roundsReceived += u.rounds.count
+    health = u.health
+    discovery = u.discovery
+    targetCount = max(u.targetCount, u.health.count)
+    nowMs = u.nowMs
+    problems += u.problems
+  }
+}

@@ -1,0 +1,278 @@
+import CChecksum
+import Glibc
+import ZoneTopExposition
+import ZoneTopTraffic
+
+/// One scrape: target, time, HTTP status and the exposition body exactly as received.
+public struct Frame: Sendable {
+  /// The scraped URL (or the scrape directory's target name).
+  public var target: String
+  /// Scrape start time, milliseconds since the Unix epoch.
+  public var timeMs: Int64
+  /// HTTP status; 0 when the scrape failed before any response.
+  public var status: Int
+  public var contentType: String?
+  /// Why the scrape failed, in words, when it did.
+  public var error: String?
+  public var body: [UInt8]
+
+  public init(target: String, timeMs: Int64, status: Int, contentType: String? = nil, error: String? = nil, body: [UInt8] = []) {
+    self.target = target
+    self.timeMs = timeMs
+    self.status = status
+    self.contentType = contentType
+    self.error = error
+    self.body = body
+  }
+
+  public var isSuccess: Bool { status >= 200 && status < 300 && error == nil }
+}
+
+/// The zonetop recording format (documented in the README):
+///
+///     ZONETOP-RECORDING 1\n
+///     @frame v1 time_ms=T status=S length=N crc32c=HEX target=URL [content_type=CT] [error=MSG]\n
+///     <N bytes of body>\n
+///     ...
+///
+/// Text values are percent-encoded; the body follows its header line verbatim.
+/// Frames are appended with one write each, so a killed writer leaves at most
+/// one torn frame at the end, which readers detect (length and CRC) and skip.
+public enum RecordingFormat {
+  public static let magic: [UInt8] = Array("ZONETOP-RECORDING 1\n".utf8)
+  static let framePrefix: [UInt8] = Array("@frame v1 ".utf8)
+
+  /// Encodes one frame (header line, body, newline).
+  public static func encode(_ frame: Frame) -> [UInt8] {
+    let crc = frame.body.withUnsafeBytes { FrameChecksum.compute($0) }
+    var header = "@frame v1 time_ms=\(frame.timeMs) status=\(frame.status) length=\(frame.body.count) crc32c=\(hex8(crc)) target=\(PercentEncoding.encode(frame.target))"
+    if let ct = frame.contentType { header += " content_type=" + PercentEncoding.encode(ct) }
+    if let e = frame.error { header += " error=" + PercentEncoding.encode(e) }
+    header += "\n"
+    var out = Array(header.utf8)
+    out.reserveCapacity(out.count + frame.body.count + 1)
+    out.append(contentsOf: frame.body)
+    out.append(0x0A)
+    return out
+  }
+
+  static func hex8(_ v: UInt32) -> String {
+    let s = String(v, radix: 16)
+    return String(repeating: "0", count: 8 - s.count) + s
+  }
+}
+
+/// A frame inside a recording buffer: header fields and the body's byte range.
+public struct FrameRef: Sendable {
+  public var target: String
+  public var timeMs: Int64
+  public var status: Int
+  public var contentType: String?
+  public var error: String?
+  /// Byte offset of the body in the recording buffer.
+  public var bodyOffset: Int
+  public var bodyLength: Int
+  /// The checksum the header promises for the body.
+  public var checksum: FrameChecksum
+  /// Byte offset of the frame's header line.
+  public var offset: Int
+}
+
+/// A frame body's checksum: CRC-32C (`crc32c=`).
+public struct FrameChecksum: Sendable, Equatable {
+  public var value: UInt32
+
+  public static func compute(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    bytes.isEmpty ? 0 : zt_crc32c(0, bytes.baseAddress, bytes.count)
+  }
+
+  public func matches(_ bytes: UnsafeRawBufferPointer) -> Bool { Self.compute(bytes) == value }
+}
+
+/// Reads a recording from memory: every whole frame, and what was wrong with the rest.
+public struct RecordingReader {
+  /// Frames in file order.
+  public private(set) var frames: [FrameRef] = []
+  /// Problems found: a torn last frame, corrupt frames skipped in the middle.
+  public private(set) var problems: [String] = []
+  /// Where the valid data ends (a writer appending truncates here).
+  public private(set) var validEnd = 0
+
+  /// Indexes `bytes`, which must stay alive while frames are used. `path` names problems.
+  /// With `verifyChecksums` false only the last frame's checksum is checked here (a torn
+  /// write); the caller checks each body's checksum when it reads it. `read` is called
+  /// with the offset up to which the bytes have been read, after each frame and at the
+  /// end (a caller holding them in a memory map can release the pages behind).
+  public init(_ bytes: UnsafeRawBufferPointer, path: String, verifyChecksums: Bool = true, read: (Int) -> Void = { _ in }) {
+    defer { read(bytes.count) }
+    let magic = RecordingFormat.magic
+    guard bytes.count >= magic.count, zip(bytes.prefix(magic.count), magic).allSatisfy({ $0 == $1 }) else {
+      if bytes.count < magic.count && zip(bytes, magic).allSatisfy({ $0 == $1 }) {
+        problems.append("\(path): torn file header (\(bytes.count) bytes): no frames")
+      } else {
+        problems.append("\(path): not a zonetop recording (expected \"ZONETOP-RECORDING 1\" on the first line)")
+      }
+      return
+    }
+    guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+    var pos = magic.count
+    validEnd = pos
+    let end = bytes.count
+    while pos < end {
+      switch Self.frame(at: pos, base, end, verify: verifyChecksums) {
+      case .frame(let f, let next) where !verifyChecksums && next == end
+        && !f.checksum.matches(UnsafeRawBufferPointer(start: base + f.bodyOffset, count: f.bodyLength)):
+        problems.append("\(path): byte \(pos): torn last frame ignored (checksum mismatch); \(frames.count) whole frames kept")
+        return
+      case .frame(let f, let next):
+        frames.append(f)
+        pos = next
+        validEnd = next
+        read(next)
+      case .torn(let why):
+        if let resume = Self.nextFrameStart(after: pos, base, end) {
+          problems.append("\(path): byte \(pos): corrupt frame skipped (\(why))")
+          pos = resume
+        } else {
+          problems.append("\(path): byte \(pos): torn last frame ignored (\(why)); \(frames.count) whole frames kept")
+          return
+        }
+      }
+    }
+  }
+
+  private enum Parsed {
+    case frame(FrameRef, next: Int)
+    case torn(String)
+  }
+
+  private static func frame(at pos: Int, _ p: UnsafePointer<UInt8>, _ end: Int, verify: Bool) -> Parsed {
+    let prefix = RecordingFormat.framePrefix
+    guard end - pos >= prefix.count, memcmp(p + pos, prefix, prefix.count) == 0 else {
+      return .torn("no \"@frame v1\" header")
+    }
+    guard let nl = memchr(p + pos, 0x0A, min(end - pos, 1 << 16)) else { return .torn("header line incomplete") }
+    let headerEnd = UnsafeRawPointer(nl).assumingMemoryBound(to: UInt8.self) - p
+    let header = String(decoding: UnsafeBufferPointer(start: p + pos + prefix.count, count: headerEnd - pos - prefix.count), as: UTF8.self)
+    var fields: [Substring: Substring] = [:]
+    for part in header.split(separator: " ") {
+      guard let eq = part.firstIndex(of: "=") else { return .torn("malformed header field") }
+      fields[part[..<eq]] = part[part.index(after: eq)...]
+    }
+    guard let t = fields["time_ms"].flatMap({ Int64($0) }), let status = fields["status"].flatMap({ Int($0) }),
+      let length = fields["length"].flatMap({ Int($0) }), length >= 0,
+      let crc = fields["crc32c"].flatMap({ UInt32($0, radix: 16) }), let target = fields["target"]
+    else { return .torn("header is missing time_ms, status, length, crc32c or target") }
+    let checksum = FrameChecksum(value: crc)
+    let bodyStart = headerEnd + 1
+    guard end - bodyStart >= length + 1 else {
+      return .torn("body has \(max(0, end - bodyStart)) of \(length) bytes")
+    }
+    guard p[bodyStart + length] == 0x0A else { return .torn("frame terminator missing") }
+    if verify && !checksum.matches(UnsafeRawBufferPointer(start: p + bodyStart, count: length)) {
+      return .torn("checksum mismatch")
+    }
+    let f = FrameRef(target: PercentEncoding.decode(target), timeMs: t, status: status,
+                     contentType: fields["content_type"].map { PercentEncoding.decode($0) },
+                     error: fields["error"].map { PercentEncoding.decode($0) },
+                     bodyOffset: bodyStart, bodyLength: length, checksum: checksum, offset: pos)
+    return .frame(f, next: bodyStart + length + 1)
+  }
+
+  private static func nextFrameStart(after pos: Int, _ p: UnsafePointer<UInt8>, _ end: Int) -> Int? {
+    let needle: [UInt8] = [0x0A] + RecordingFormat.framePrefix
+    var i = pos + 1
+    while i < end {
+      guard let hit = memchr(p + i, 0x0A, end - i) else { return nil }
+      let at = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - p
+      if end - at >= needle.count && memcmp(p + at, needle, needle.count) == 0 {
+        // Only resume at a frame that parses completely.
+        if case .frame = frame(at: at + 1, p, end, verify: true) { return at + 1 }
+      }
+      i = at + 1
+    }
+    return nil
+  }
+}
+
+/// Appends frames to a recording, one `write` per frame.
+public final class RecordingWriter {
+  public let path: String
+  private let fd: Int32
+
+  /// Opens (or creates) a recording for appending. An existing file's torn
+  /// tail (a writer killed mid-frame) is cut off first so new frames follow
+  /// the last whole one.
+  public init(path: String) throws(FileError) {
+    self.path = path
+    let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+    self.fd = fd
+    // From here on the writer is fully initialized: a throw releases it and `deinit`
+    // closes `fd`. Closing it here as well closed it twice, and under threads the
+    // second close hit a descriptor another thread had just opened.
+    var st = stat()
+    fstat(fd, &st)
+    var size = Int(st.st_size)
+    if size > 0 && size < RecordingFormat.magic.count {
+      // A writer killed while writing the file header: start the file again.
+      let head = (try? Files.read(path)) ?? []
+      if RecordingFormat.magic.starts(with: head) {
+        ftruncate(fd, 0)
+        size = 0
+      }
+    }
+    if size == 0 {
+      let ok = RecordingFormat.magic.withUnsafeBytes { Files.writeAll(fd, $0) }
+      guard ok else { throw FileError(path: path, errno: errno) }
+    } else {
+      let existing: MappedFile
+      existing = try MappedFile(path: path)
+      // Every frame's checksum is checked: the pages behind go back as it reads.
+      let reader = RecordingReader(existing.bytes, path: path, read: existing.releasingBehind())
+      guard reader.validEnd > 0 else {
+        throw FileError(path: path, message: "exists and is not a zonetop recording; refusing to append")
+      }
+      if reader.validEnd < existing.bytes.count { ftruncate(fd, off_t(reader.validEnd)) }
+    }
+    lseek(fd, 0, SEEK_END)
+  }
+
+  deinit { close(fd) }
+
+  /// Appends one frame with a single write.
+  public func append(_ frame: Frame) throws(FileError) {
+    let bytes = RecordingFormat.encode(frame)
+    let ok = bytes.withUnsafeBytes { Files.writeAll(fd, $0) }
+    if !ok { throw FileError(path: path, errno: errno) }
+  }
+}
+
+/// Percent-encoding of header values (space, `%`, control and non-ASCII bytes).
+public enum PercentEncoding {
+  public static func encode(_ s: String) -> String {
+    var out = ""
+    for b in s.utf8 {
+      if b <= 0x20 || b >= 0x7F || b == UInt8(ascii: "%") || b == UInt8(ascii: "=") {
+        out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+      } else {
+        out.unicodeScalars.append(Unicode.Scalar(b))
+      }
+    }
+    return out
+  }
+
+  public static func decode(_ s: Substring) -> String {
+    var bytes: [UInt8] = []
+    var it = Array(s.utf8)[...]
+    while let b = it.popFirst() {
+      if b == UInt8(ascii: "%"), it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+        bytes.append(v)
+        it = it.dropFirst(2)
+      } else {
+        bytes.append(b)
+      }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}

@@ -1,0 +1,57 @@
+import ZoneTopExposition
+import ZoneTopTraffic
+
+/// `zonetop validate`: strict checking of one body, with `PATH:LINE:COL: message` problems.
+public enum Validator {
+  /// The outcome of validating one input.
+  public struct Result: Sendable {
+    public var source: String
+    public var format: ExpositionFormat
+    public var samples: Int
+    public var problems: [String]
+    public var isValid: Bool { problems.isEmpty }
+  }
+
+  /// Validates `body` strictly in the given or detected format.
+  public static func validate(_ body: UnsafeRawBufferPointer, source: String, contentType: String? = nil,
+                              format forced: ExpositionFormat? = nil) -> Result {
+    let format = forced ?? ExpositionFormat.detect(contentType: contentType, body: body)
+    let parser = ExpositionParser(format: format, mode: .strict)
+    var sink = CountingSink()
+    return result(parser.parse(body, into: &sink), source: source)
+  }
+
+  /// Validates a file strictly, read in 256 KiB pieces: memory does not grow with the
+  /// file, and the bytes are parsed while they are still in the CPU cache. Without
+  /// `format`, the format is detected from the file's head and tail.
+  public static func validate(path: String, format forced: ExpositionFormat? = nil) throws(FileError) -> Result {
+    let file = try FileStream(path: path)
+    var format = forced
+    if format == nil && !file.isRegularFile {
+      // A pipe or a device (/dev/stdin, <(...)): no head and tail to look at first,
+      // so the whole text is read and then validated.
+      return try file.readAll().withUnsafeBytes { validate($0, source: path) }
+    }
+    if format == nil {
+      let head = try file.bytes(at: 0, count: ExpositionFormat.headSize)
+      let tailStart = max(0, file.size - ExpositionFormat.headSize)
+      let tail = tailStart == 0 ? head : try file.bytes(at: tailStart, count: ExpositionFormat.headSize)
+      format = head.withUnsafeBytes { h in
+        tail.withUnsafeBytes { t in
+          ExpositionFormat.detect(contentType: nil, head: h, tail: t, tailIsWholeBody: tailStart == 0)
+        }
+      }
+    }
+    let parser = ExpositionParser(format: format ?? .prometheusText, mode: .strict)
+    var sink = CountingSink()
+    parser.begin()
+    try file.forEachPiece { piece, isLast in parser.feed(piece, isLast: isLast, into: &sink) }
+    return result(parser.finish(), source: path)
+  }
+
+  private static func result(_ summary: ParseSummary, source: String) -> Result {
+    let place = Sanitize.visible(source)
+    let problems = summary.issues.map { "\(place):\($0.line):\($0.column): \($0.message)" }
+    return Result(source: source, format: summary.format, samples: summary.samples, problems: problems)
+  }
+}

@@ -1,0 +1,277 @@
+import ZoneTopExposition
+
+/// Which flows to include.
+public struct FlowFilter: Sendable, Equatable {
+  /// Only flows whose source or destination namespace is this.
+  public var namespace: String?
+  /// Only flows whose workloads, namespaces or service contain this text (case-insensitive).
+  public var text: String?
+
+  public init(namespace: String? = nil, text: String? = nil) {
+    self.namespace = namespace
+    self.text = text
+  }
+
+  public func matches(_ k: FlowKey) -> Bool {
+    if let ns = namespace, k.sourceNamespace != ns && k.destinationNamespace != ns { return false }
+    if let t = text?.lowercased(), !t.isEmpty {
+      let fields = [k.sourceWorkload, k.sourceNamespace, k.destinationWorkload, k.destinationNamespace, k.destinationService]
+      if !fields.contains(where: { $0.lowercased().contains(t) }) { return false }
+    }
+    return true
+  }
+}
+
+/// Report options: policy, filter, pricing.
+public struct ReportOptions: Sendable {
+  public var policy: ReporterPolicy = .auto
+  public var filter = FlowFilter()
+  public var pricing: PricingProfile = .aws
+  /// Price traffic to destinations outside the mesh as internet egress.
+  public var egressAsInternet = false
+
+  public init(policy: ReporterPolicy = .auto, filter: FlowFilter = FlowFilter(), pricing: PricingProfile = .aws,
+              egressAsInternet: Bool = false) {
+    self.policy = policy
+    self.filter = filter
+    self.pricing = pricing
+    self.egressAsInternet = egressAsInternet
+  }
+}
+
+/// Bytes, connections and cost of one directional pair (zones or regions) in a window.
+public struct PairStats: Sendable, Equatable {
+  public var bytes: UInt64 = 0
+  public var connectionsOpened: UInt64 = 0
+  public var costUSD: Double = 0
+}
+
+extension Dictionary where Value == PairStats {
+  /// Adds `stats` to `key`'s entry, unless it carries neither bytes nor connections.
+  mutating func accumulate(_ key: Key, _ stats: PairStats) {
+    guard stats.bytes > 0 || stats.connectionsOpened > 0 else { return }
+    self[key, default: PairStats()].bytes &+= stats.bytes
+    self[key, default: PairStats()].connectionsOpened &+= stats.connectionsOpened
+    self[key, default: PairStats()].costUSD += stats.costUSD
+  }
+}
+
+/// A directional pair of localities.
+public struct ZonePair: Hashable, Sendable {
+  public var from: Locality
+  public var to: Locality
+  public init(from: Locality, to: Locality) {
+    self.from = from
+    self.to = to
+  }
+  public var scope: Scope { Scope.of(from, to) }
+}
+
+/// A directional pair of regions.
+public struct RegionPair: Hashable, Sendable {
+  public var from: String
+  public var to: String
+  public init(from: String, to: String) {
+    self.from = from
+    self.to = to
+  }
+  public var scope: Scope {
+    if from == "unknown" || to == "unknown" { return .unknown }
+    return from == to ? .sameZone : .crossRegion
+  }
+}
+
+/// Source workload and namespace to destination service, with bytes each way.
+public struct WorkloadHop: Hashable, Sendable {
+  public var sourceWorkload: String
+  public var sourceNamespace: String
+  public var destinationService: String
+
+  public init(sourceWorkload: String, sourceNamespace: String, destinationService: String) {
+    self.sourceWorkload = sourceWorkload
+    self.sourceNamespace = sourceNamespace
+    self.destinationService = destinationService
+  }
+}
+
+/// Traffic of one workload hop in a window, split by scope.
+public struct HopStats: Sendable {
+  public var forward: UInt64 = 0
+  public var back: UInt64 = 0
+  public var opened: UInt64 = 0
+  public var byScope: [Scope: UInt64] = [:]
+  public var costUSD: Double = 0
+  /// Flow ids counted for this hop (for drill-down and history).
+  public var flows: [Int32] = []
+  public var bytes: UInt64 { forward &+ back }
+  public var crossBytes: UInt64 { (byScope[.crossZone] ?? 0) &+ (byScope[.crossRegion] ?? 0) }
+}
+
+/// Per destination service: how much of its traffic stays in its zone.
+public struct ServiceLocality: Sendable {
+  public var service: String
+  public var byScope: [Scope: UInt64] = [:]
+  public var costUSD: Double = 0
+  public var bytes: UInt64 { byScope.values.reduce(0, &+) }
+  /// Share of bytes with known locality that stay in-zone (nil when none is known).
+  public var inZoneShare: Double? {
+    let known = bytes - (byScope[.unknown] ?? 0)
+    return known > 0 ? Double(byScope[.sameZone] ?? 0) / Double(known) : nil
+  }
+}
+
+/// Everything the views and exports show for one window: the counting rules applied.
+public struct TrafficReport: Sendable {
+  public var options: ReportOptions
+  public var windowStartMs: Int64
+  public var windowEndMs: Int64
+  public var zonePairs: [ZonePair: PairStats] = [:]
+  public var regionPairs: [RegionPair: PairStats] = [:]
+  public var hops: [WorkloadHop: HopStats] = [:]
+  public var services: [String: ServiceLocality] = [:]
+  /// Bytes not counted because the other reporter's copy of the same hop was counted.
+  public var duplicateBytesDropped: UInt64 = 0
+  /// Bytes whose source or destination locality is unknown.
+  public var unknownLocalityBytes: UInt64 = 0
+  /// Internet egress cost (only with `egressAsInternet`).
+  public var internetCostUSD: Double = 0
+  /// Flows counted, with the counts used, for drill-down.
+  public var counted: [(Int32, Counts)] = []
+  /// The flow table the ids refer to.
+  public var flows = FlowTable()
+
+  public var windowSeconds: Double { Double(max(0, windowEndMs - windowStartMs)) / 1000 }
+
+  /// Bytes per scope.
+  public var bytesByScope: [Scope: UInt64] {
+    var out: [Scope: UInt64] = [:]
+    for (pair, stats) in zonePairs { out[pair.scope, default: 0] &+= stats.bytes }
+    return out
+  }
+
+  public var totalCostUSD: Double { zonePairs.values.reduce(0) { $0 + $1.costUSD } + internetCostUSD }
+
+  public func perSecond(_ bytes: UInt64) -> Double { windowSeconds > 0 ? Double(bytes) / windowSeconds : 0 }
+  public func perMonth(_ cost: Double) -> Double { PricingProfile.perMonth(cost, overSeconds: windowSeconds) }
+
+  /// Zones in display order: grouped by region, unknown last.
+  public var zones: [Locality] {
+    var set = Set<Locality>()
+    for p in zonePairs.keys {
+      set.insert(p.from)
+      set.insert(p.to)
+    }
+    return set.sorted()
+  }
+
+  public var regions: [String] {
+    var set = Set<String>()
+    for p in regionPairs.keys {
+      set.insert(p.from)
+      set.insert(p.to)
+    }
+    return set.sorted { ($0 == "unknown" ? 1 : 0, $0) < ($1 == "unknown" ? 1 : 0, $1) }
+  }
+}
+
+/// Applies the counting rules to per-flow counts.
+public enum Aggregator {
+  /// Builds the report for a window from per-flow counts (`counts[id]`; `present[id]`
+  /// when the flow's series were seen in the window, even with no increase).
+  public static func report(flows: FlowTable, counts: [Counts], present: [Bool], windowStartMs: Int64,
+                            windowEndMs: Int64, options: ReportOptions) -> TrafficReport {
+    var report = TrafficReport(options: options, windowStartMs: windowStartMs, windowEndMs: windowEndMs)
+    report.flows = flows
+    let chosen = chooseSides(flows: flows, counts: counts, present: present, options: options, dropped: &report.duplicateBytesDropped)
+    let pricing = options.pricing
+    for id in chosen {
+      let key = flows[id]
+      let c = counts[Int(id)]
+      report.counted.append((id, c))
+      let forward = ZonePair(from: key.source, to: key.destination)
+      let back = ZonePair(from: key.destination, to: key.source)
+      let scope = forward.scope
+      let forwardCost = pricing.cost(bytes: c.received, from: key.source, to: key.destination, scope: scope)
+      let backCost = pricing.cost(bytes: c.sent, from: key.destination, to: key.source, scope: scope)
+      // Request bytes and connections go source -> destination, response bytes back.
+      let toDestination = PairStats(bytes: c.received, connectionsOpened: c.opened, costUSD: forwardCost)
+      let toSource = PairStats(bytes: c.sent, connectionsOpened: 0, costUSD: backCost)
+      report.zonePairs.accumulate(forward, toDestination)
+      report.zonePairs.accumulate(back, toSource)
+      report.regionPairs.accumulate(RegionPair(from: key.source.region, to: key.destination.region), toDestination)
+      report.regionPairs.accumulate(RegionPair(from: key.destination.region, to: key.source.region), toSource)
+      var internet = 0.0
+      if options.egressAsInternet && key.isEgress { internet = pricing.internetCost(bytes: c.received) }
+      report.internetCostUSD += internet
+      if scope == .unknown { report.unknownLocalityBytes &+= c.bytes }
+      let hopKey = WorkloadHop(sourceWorkload: key.sourceWorkload, sourceNamespace: key.sourceNamespace,
+                               destinationService: key.destinationService)
+      // Updated in place: a copy taken out of the dictionary and stored back would copy
+      // the hop's flow list on every append.
+      Self.update(&report.hops[hopKey, default: HopStats()]) { hop in
+        hop.forward &+= c.received
+        hop.back &+= c.sent
+        hop.opened &+= c.opened
+        hop.byScope[scope, default: 0] &+= c.bytes
+        hop.costUSD += forwardCost + backCost + internet
+        hop.flows.append(id)
+      }
+      Self.update(&report.services[key.destinationService, default: ServiceLocality(service: key.destinationService)]) { svc in
+        svc.byScope[scope, default: 0] &+= c.bytes
+        svc.costUSD += forwardCost + backCost + internet
+      }
+    }
+    return report
+  }
+
+  /// The flows counted under the policy; `dropped` gets the bytes of the other side.
+  static func chooseSides(flows: FlowTable, counts: [Counts], present: [Bool], options: ReportOptions,
+                          dropped: inout UInt64) -> [Int32] {
+    struct Sides {
+      var source: [Int32] = []
+      var destination: [Int32] = []
+      var sourceLacksLocality = false
+      var destinationHasLocality = false
+    }
+    var hops: [HopKey: Sides] = [:]
+    hops.reserveCapacity(flows.count)
+    for i in 0..<min(flows.count, present.count) where present[i] {
+      let id = Int32(i)
+      let key = flows[id]
+      guard options.filter.matches(key) else { continue }
+      update(&hops[key.hop, default: Sides()]) { s in
+        if key.reporter == .destination {
+          s.destination.append(id)
+          if key.hasLocality { s.destinationHasLocality = true }
+        } else {
+          s.source.append(id)
+          if !key.hasLocality { s.sourceLacksLocality = true }
+        }
+      }
+    }
+    var chosen: [Int32] = []
+    for (_, s) in hops {
+      let useSource: Bool
+      switch options.policy {
+      case .source: useSource = true
+      case .destination: useSource = false
+      case .auto:
+        if s.source.isEmpty {
+          useSource = false
+        } else {
+          useSource = !(s.sourceLacksLocality && s.destinationHasLocality)
+        }
+      }
+      let (take, drop) = useSource ? (s.source, s.destination) : (s.destination, s.source)
+      chosen.append(contentsOf: take)
+      if options.policy == .auto && !take.isEmpty {
+        for id in drop where Int(id) < counts.count { dropped &+= counts[Int(id)].bytes }
+      }
+    }
+    return chosen.sorted()
+  }
+
+  /// Applies `change` to a value in place (a dictionary entry through `subscript(_:default:)`).
+  @inline(__always)
+  private static func update<T>(_ value: inout T, _ change: (inout T) -> Void) { change(&value) }
+}

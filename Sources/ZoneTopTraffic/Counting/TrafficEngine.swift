@@ -1,0 +1,442 @@
+import Glibc
+import ZoneTopExposition
+
+/// Options of the counter engine.
+public struct EngineOptions: Sendable {
+  /// Count a target's first scrape whole (a single exposition file: totals, no rates).
+  public var countFirstScrape = false
+  /// Series absent from this many consecutive scrapes of their target are forgotten.
+  public var evictAfterMissedScrapes = 3
+  /// At most this many live series per target; more are ignored, with a warning in Health.
+  public var maxSeriesPerTarget = 200_000
+
+  public init() {}
+}
+
+/// What the engine knows of one target, for the Health view.
+public struct TargetHealth: Sendable {
+  public var target: String
+  public var up = false
+  public var scrapes = 0
+  public var failures = 0
+  public var consecutiveFailures = 0
+  public var lastScrapeMs: Int64?
+  public var lastLatency: Double?
+  public var lastBodyBytes = 0
+  public var series = 0
+  public var samples = 0
+  public var invalidLines = 0
+  public var invalidCounterValues = 0
+  public var counterResets = 0
+  public var seriesOverLimit = 0
+  public var lastError: String?
+  public var lastParseIssue: String?
+  /// Istio TCP series seen without locality labels (an older ztunnel).
+  public var seriesWithoutLocality = 0
+  public var istioSeries = 0
+
+  public init(target: String) { self.target = target }
+}
+
+/// The counter engine: per target and series, increases between consecutive
+/// scrapes (counter resets, series that appear mid-way, missed scrapes, targets
+/// that come and go), accumulated per flow. Series are never compared across
+/// targets. Memory is bounded by the live series.
+public final class TrafficEngine {
+  public let options: EngineOptions
+  public private(set) var flows = FlowTable()
+  /// Counts since the last `takeDeltas()`.
+  private var accumulator = FlowAccumulator()
+  /// The strings of label values that make flow keys, one copy of each.
+  var values = ValueInterner()
+  private var targets: [String: TargetState] = [:]
+  private var targetOrder: [String] = []
+  /// The earliest scrape the increases since the last `takeRound` start from.
+  private var pendingStartMs: Int64?
+
+  public init(options: EngineOptions = EngineOptions()) {
+    self.options = options
+  }
+
+  // MARK: - Ingest
+
+  /// Feeds one successful scrape of `target` taken at `timeMs`.
+  @discardableResult
+  public func ingest(target: String, timeMs: Int64, body: UnsafeRawBufferPointer, contentType: String?,
+                     latency: Double? = nil) -> TargetHealth {
+    let state = state(for: target)
+    let format = ExpositionFormat.detect(contentType: contentType, body: body)
+    let counting: Bool
+    if let last = state.lastScrapeMs {
+      counting = timeMs >= last
+    } else {
+      counting = options.countFirstScrape
+    }
+    if counting {
+      let from = state.lastScrapeMs ?? timeMs
+      pendingStartMs = min(pendingStartMs ?? from, from)
+    }
+    state.scrapeNumber += 1
+    // The sink owns the target's series and the accumulator while the body is parsed:
+    // the per-sample path then works on its own fields (no run-time exclusivity checks
+    // on class properties), and swapping moves them without copying.
+    var sink = IstioSink(engine: self, state: state, scrapeNumber: state.scrapeNumber, counting: counting)
+    swap(&sink.series, &state.series)
+    swap(&sink.accumulator, &accumulator)
+    let parser = state.parser(for: format)
+    let summary = parser.parse(body, into: &sink)
+    swap(&sink.series, &state.series)
+    swap(&sink.accumulator, &accumulator)
+    state.health.invalidLines = summary.invalidLines
+    state.health.lastParseIssue = summary.issues.first.map { "line \($0.line):\($0.column): \($0.message)" }
+    state.health.samples = summary.samples
+    state.evictStale(after: options.evictAfterMissedScrapes)
+    state.lastScrapeMs = timeMs
+    state.health.up = true
+    state.health.scrapes += 1
+    state.health.consecutiveFailures = 0
+    state.health.lastScrapeMs = timeMs
+    state.health.lastLatency = latency
+    state.health.lastBodyBytes = body.count
+    state.health.series = state.liveSeries
+    state.health.lastError = nil
+    return state.health
+  }
+
+  /// Records a failed scrape: the target's series keep their last values.
+  public func recordFailure(target: String, timeMs: Int64, error: String, latency: Double? = nil) {
+    let state = state(for: target)
+    state.health.up = false
+    state.health.failures += 1
+    state.health.consecutiveFailures += 1
+    state.health.lastError = error
+    state.health.lastLatency = latency
+  }
+
+  /// Health of every target, in first-seen order.
+  public var health: [TargetHealth] { targetOrder.compactMap { targets[$0]?.health } }
+
+  /// A new process, started at `atMs`, now answers for the target (a ztunnel pod
+  /// created on its node): its series are forgotten, so the next scrape counts each
+  /// one whole from zero, like a counter reset, also for a target not scraped before.
+  public func restartTarget(_ target: String, atMs: Int64) {
+    let state = state(for: target)
+    state.series = TargetSeries()
+    if state.lastScrapeMs == nil { state.lastScrapeMs = atMs } else { state.health.counterResets += 1 }
+  }
+
+  /// Forgets a target (it left the target list).
+  public func removeTarget(_ target: String) {
+    targets[target] = nil
+    targetOrder.removeAll { $0 == target }
+  }
+
+  // MARK: - Deltas
+
+  /// The counts accumulated since the last call, as (flow id, counts), and resets them.
+  public func takeDeltas() -> [(Int32, Counts)] {
+    pendingStartMs = nil
+    return accumulator.take()
+  }
+
+  /// The increases since the last call as a round ending at `endMs`.
+  public func takeRound(endMs: Int64) -> TrafficRound {
+    let start = pendingStartMs ?? endMs
+    return TrafficRound(startMs: start, endMs: endMs, deltas: takeDeltas())
+  }
+
+  func flowID(_ key: FlowKey) -> Int32 { flows.id(for: key) }
+
+  private func state(for target: String) -> TargetState {
+    if let s = targets[target] { return s }
+    let s = TargetState(target: target, limit: options.maxSeriesPerTarget)
+    targets[target] = s
+    targetOrder.append(target)
+    return s
+  }
+}
+
+// MARK: - Flow keys and counts
+
+/// Label values as strings, one copy of each: the flow keys of new series share the
+/// strings of values seen before instead of allocating their own (a first poll of a
+/// large mesh creates hundreds of thousands of keys from a few thousand values).
+struct ValueInterner {
+  private var strings: [UInt64: String] = [:]
+
+  /// The string of `bytes`.
+  mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    // Up to 15 bytes a String is stored inline: nothing to share.
+    guard bytes.count > 15, let base = bytes.baseAddress else { return String(decoding: bytes, as: UTF8.self) }
+    let h = hashBytes(base, bytes.count)
+    if let known = strings[h], known.utf8.count == bytes.count,
+      known.utf8.withContiguousStorageIfAvailable({ memcmp($0.baseAddress!, base, bytes.count) == 0 }) == true
+    {
+      return known
+    }
+    let s = String(decoding: bytes, as: UTF8.self)
+    if strings[h] == nil { strings[h] = s }  // a chance collision keeps the first
+    return s
+  }
+}
+
+/// Counts per flow since they were last taken.
+struct FlowAccumulator {
+  private var pending: [Counts] = []
+  private var touched: [Int32] = []
+  private var touchedMark: [Bool] = []
+
+  /// Adds counts to a flow (also used to mark a flow present with zero counts).
+  @inline(__always)
+  mutating func add(_ id: Int32, _ c: Counts) {
+    let i = Int(id)
+    if i >= pending.count {
+      pending.append(contentsOf: repeatElement(Counts(), count: i + 1 - pending.count))
+      touchedMark.append(contentsOf: repeatElement(false, count: i + 1 - touchedMark.count))
+    }
+    pending[i] += c
+    if !touchedMark[i] {
+      touchedMark[i] = true
+      touched.append(id)
+    }
+  }
+
+  /// The counts added since the last call, as (flow id, counts), and resets them.
+  mutating func take() -> [(Int32, Counts)] {
+    var out: [(Int32, Counts)] = []
+    out.reserveCapacity(touched.count)
+    for id in touched {
+      out.append((id, pending[Int(id)]))
+      pending[Int(id)] = Counts()
+      touchedMark[Int(id)] = false
+    }
+    touched.removeAll(keepingCapacity: true)
+    return out
+  }
+}
+
+// MARK: - Per-target state
+
+/// One target's live series: series hash -> slot, the slots, and free slot numbers.
+struct TargetSeries {
+  struct Slot {
+    var last: UInt64
+    var lastSeen: Int32
+    var flow: Int32
+    var family: IstioFamily
+  }
+
+  var index = SeriesIndex()
+  var slots: [Slot] = []
+  var free: [Int32] = []
+
+  /// Forgets series not seen since scrape `cutoff`, keeping their slots for reuse.
+  mutating func evict(notSeenSince cutoff: Int32) {
+    free += index.removeAll { slots[Int($0)].lastSeen < cutoff }
+  }
+}
+
+/// Counter state of one target's series.
+final class TargetState {
+  var health: TargetHealth
+  var lastScrapeMs: Int64?
+  var scrapeNumber: Int32 = 0
+  var series = TargetSeries()
+  let limit: Int
+  private var omParser: ExpositionParser?
+  private var promParser: ExpositionParser?
+
+  init(target: String, limit: Int) {
+    health = TargetHealth(target: target)
+    self.limit = limit
+  }
+
+  var liveSeries: Int { series.index.count }
+
+  func parser(for format: ExpositionFormat) -> ExpositionParser {
+    switch format {
+    case .openMetrics:
+      if let p = omParser { return p }
+      let p = ExpositionParser(format: .openMetrics, mode: .lenient)
+      omParser = p
+      return p
+    case .prometheusText:
+      if let p = promParser { return p }
+      let p = ExpositionParser(format: .prometheusText, mode: .lenient)
+      promParser = p
+      return p
+    }
+  }
+
+  func evictStale(after missed: Int) {
+    guard scrapeNumber % 4 == 0 else { return }
+    series.evict(notSeenSince: scrapeNumber - Int32(missed))
+  }
+}
+
+/// The four ztunnel TCP families zonetop counts.
+enum IstioFamily: UInt8 {
+  case opened, closed, received, sent
+
+  static let prefix = StaticBytes("istio_tcp_")
+  static let receivedName = StaticBytes("istio_tcp_received_bytes_total")
+  static let sentName = StaticBytes("istio_tcp_sent_bytes_total")
+  static let openedName = StaticBytes("istio_tcp_connections_opened_total")
+  static let closedName = StaticBytes("istio_tcp_connections_closed_total")
+
+  @inline(__always)
+  static func of(_ s: SampleRef) -> IstioFamily? {
+    let n = s.nameEnd - s.nameStart
+    guard n >= 26, prefix.equals(s.base + s.nameStart, 10) else { return nil }
+    let p = s.base + s.nameStart
+    switch n {
+    case 30: return receivedName.equals(p, n) ? .received : nil
+    case 26: return sentName.equals(p, n) ? .sent : nil
+    case 34: return openedName.equals(p, n) ? .opened : (closedName.equals(p, n) ? .closed : nil)
+    default: return nil
+    }
+  }
+}
+
+/// Receives parsed samples of one scrape and turns counter values into deltas.
+struct IstioSink: SampleSink {
+  let engine: TrafficEngine
+  let state: TargetState
+  let scrapeNumber: Int32
+  /// Whether increases count (false for a target's first scrape, its baseline).
+  let counting: Bool
+  /// The target's series and the engine's accumulator, moved in for one body.
+  var series = TargetSeries()
+  var accumulator = FlowAccumulator()
+
+  @inline(__always)
+  mutating func consume(_ s: SampleRef) {
+    guard let family = IstioFamily.of(s) else { return }
+    guard let value = Self.counterValue(s) else {
+      state.health.invalidCounterValues += 1
+      return
+    }
+    if let slotIndex = series.index.find(s.seriesHash) {
+      var slot = series.slots[Int(slotIndex)]
+      if slot.lastSeen == scrapeNumber { return }  // duplicate series in one body
+      var delta: UInt64 = 0
+      if value >= slot.last {
+        delta = value - slot.last
+      } else {
+        delta = value  // counter reset: the new value is the increase
+        state.health.counterResets += 1
+      }
+      slot.last = value
+      slot.lastSeen = scrapeNumber
+      series.slots[Int(slotIndex)] = slot
+      if counting {
+        record(slot.flow, family, delta)
+      } else {
+        accumulator.add(slot.flow, Counts())  // present (for the reporter policy), nothing counted
+      }
+      return
+    }
+    // A series seen for the first time.
+    guard series.index.count < state.limit else {
+      state.health.seriesOverLimit += 1
+      return
+    }
+    let key = Self.flowKey(s, values: &engine.values)
+    state.health.istioSeries += 1
+    if !key.hasLocality { state.health.seriesWithoutLocality += 1 }
+    let flow = engine.flowID(key)
+    let slot = TargetSeries.Slot(last: value, lastSeen: scrapeNumber, flow: flow, family: family)
+    let index: Int32
+    if let reuse = series.free.popLast() {
+      series.slots[Int(reuse)] = slot
+      index = reuse
+    } else {
+      index = Int32(series.slots.count)
+      series.slots.append(slot)
+    }
+    series.index.insert(s.seriesHash, index)
+    // A series that appears while its target was already scraped started at zero.
+    if counting {
+      record(flow, family, value)
+    } else {
+      accumulator.add(flow, Counts())  // present (for the reporter policy), nothing counted
+    }
+  }
+
+  @inline(__always)
+  private mutating func record(_ flow: Int32, _ family: IstioFamily, _ delta: UInt64) {
+    var c = Counts()
+    switch family {
+    case .received: c.received = delta
+    case .sent: c.sent = delta
+    case .opened: c.opened = delta
+    case .closed: c.closed = delta
+    }
+    accumulator.add(flow, c)
+  }
+
+  /// The counter's value as an exact integer, or nil for NaN, negative or absurd values.
+  @inline(__always)
+  static func counterValue(_ s: SampleRef) -> UInt64? {
+    if let exact = s.exactValue { return exact }
+    let v = s.value
+    guard v.isFinite, v >= 0, v < 1.8e19 else { return nil }
+    return UInt64(v.rounded())
+  }
+
+  /// The flow labels' names as bytes, in `FlowKey.labelNames` order.
+  static let nameBytes: [StaticBytes] = FlowKey.labelNames.map(StaticBytes.init)
+  /// Name length -> index in `nameBytes`, or -1: the ten names all differ in length, so a
+  /// label is compared with one name at most.
+  static let nameIndexByLength: [Int] = {
+    var table = [Int](repeating: -1, count: (nameBytes.map(\.bytes.count).max() ?? 0) + 1)
+    for (i, name) in nameBytes.enumerated() {
+      precondition(table[name.bytes.count] == -1, "flow label names must differ in length")
+      table[name.bytes.count] = i
+    }
+    return table
+  }()
+
+  /// The flow a new series belongs to, its label values as shared strings.
+  static func flowKey(_ s: SampleRef, values interner: inout ValueInterner) -> FlowKey {
+    var values = [String?](repeating: nil, count: nameBytes.count)
+    for l in s.labels {
+      let n = Int(l.nameLength)
+      guard n < nameIndexByLength.count, case let i = nameIndexByLength[n], i >= 0,
+        nameBytes[i].equals(s.base + Int(l.nameStart), n)
+      else { continue }
+      if l.escaped {
+        values[i] = s.decodedValue(l).withUnsafeBufferPointer { interner.string($0) }
+      } else {
+        values[i] = interner.string(UnsafeBufferPointer(start: s.base + Int(l.valueStart), count: Int(l.valueLength)))
+      }
+    }
+    return FlowKey(values: values)
+  }
+}
+
+extension FlowKey {
+  /// The label names a flow is made of (what a Prometheus query must keep in `sum by`).
+  public static let labelNames = ["reporter", "source_workload", "source_workload_namespace", "destination_workload",
+                                  "destination_workload_namespace", "destination_service", "source_region", "source_zone",
+                                  "destination_region", "destination_zone"]
+
+  /// A flow from ztunnel labels; missing values are `unknown`, missing locality labels mean an older ztunnel.
+  public init(labels: [String: String]) {
+    self.init(values: Self.labelNames.map { labels[$0] })
+  }
+
+  /// A flow from the values of `labelNames`, in order (nil: the label was absent).
+  init(values v: [String?]) {
+    func val(_ i: Int) -> String {
+      guard let s = v[i], !s.isEmpty else { return "unknown" }
+      return s
+    }
+    let reporter: Reporter = v[0] == "source" ? .source : v[0] == "destination" ? .destination : .unknown
+    let hasLocality = v[6] != nil || v[7] != nil || v[8] != nil || v[9] != nil
+    self.init(reporter: reporter, sourceWorkload: val(1), sourceNamespace: val(2), destinationWorkload: val(3),
+              destinationNamespace: val(4), destinationService: val(5),
+              source: Locality(region: val(6), zone: val(7)), destination: Locality(region: val(8), zone: val(9)),
+              hasLocality: hasLocality)
+  }
+}

@@ -1,0 +1,169 @@
+import ZoneTopExposition
+
+/// How a snapshot groups traffic.
+public enum GroupBy: String, Sendable, CaseIterable {
+  case zone, region, workload
+}
+
+/// CSV, JSON and table renderings of a report (schemas in the README).
+public enum ReportExport {
+  public static let zoneColumns = [
+    "window_start", "window_end", "source_region", "source_zone", "destination_region", "destination_zone", "scope",
+    "bytes", "bytes_per_second", "connections_opened", "cost_usd", "cost_usd_per_month",
+  ]
+  public static let regionColumns = [
+    "window_start", "window_end", "source_region", "destination_region", "scope", "bytes", "bytes_per_second",
+    "connections_opened", "cost_usd", "cost_usd_per_month",
+  ]
+  public static let workloadColumns = [
+    "window_start", "window_end", "source_namespace", "source_workload", "destination_service", "bytes",
+    "bytes_to_destination", "bytes_from_destination", "same_zone_bytes", "cross_zone_bytes", "cross_region_bytes",
+    "unknown_locality_bytes", "bytes_per_second", "connections_opened", "cost_usd", "cost_usd_per_month",
+  ]
+
+  // MARK: - Rows
+
+  /// Zone pairs with traffic, by bytes descending.
+  public static func zoneRows(_ r: TrafficReport) -> [(ZonePair, PairStats)] {
+    r.zonePairs.filter { $0.value.bytes > 0 || $0.value.connectionsOpened > 0 }
+      .sorted { ($1.value.bytes, $0.key.from, $0.key.to) < ($0.value.bytes, $1.key.from, $1.key.to) }
+  }
+
+  public static func regionRows(_ r: TrafficReport) -> [(RegionPair, PairStats)] {
+    r.regionPairs.filter { $0.value.bytes > 0 || $0.value.connectionsOpened > 0 }
+      .sorted { ($1.value.bytes, $0.key.from, $0.key.to) < ($0.value.bytes, $1.key.from, $1.key.to) }
+  }
+
+  public static func workloadRows(_ r: TrafficReport) -> [(WorkloadHop, HopStats)] {
+    r.hops.filter { $0.value.bytes > 0 || $0.value.opened > 0 }
+      .sorted {
+        ($1.value.bytes, $0.key.sourceNamespace, $0.key.sourceWorkload, $0.key.destinationService)
+          < ($0.value.bytes, $1.key.sourceNamespace, $1.key.sourceWorkload, $1.key.destinationService)
+      }
+  }
+
+  static func regionScope(_ p: RegionPair) -> String {
+    p.scope == .unknown ? "unknown" : (p.from == p.to ? "same-region" : "cross-region")
+  }
+
+  // MARK: - CSV
+
+  /// CSV with one header line; rates are empty when the window has no length (a single scrape).
+  public static func csv(_ r: TrafficReport, groupBy: GroupBy) -> String {
+    let start = RFC3339.format(ms: r.windowStartMs)
+    let end = RFC3339.format(ms: r.windowEndMs)
+    let hasRate = r.windowSeconds > 0
+    func rate(_ bytes: UInt64) -> String { hasRate ? NumberText.fixed(r.perSecond(bytes), 3) : "" }
+    func month(_ cost: Double) -> String { hasRate ? NumberText.fixed(r.perMonth(cost), 6) : "" }
+    var out = ""
+    switch groupBy {
+    case .zone:
+      out += CSV.row(zoneColumns)
+      for (p, s) in zoneRows(r) {
+        out += CSV.row([start, end, CSV.text(p.from.region), CSV.text(p.from.zone), CSV.text(p.to.region), CSV.text(p.to.zone),
+                        p.scope.rawValue, String(s.bytes), rate(s.bytes), String(s.connectionsOpened),
+                        NumberText.fixed(s.costUSD, 6), month(s.costUSD)])
+      }
+    case .region:
+      out += CSV.row(regionColumns)
+      for (p, s) in regionRows(r) {
+        out += CSV.row([start, end, CSV.text(p.from), CSV.text(p.to), regionScope(p), String(s.bytes), rate(s.bytes),
+                        String(s.connectionsOpened), NumberText.fixed(s.costUSD, 6), month(s.costUSD)])
+      }
+    case .workload:
+      out += CSV.row(workloadColumns)
+      for (h, s) in workloadRows(r) {
+        out += CSV.row([start, end, CSV.text(h.sourceNamespace), CSV.text(h.sourceWorkload), CSV.text(h.destinationService),
+                        String(s.bytes), String(s.forward), String(s.back), String(s.byScope[.sameZone] ?? 0),
+                        String(s.byScope[.crossZone] ?? 0), String(s.byScope[.crossRegion] ?? 0),
+                        String(s.byScope[.unknown] ?? 0), rate(s.bytes), String(s.opened),
+                        NumberText.fixed(s.costUSD, 6), month(s.costUSD)])
+      }
+    }
+    return out
+  }
+
+  // MARK: - JSON
+
+  public static func json(_ r: TrafficReport, groupBy: GroupBy) -> String {
+    let hasRate = r.windowSeconds > 0
+    func rate(_ bytes: UInt64) -> String { hasRate ? JSON.number(r.perSecond(bytes), 3) : "null" }
+    func month(_ cost: Double) -> String { hasRate ? JSON.number(r.perMonth(cost)) : "null" }
+    var rows: [String] = []
+    switch groupBy {
+    case .zone:
+      for (p, s) in zoneRows(r) {
+        rows.append("{\"source_region\":\(JSON.string(p.from.region)),\"source_zone\":\(JSON.string(p.from.zone)),\"destination_region\":\(JSON.string(p.to.region)),\"destination_zone\":\(JSON.string(p.to.zone)),\"scope\":\"\(p.scope.rawValue)\",\"bytes\":\(s.bytes),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.connectionsOpened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}")
+      }
+    case .region:
+      for (p, s) in regionRows(r) {
+        rows.append("{\"source_region\":\(JSON.string(p.from)),\"destination_region\":\(JSON.string(p.to)),\"scope\":\"\(regionScope(p))\",\"bytes\":\(s.bytes),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.connectionsOpened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}")
+      }
+    case .workload:
+      for (h, s) in workloadRows(r) {
+        rows.append("{\"source_namespace\":\(JSON.string(h.sourceNamespace)),\"source_workload\":\(JSON.string(h.sourceWorkload)),\"destination_service\":\(JSON.string(h.destinationService)),\"bytes\":\(s.bytes),\"bytes_to_destination\":\(s.forward),\"bytes_from_destination\":\(s.back),\"same_zone_bytes\":\(s.byScope[.sameZone] ?? 0),\"cross_zone_bytes\":\(s.byScope[.crossZone] ?? 0),\"cross_region_bytes\":\(s.byScope[.crossRegion] ?? 0),\"unknown_locality_bytes\":\(s.byScope[.unknown] ?? 0),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.opened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}")
+      }
+    }
+    let scopes = Scope.allCases.map { "\"\($0.rawValue)\":\(r.bytesByScope[$0] ?? 0)" }.joined(separator: ",")
+    return """
+      {"window_start":"\(RFC3339.format(ms: r.windowStartMs))","window_end":"\(RFC3339.format(ms: r.windowEndMs))",\
+      "window_seconds":\(JSON.number(r.windowSeconds, 3)),"reporter_policy":"\(r.options.policy.rawValue)",\
+      "pricing_profile":\(JSON.string(r.options.pricing.name)),"costs_are_estimates":true,"group_by":"\(groupBy.rawValue)",\
+      "bytes_by_scope":{\(scopes)},"duplicate_bytes_dropped":\(r.duplicateBytesDropped),\
+      "unknown_locality_bytes":\(r.unknownLocalityBytes),"internet_egress_cost_usd":\(JSON.number(r.internetCostUSD)),\
+      "total_cost_usd":\(JSON.number(r.totalCostUSD)),"total_cost_usd_per_month":\(month(r.totalCostUSD)),\
+      "rows":[\(rows.joined(separator: ","))]}
+
+      """
+  }
+
+  // MARK: - Table
+
+  /// An aligned text table for terminals: label values are made visible, never raw.
+  public static func table(_ r: TrafficReport, groupBy: GroupBy, limit: Int = 50) -> String {
+    var header: [String]
+    var rows: [[String]] = []
+    let hasRate = r.windowSeconds > 0
+    func rate(_ b: UInt64) -> String { hasRate ? NumberText.bytes(r.perSecond(b), suffix: "B/s") : "-" }
+    func month(_ c: Double) -> String { hasRate ? NumberText.usd(r.perMonth(c)) : "-" }
+    switch groupBy {
+    case .zone:
+      header = ["SOURCE ZONE", "DESTINATION ZONE", "SCOPE", "BYTES", "RATE", "CONNS", "USD", "USD/MONTH"]
+      for (p, s) in zoneRows(r).prefix(limit) {
+        rows.append([Sanitize.short(p.from.zone, limit: 28), Sanitize.short(p.to.zone, limit: 28), p.scope.rawValue,
+                     NumberText.bytes(Double(s.bytes)), rate(s.bytes), String(s.connectionsOpened), NumberText.usd(s.costUSD), month(s.costUSD)])
+      }
+    case .region:
+      header = ["SOURCE REGION", "DESTINATION REGION", "SCOPE", "BYTES", "RATE", "CONNS", "USD", "USD/MONTH"]
+      for (p, s) in regionRows(r).prefix(limit) {
+        rows.append([Sanitize.short(p.from, limit: 28), Sanitize.short(p.to, limit: 28), regionScope(p),
+                     NumberText.bytes(Double(s.bytes)), rate(s.bytes), String(s.connectionsOpened), NumberText.usd(s.costUSD), month(s.costUSD)])
+      }
+    case .workload:
+      header = ["SOURCE", "DESTINATION SERVICE", "BYTES", "CROSS-ZONE", "CROSS-REGION", "RATE", "USD/MONTH"]
+      for (h, s) in workloadRows(r).prefix(limit) {
+        rows.append([Sanitize.short(h.sourceNamespace + "/" + h.sourceWorkload, limit: 36), Sanitize.short(h.destinationService, limit: 44),
+                     NumberText.bytes(Double(s.bytes)), NumberText.bytes(Double(s.byScope[.crossZone] ?? 0)),
+                     NumberText.bytes(Double(s.byScope[.crossRegion] ?? 0)), rate(s.bytes), month(s.costUSD)])
+      }
+    }
+    var widths = header.map(\.count)
+    for row in rows { for (i, f) in row.enumerated() { widths[i] = max(widths[i], f.count) } }
+    func line(_ fields: [String]) -> String {
+      fields.enumerated().map { i, f in
+        let pad = String(repeating: " ", count: widths[i] - f.count)
+        return i >= 3 || (groupBy == .workload && i >= 2) ? pad + f : f + pad
+      }.joined(separator: "  ") + "\n"
+    }
+    let scopes = r.bytesByScope
+    var out = "Window \(RFC3339.format(ms: r.windowStartMs)) to \(RFC3339.format(ms: r.windowEndMs)) (\(DurationText.format(ms: r.windowEndMs - r.windowStartMs)))"
+    out += ", reporter policy \(r.options.policy.rawValue), pricing \(Sanitize.short(r.options.pricing.name)) (estimates)\n"
+    out += "Cross-zone \(NumberText.bytes(Double(scopes[.crossZone] ?? 0))), cross-region \(NumberText.bytes(Double(scopes[.crossRegion] ?? 0)))"
+    out += ", unknown locality \(NumberText.bytes(Double(scopes[.unknown] ?? 0))), total cost \(NumberText.usd(r.totalCostUSD))"
+    if hasRate { out += " (\(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)" }
+    out += "\n\n" + line(header)
+    for row in rows { out += line(row) }
+    if rows.isEmpty { out += "(no traffic in the window)\n" }
+    return out
+  }
+}

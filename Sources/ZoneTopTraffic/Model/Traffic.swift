@@ -1,0 +1,158 @@
+import ZoneTopExposition
+
+/// Byte and connection counts of one flow over some time.
+public struct Counts: Sendable, Equatable {
+  /// Bytes from the connection's source toward its destination (`istio_tcp_received_bytes_total`).
+  public var received: UInt64 = 0
+  /// Bytes from the destination back toward the source (`istio_tcp_sent_bytes_total`).
+  public var sent: UInt64 = 0
+  public var opened: UInt64 = 0
+  public var closed: UInt64 = 0
+
+  public init(received: UInt64 = 0, sent: UInt64 = 0, opened: UInt64 = 0, closed: UInt64 = 0) {
+    self.received = received
+    self.sent = sent
+    self.opened = opened
+    self.closed = closed
+  }
+
+  public static func += (a: inout Counts, b: Counts) {
+    a.received &+= b.received
+    a.sent &+= b.sent
+    a.opened &+= b.opened
+    a.closed &+= b.closed
+  }
+
+  public var bytes: UInt64 { received &+ sent }
+  public var isZero: Bool { received == 0 && sent == 0 && opened == 0 && closed == 0 }
+}
+
+/// Which ztunnel reported a series.
+public enum Reporter: UInt8, Sendable {
+  case source, destination, unknown
+}
+
+/// Which reporter's series are counted.
+public enum ReporterPolicy: String, Sendable, CaseIterable {
+  /// Per hop: the source side where any ztunnel reports it, else the destination side;
+  /// the destination side also where the source side lacks locality labels.
+  case auto
+  case source
+  case destination
+
+  public var next: ReporterPolicy {
+    switch self {
+    case .auto: .source
+    case .source: .destination
+    case .destination: .auto
+    }
+  }
+}
+
+/// Where a pair of localities sits relative to each other.
+public enum Scope: String, Sendable, CaseIterable, Comparable {
+  case sameZone = "same-zone"
+  case crossZone = "cross-zone"
+  case crossRegion = "cross-region"
+  case unknown
+
+  public static func < (a: Scope, b: Scope) -> Bool {
+    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+  }
+
+  /// The scope of traffic from one (region, zone) to another.
+  public static func of(_ from: Locality, _ to: Locality) -> Scope {
+    if from.isUnknown || to.isUnknown { return .unknown }
+    if from.region != to.region { return .crossRegion }
+    return from.zone == to.zone ? .sameZone : .crossZone
+  }
+}
+
+/// A region and zone; `unknown` when ztunnel did not know or did not say.
+public struct Locality: Hashable, Sendable, Comparable {
+  public var region: String
+  public var zone: String
+
+  public init(region: String, zone: String) {
+    self.region = region
+    self.zone = zone
+  }
+
+  public static let unknown = Locality(region: "unknown", zone: "unknown")
+
+  public var isUnknown: Bool { region == "unknown" || zone == "unknown" || region.isEmpty || zone.isEmpty }
+
+  public static func < (a: Locality, b: Locality) -> Bool {
+    (a.isUnknown ? 1 : 0, a.region, a.zone) < (b.isUnknown ? 1 : 0, b.region, b.zone)
+  }
+}
+
+/// The identity of one flow: what the counting rules and the views need of a series' labels.
+public struct FlowKey: Hashable, Sendable {
+  public var reporter: Reporter
+  public var sourceWorkload: String
+  public var sourceNamespace: String
+  public var destinationWorkload: String
+  public var destinationNamespace: String
+  public var destinationService: String
+  public var source: Locality
+  public var destination: Locality
+  /// Whether the series carried locality labels at all (older ztunnels do not).
+  public var hasLocality: Bool
+
+  public init(reporter: Reporter, sourceWorkload: String, sourceNamespace: String, destinationWorkload: String,
+              destinationNamespace: String, destinationService: String, source: Locality, destination: Locality,
+              hasLocality: Bool) {
+    self.reporter = reporter
+    self.sourceWorkload = sourceWorkload
+    self.sourceNamespace = sourceNamespace
+    self.destinationWorkload = destinationWorkload
+    self.destinationNamespace = destinationNamespace
+    self.destinationService = destinationService
+    self.source = source
+    self.destination = destination
+    self.hasLocality = hasLocality
+  }
+
+  /// The hop this flow belongs to, for the reporter policy.
+  public var hop: HopKey {
+    HopKey(sourceWorkload: sourceWorkload, sourceNamespace: sourceNamespace,
+           destinationWorkload: destinationWorkload, destinationNamespace: destinationNamespace)
+  }
+
+  /// Whether the destination is outside the mesh.
+  public var isEgress: Bool { destinationWorkload == "unknown" }
+}
+
+/// Source workload and namespace, destination workload and namespace.
+public struct HopKey: Hashable, Sendable {
+  public var sourceWorkload: String
+  public var sourceNamespace: String
+  public var destinationWorkload: String
+  public var destinationNamespace: String
+}
+
+/// Interned flows: ids are dense and stable for an engine's lifetime.
+public struct FlowTable: Sendable {
+  public private(set) var keys: [FlowKey] = []
+  private var ids: [FlowKey: Int32] = [:]
+
+  public init() {}
+
+  public mutating func id(for key: FlowKey) -> Int32 {
+    if let id = ids[key] { return id }
+    let id = Int32(keys.count)
+    keys.append(key)
+    ids[key] = id
+    return id
+  }
+
+  public var count: Int { keys.count }
+  public subscript(id: Int32) -> FlowKey { keys[Int(id)] }
+
+  /// Room for `n` flows without rehashing the keys as the table grows.
+  public mutating func reserveCapacity(_ n: Int) {
+    keys.reserveCapacity(n)
+    ids.reserveCapacity(n)
+  }
+}

@@ -1,0 +1,263 @@
+import ZoneTopTraffic
+
+/// The views of the TUI, in tab order (keys 1-5).
+public enum View: Int, CaseIterable, Sendable {
+  case zones = 1, regions, flows, services, health
+
+  public var title: String {
+    switch self {
+    case .zones: "Zones"
+    case .regions: "Regions"
+    case .flows: "Flows"
+    case .services: "Services"
+    case .health: "Health"
+    }
+  }
+}
+
+/// What matrix cells and tables show (key `u`).
+public enum Units: CaseIterable, Sendable {
+  case rate, bytes, cost
+
+  public var title: String {
+    switch self {
+    case .rate: "bytes/s"
+    case .bytes: "bytes in window"
+    case .cost: "USD/month"
+    }
+  }
+}
+
+/// Sort orders of the Flows and Services tables (key `s`).
+public enum SortKey: CaseIterable, Sendable {
+  case cost, cross, bytes, name
+
+  public var title: String {
+    switch self {
+    case .cost: "cost"
+    case .cross: "cross-zone bytes"
+    case .bytes: "total bytes"
+    case .name: "name"
+    }
+  }
+}
+
+/// A key or terminal event, already decoded by the terminal backend.
+public enum Key: Equatable, Sendable {
+  case char(Character)
+  case up, down, left, right, enter, escape, tab, backTab, backspace, pageUp, pageDown, home, end
+  case mouse(x: Int, y: Int)
+  /// A matrix cell chosen with the mouse (the loop turns a click into this).
+  case select(row: Int, column: Int)
+  case interrupt
+}
+
+/// Work that `update` asks the driver to do (the update function itself is pure).
+public enum Effect: Equatable, Sendable {
+  case quit
+  case export(View)
+  case policyChanged
+  case pauseChanged
+  case speed(Double)
+  case step(Int)
+  case filterChanged
+}
+
+/// The whole UI state; changed only by `AppState.update` and by the driver's data updates.
+public struct AppState: Sendable {
+  // MARK: Source and header
+  public var sourceLabel: String
+  public var isDemo: Bool
+  public var isReplay: Bool
+  public var targetsUp = 0
+  public var targetsTotal = 0
+  public var intervalMs: Int64 = 5000
+  public var windowMs: Int64 = 300_000
+  public var nowMs: Int64 = 0
+  public var replayStartMs: Int64?
+  public var replayEndMs: Int64?
+
+  // MARK: Data
+  public var report: TrafficReport?
+  public var health: [TargetHealth] = []
+  /// Node topology and service routing from `--kube` discovery.
+  public var discovery: DiscoveryStatus?
+  /// Sparkline values (bytes/s per round) of the drill-down hops, by flow-hop index.
+  public var sparklines: [WorkloadHop: [Double]] = [:]
+
+  // MARK: Interaction
+  public var view: View = .zones
+  public var units: Units = .rate
+  public var sortKey: SortKey = .cost
+  public var policy: ReporterPolicy = .auto
+  public var filter = ""
+  public var filterDraft: String?
+  public var paused = false
+  public var speed = 1.0
+  public var showHelp = false
+  public var row = 0
+  public var column = 0
+  public var drill: ZonePair?
+  public var drillRegion: RegionPair?
+  public var drillRow = 0
+  public var status: String?
+  public var statusIsError = false
+  public var mouseEnabled = false
+  /// The end of a replay was reached.
+  public var atEnd = false
+
+  public init(sourceLabel: String, isDemo: Bool, isReplay: Bool) {
+    self.sourceLabel = sourceLabel
+    self.isDemo = isDemo
+    self.isReplay = isReplay
+  }
+
+  // MARK: - Update
+
+  /// Applies one key to the state; returns what the driver must do.
+  public mutating func update(_ key: Key) -> [Effect] {
+    if key == .interrupt { return [.quit] }
+    if filterDraft != nil { return editFilter(key) }
+    if showHelp {
+      if key == .char("q") { return [.quit] }
+      showHelp = false
+      return []
+    }
+    switch key {
+    case .char("q"): return [.quit]
+    case .char("?"): showHelp = true
+    case .tab: switchView(View(rawValue: view.rawValue % View.allCases.count + 1)!)
+    case .backTab: switchView(View(rawValue: (view.rawValue + View.allCases.count - 2) % View.allCases.count + 1)!)
+    case .char(let c) where c >= "1" && c <= "5": switchView(View(rawValue: Int(String(c))!)!)
+    case .char("u"):
+      units = Units.allCases[(Units.allCases.firstIndex(of: units)! + 1) % Units.allCases.count]
+      status = "units: \(units.title)"
+    case .char("s"):
+      sortKey = SortKey.allCases[(SortKey.allCases.firstIndex(of: sortKey)! + 1) % SortKey.allCases.count]
+      status = "sorted by \(sortKey.title)"
+    case .char("/"): filterDraft = filter
+    case .char("r"):
+      policy = policy.next
+      status = "reporter policy: \(policy.rawValue)"
+      return [.policyChanged]
+    case .char("p"), .char(" "):
+      paused.toggle()
+      status = paused ? "paused (collection goes on\(isReplay ? "" : "; the display is frozen"))" : "resumed"
+      return [.pauseChanged]
+    case .char("+"), .char("="):
+      guard isReplay else { status = "speed applies to replays"; return [] }
+      speed = min(speed * 2, 64)
+      status = "replay speed \(Self.speedText(speed))"
+      return [.speed(speed)]
+    case .char("-"):
+      guard isReplay else { status = "speed applies to replays"; return [] }
+      speed = max(speed / 2, 0.25)
+      status = "replay speed \(Self.speedText(speed))"
+      return [.speed(speed)]
+    case .char("]"):
+      guard isReplay else { return [] }
+      return [.step(1)]
+    case .char("["):
+      guard isReplay else { return [] }
+      return [.step(-1)]
+    case .char("e"): return [.export(view)]
+    case .escape:
+      if drill != nil || drillRegion != nil {
+        drill = nil
+        drillRegion = nil
+        drillRow = 0
+      } else if !filter.isEmpty {
+        filter = ""
+        status = "filter cleared"
+        return [.filterChanged]
+      }
+    case .enter: enter()
+    case .up, .char("k"): move(dy: -1)
+    case .down, .char("j"): move(dy: 1)
+    case .left, .char("h"): move(dx: -1)
+    case .right, .char("l"): move(dx: 1)
+    case .pageUp: move(dy: -10)
+    case .pageDown: move(dy: 10)
+    case .home: row = 0; column = 0; drillRow = 0
+    case .select(let r, let c): select(row: r, column: c)
+    default: break
+    }
+    return []
+  }
+
+  static func speedText(_ s: Double) -> String { s >= 1 ? "\(Int(s))x" : "\(NumberText.fixed(s, 2))x" }
+
+  private mutating func switchView(_ v: View) {
+    view = v
+    row = 0
+    column = 0
+    drill = nil
+    drillRegion = nil
+    drillRow = 0
+  }
+
+  private mutating func editFilter(_ key: Key) -> [Effect] {
+    switch key {
+    case .enter:
+      filter = filterDraft ?? ""
+      filterDraft = nil
+      row = 0
+      status = filter.isEmpty ? "filter cleared" : "filter: \(filter)"
+      return [.filterChanged]
+    case .escape:
+      filterDraft = nil
+    case .backspace:
+      if filterDraft?.isEmpty == false { filterDraft?.removeLast() }
+    case .char(let c) where !c.isNewline && (filterDraft?.count ?? 0) < 64:
+      if c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) { filterDraft?.append(c) }
+    default: break
+    }
+    return []
+  }
+
+  private mutating func enter() {
+    guard drill == nil && drillRegion == nil, let report else { return }
+    switch view {
+    case .zones:
+      let zones = report.zones
+      guard row < zones.count, column < zones.count else { return }
+      drill = ZonePair(from: zones[row], to: zones[column])
+      drillRow = 0
+    case .regions:
+      let regions = report.regions
+      guard row < regions.count, column < regions.count else { return }
+      drillRegion = RegionPair(from: regions[row], to: regions[column])
+      drillRow = 0
+    default:
+      break
+    }
+  }
+
+  private mutating func move(dx: Int = 0, dy: Int = 0) {
+    if drill != nil || drillRegion != nil {
+      drillRow = max(0, drillRow + dy)
+      return
+    }
+    row = max(0, row + dy)
+    column = max(0, column + dx)
+    if let report {
+      let n: Int
+      switch view {
+      case .zones: n = report.zones.count
+      case .regions: n = report.regions.count
+      case .flows: n = ViewRows.flowRows(report, self).count
+      case .services: n = ViewRows.serviceRows(report, self).count
+      case .health: n = health.count
+      }
+      row = min(row, max(0, n - 1))
+      column = (view == .zones || view == .regions) ? min(column, max(0, n - 1)) : 0
+    }
+  }
+
+  private mutating func select(row r: Int, column c: Int) {
+    guard mouseEnabled, view == .zones || view == .regions, drill == nil, drillRegion == nil else { return }
+    row = r
+    column = c
+  }
+
+}

@@ -1,0 +1,532 @@
+import ZoneTopTraffic
+
+/// Renders the state into a cell buffer: a pure function of state and size.
+public enum Renderer {
+  public static let minWidth = 64
+  public static let minHeight = 16
+
+  /// The screen for `state` at `width` x `height`, and the matrix layout (for mouse clicks).
+  public static func render(_ state: AppState, width: Int, height: Int, ascii: Bool = false) -> (CellBuffer, MatrixLayout?) {
+    var b = CellBuffer(width: width, height: height, ascii: ascii)
+    guard width >= minWidth && height >= minHeight else {
+      tooSmall(&b)
+      return (b, nil)
+    }
+    header(&b, state)
+    tabs(&b, state)
+    let bodyTop = 3
+    let bodyHeight = height - bodyTop - 2
+    var layout: MatrixLayout?
+    if let report = state.report {
+      if state.drill != nil || state.drillRegion != nil {
+        drillDown(&b, state, report, top: bodyTop, height: bodyHeight)
+      } else {
+        switch state.view {
+        case .zones: layout = zoneMatrix(&b, state, report, top: bodyTop, height: bodyHeight)
+        case .regions: layout = regionMatrix(&b, state, report, top: bodyTop, height: bodyHeight)
+        case .flows: flows(&b, state, report, top: bodyTop, height: bodyHeight)
+        case .services: services(&b, state, report, top: bodyTop, height: bodyHeight)
+        case .health: health(&b, state, report, top: bodyTop, height: bodyHeight)
+        }
+      }
+    } else {
+      b.text(state.view == .health ? "" : "Waiting for the first scrapes...", x: 2, y: bodyTop + 1, role: .dim)
+      if state.view == .health { health(&b, state, nil, top: bodyTop, height: bodyHeight) }
+    }
+    statusLine(&b, state)
+    footer(&b, state)
+    if state.showHelp { help(&b) }
+    return (b, layout)
+  }
+
+  // MARK: - Frame
+
+  static func tooSmall(_ b: inout CellBuffer) {
+    let lines = ["terminal too small:", "need \(minWidth) x \(minHeight),", "have \(b.width) x \(b.height)", "(q quits)"]
+    for (i, l) in lines.enumerated() {
+      b.text(l, x: max(0, (b.width - l.count) / 2), y: max(0, b.height / 2 - 2) + i, role: i == 0 ? .warning : .normal)
+    }
+  }
+
+  static func header(_ b: inout CellBuffer, _ s: AppState) {
+    b.fill(x: 0, y: 0, width: b.width, height: 2, Cell(" ", role: .header))
+    var x = b.text(" zonetop ", x: 0, y: 0, role: .title, bold: true)
+    if s.isDemo { x += b.text(" DEMO ", x: x, y: 0, role: .demo, bold: true) + 1 }
+    let up = s.targetsTotal > 0 ? "targets \(s.targetsUp)/\(s.targetsTotal)" : ""
+    // Parts in priority order; the lowest go first when the line is too narrow.
+    let parts = [(s.sourceLabel, 5), (up, 4), ("reporter \(s.policy.rawValue)", 3),
+                 ("pricing \(s.report?.options.pricing.name ?? "-")", 2), ("interval \(DurationText.format(ms: s.intervalMs))", 1)]
+    b.text(" " + fitParts(parts.filter { !$0.0.isEmpty }, width: b.width - x - 9, separator: " · "), x: x, y: 0, role: .header)
+    b.textRight("? help ", right: b.width, y: 0, role: .header)
+    guard let r = s.report else { return }
+    let scopes = r.bytesByScope
+    let month = r.perMonth(r.totalCostUSD)
+    var right = s.paused ? "❚❚ PAUSED" : (s.isReplay ? "▶ \(AppState.speedText(s.speed))" : "● LIVE")
+    if s.nowMs > 0 { right += "  " + clock(s.nowMs) }
+    let facts = [("cross-zone \(NumberText.bytes(r.perSecond(scopes[.crossZone] ?? 0), suffix: "B/s"))", 5),
+                 ("cross-region \(NumberText.bytes(r.perSecond(scopes[.crossRegion] ?? 0), suffix: "B/s"))", 4),
+                 ("≈ \(NumberText.usd(month))/month", 6), ("(estimate)", 1),
+                 ("window \(DurationText.format(ms: max(0, r.windowEndMs - r.windowStartMs)))", 2)]
+    b.text(" " + fitParts(facts, width: b.width - right.count - 3, separator: "  "), x: 0, y: 1, role: .header, bold: true)
+    b.textRight(right + " ", right: b.width, y: 1, role: s.paused ? .paused : .header, bold: true)
+  }
+
+  /// Joins the parts that fit in `width`, dropping the lowest priority first, keeping their order.
+  static func fitParts(_ parts: [(String, Int)], width: Int, separator: String) -> String {
+    var kept = parts
+    while kept.count > 1 && kept.map(\.0.count).reduce(0, +) + separator.count * (kept.count - 1) > width {
+      let lowest = kept.indices.min { kept[$0].1 < kept[$1].1 }!
+      kept.remove(at: lowest)
+    }
+    return kept.map(\.0).joined(separator: separator)
+  }
+
+  static func clock(_ ms: Int64) -> String {
+    let t = RFC3339.format(ms: ms - ms % 1000)
+    let time = t.split(separator: "T").last.map { String($0.dropLast()) } ?? t
+    return time
+  }
+
+  static func tabs(_ b: inout CellBuffer, _ s: AppState) {
+    var x = 1
+    for v in View.allCases {
+      let label = " \(v.rawValue) \(v.title) "
+      x += b.text(label, x: x, y: 2, role: v == s.view ? .selected : .columnHeader, bold: v == s.view)
+      x += 1
+    }
+    var right = "units: \(s.units.title)"
+    if !s.filter.isEmpty { right = "filter: \(s.filter)  " + right }
+    if x + right.count + 2 < b.width { b.textRight(right + " ", right: b.width, y: 2, role: .dim) }
+  }
+
+  static func statusLine(_ b: inout CellBuffer, _ s: AppState) {
+    let y = b.height - 2
+    if let draft = s.filterDraft {
+      let x = b.text("/ filter (namespace, workload or service; Enter applies, Esc cancels): ", x: 0, y: y, role: .key)
+      b.text(draft + "▏", x: x, y: y, role: .normal)
+    } else if let status = s.status {
+      b.text(" " + status, x: 0, y: y, role: s.statusIsError ? .error : .ok)
+    }
+  }
+
+  static func footer(_ b: inout CellBuffer, _ s: AppState) {
+    b.fill(x: 0, y: b.height - 1, width: b.width, height: 1, Cell(" ", role: .footer))
+    var hints: [(String, String)] = [("1-5", "view"), ("↑↓←→", "move")]
+    if s.view == .zones || s.view == .regions { hints.append(("⏎", "hops")) }
+    if s.drill != nil || s.drillRegion != nil { hints = [("Esc", "back"), ("↑↓", "move")] }
+    hints += [("u", "units"), ("s", "sort"), ("/", "filter"), ("r", "reporter"), ("p", "pause")]
+    if s.isReplay { hints += [("+/-", "speed"), ("[ ]", "step")] }
+    hints += [("e", "export"), ("?", "help"), ("q", "quit")]
+    var x = 0
+    for (k, label) in hints {
+      let need = k.count + label.count + 2
+      if x + need > b.width { break }
+      x += b.text(k, x: x, y: b.height - 1, role: .key, bold: true)
+      x += b.text(" " + label + " ", x: x, y: b.height - 1, role: .footer)
+    }
+  }
+
+  static func help(_ b: inout CellBuffer) {
+    let lines = [
+      "zonetop keys", "",
+      "1-5, Tab       switch view (Zones Regions Flows Services Health)",
+      "arrows, hjkl   move the selection",
+      "Enter          hops that make up the selected cell",
+      "Esc            back / clear the filter",
+      "u              units: bytes/s, bytes in window, USD/month",
+      "s              sort (cost, cross-zone, total, name)",
+      "/              filter by namespace, workload or service",
+      "r              reporter policy: auto, source, destination",
+      "p, space       pause the display",
+      "+ / -          replay speed;  [ / ]  step back / forward",
+      "e              export the current view to CSV",
+      "q              quit", "",
+      "Costs are estimates from the pricing profile.", "Any key closes this help.",
+    ]
+    let w = min(b.width - 4, 70)
+    let h = min(b.height - 2, lines.count + 2)
+    let x0 = (b.width - w) / 2
+    let y0 = (b.height - h) / 2
+    b.fill(x: x0, y: y0, width: w, height: h, Cell(" ", role: .header))
+    for (i, l) in lines.prefix(h - 2).enumerated() {
+      b.text(l, x: x0 + 2, y: y0 + 1 + i, role: i == 0 ? .title : .header, bold: i == 0, maxWidth: w - 4)
+    }
+  }
+
+  // MARK: - Values
+
+  /// A compact cell value in the current units.
+  static func compact(_ s: AppState, _ r: TrafficReport, bytes: UInt64, cost: Double) -> String {
+    switch s.units {
+    case .rate: return shortNumber(r.perSecond(bytes))
+    case .bytes: return shortNumber(Double(bytes))
+    case .cost:
+      let m = r.perMonth(cost)
+      return m == 0 ? "$0" : "$" + shortNumber(m)
+    }
+  }
+
+  static func shortNumber(_ v: Double) -> String {
+    let units = ["", "k", "M", "G", "T", "P"]
+    var x = v
+    var u = 0
+    while x >= 999.5 && u < units.count - 1 { x /= 1000; u += 1 }
+    if x == 0 { return "0" }
+    if x < 10 && u > 0 { return NumberText.fixed(x, 1) + units[u] }
+    if x < 1 { return NumberText.fixed(x, 2) }
+    return NumberText.fixed(x, 0) + units[u]
+  }
+
+  static func heat(_ value: Double, max: Double) -> Role {
+    guard value > 0, max > 0 else { return .dim }
+    let f = log10(1 + 9 * value / max)  // 0...1
+    switch f {
+    case ..<0.2: return .heat0
+    case ..<0.4: return .heat1
+    case ..<0.6: return .heat2
+    case ..<0.8: return .heat3
+    default: return .heat4
+    }
+  }
+
+  // MARK: - Matrices
+
+  static func zoneMatrix(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) -> MatrixLayout {
+    let zones = r.zones
+    var cells: [[(UInt64, Double)]] = []
+    for a in zones {
+      cells.append(zones.map { z in
+        let p = r.zonePairs[ZonePair(from: a, to: z)]
+        return (p?.bytes ?? 0, p?.costUSD ?? 0)
+      })
+    }
+    let groups = zones.map { $0.isUnknown ? "?" : $0.region }
+    let labels = zones.map { z -> String in
+      if z.isUnknown { return "?" }
+      if z.zone.hasPrefix(z.region) && z.zone.count > z.region.count {
+        return String(z.zone.dropFirst(z.region.count)).trimmingLeading("-")
+      }
+      return z.zone
+    }
+    return matrix(&b, s, r, rowNames: zones.map { $0.isUnknown ? "unknown" : $0.zone }, columnNames: labels, groups: groups,
+                  cells: cells, top: top, height: height, title: "bytes from source zone (rows) to destination zone (columns)")
+  }
+
+  static func regionMatrix(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) -> MatrixLayout {
+    let regions = r.regions
+    let cells = regions.map { a in
+      regions.map { z -> (UInt64, Double) in
+        let p = r.regionPairs[RegionPair(from: a, to: z)]
+        return (p?.bytes ?? 0, p?.costUSD ?? 0)
+      }
+    }
+    return matrix(&b, s, r, rowNames: regions, columnNames: regions, groups: regions.map { _ in "" }, cells: cells,
+                  top: top, height: height, title: "bytes from source region (rows) to destination region (columns)")
+  }
+
+  static func matrix(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, rowNames: [String], columnNames: [String],
+                     groups: [String], cells: [[(UInt64, Double)]], top: Int, height: Int, title: String) -> MatrixLayout {
+    let n = rowNames.count
+    let labelWidth = min(max(8, (rowNames.map(\.count).max() ?? 8) + 1), 22)
+    let totalWidth = 8
+    let fair = n > 0 ? (b.width - labelWidth - totalWidth - 1) / n : 7
+    let cellWidth = max(7, min(16, min((columnNames.map(\.count).max() ?? 6) + 2, fair)))
+    let usable = b.width - labelWidth - totalWidth - 1
+    let visible = max(1, min(n, usable / cellWidth))
+    let selRow = min(s.row, max(0, n - 1))
+    let selCol = min(s.column, max(0, n - 1))
+    let firstColumn = min(max(0, selCol - visible + 1), max(0, n - visible))
+    let offDiagonalMax = (0..<n).flatMap { i in (0..<n).filter { $0 != i }.map { j in value(s, r, cells[i][j]) } }.max() ?? 0
+    b.text(title + " · " + s.units.title, x: 1, y: top, role: .dim)
+    // Group (region) header and column names.
+    var lastGroup = ""
+    for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
+      let x = labelWidth + k * cellWidth
+      if groups[j] != lastGroup && !groups[j].isEmpty {
+        b.text(groups[j], x: x, y: top + 1, role: .columnHeader, bold: true, maxWidth: cellWidth * (groups[j...].prefix { $0 == groups[j] }.count) - 1)
+        lastGroup = groups[j]
+      }
+      let name = columnNames[j].count > cellWidth - 1 ? String(columnNames[j].prefix(cellWidth - 2)) + "…" : columnNames[j]
+      b.textRight(name, right: x + cellWidth - 1, y: top + 2, role: j == selCol ? .selected : .columnHeader)
+    }
+    if firstColumn > 0 { b.text("◀", x: labelWidth - 1, y: top + 2, role: .dim) }
+    if firstColumn + visible < n { b.text("▶", x: labelWidth + visible * cellWidth, y: top + 2, role: .dim) }
+    b.textRight("TOTAL", right: labelWidth + visible * cellWidth + totalWidth, y: top + 2, role: .columnHeader, bold: true)
+    let rowsAvailable = height - 6
+    let firstRow = min(max(0, selRow - rowsAvailable + 1), max(0, n - rowsAvailable))
+    var y = top + 3
+    for i in firstRow..<min(n, firstRow + max(1, rowsAvailable)) {
+      b.text(rowNames[i], x: 1, y: y, role: i == selRow ? .selected : .normal, bold: i == selRow, maxWidth: labelWidth - 1)
+      for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
+        let x = labelWidth + k * cellWidth
+        let v = value(s, r, cells[i][j])
+        let text = cells[i][j].0 == 0 ? "·" : compact(s, r, bytes: cells[i][j].0, cost: cells[i][j].1)
+        var role: Role = i == j ? .diagonal : heat(v, max: offDiagonalMax)
+        if cells[i][j].0 == 0 { role = .dim }
+        if i == selRow && j == selCol { role = .selected }
+        if i == selRow && j == selCol { b.fill(x: x, y: y, width: cellWidth - 1, height: 1, Cell(" ", role: .selected)) }
+        b.textRight(text, right: x + cellWidth - 1, y: y, role: role, bold: i == selRow && j == selCol)
+      }
+      let rowBytes = cells[i].reduce(UInt64(0)) { $0 &+ $1.0 }
+      let rowCost = cells[i].reduce(0.0) { $0 + $1.1 }
+      b.textRight(compact(s, r, bytes: rowBytes, cost: rowCost), right: labelWidth + visible * cellWidth + totalWidth, y: y, role: .total, bold: true)
+      y += 1
+    }
+    b.text("TOTAL", x: 1, y: y, role: .columnHeader, bold: true)
+    for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
+      let colBytes = (0..<n).reduce(UInt64(0)) { $0 &+ cells[$1][j].0 }
+      let colCost = (0..<n).reduce(0.0) { $0 + cells[$1][j].1 }
+      b.textRight(compact(s, r, bytes: colBytes, cost: colCost), right: labelWidth + k * cellWidth + cellWidth - 1, y: y, role: .total, bold: true)
+    }
+    // The selected cell, in words.
+    if n > 0 {
+      let c = cells[selRow][selCol]
+      let scope = s.view == .regions ? (rowNames[selRow] == columnNames[selCol] ? "same region" : "cross-region") :
+        Scope.of(r.zones[selRow], r.zones[selCol]).rawValue
+      var detail = "\(rowNames[selRow]) → \(rowNames[selCol])  \(scope)  \(NumberText.bytes(r.perSecond(c.0), suffix: "B/s"))"
+      detail += "  \(NumberText.bytes(Double(c.0))) in window  \(NumberText.usd(r.perMonth(c.1)))/month"
+      b.text(detail, x: 1, y: y + 2, role: .normal, maxWidth: b.width - 2)
+      b.text("Enter lists the hops of this cell", x: 1, y: y + 3, role: .dim)
+    }
+    return MatrixLayout(x: 0, y: top + 3 - firstRow, rowLabelWidth: labelWidth, cellWidth: cellWidth,
+                                 firstColumn: firstColumn, rows: n, columns: n)
+  }
+
+  static func value(_ s: AppState, _ r: TrafficReport, _ c: (UInt64, Double)) -> Double {
+    s.units == .cost ? c.1 : Double(c.0)
+  }
+
+  // MARK: - Tables
+
+  struct Column {
+    var title: String
+    var width: Int
+    var right: Bool
+    var priority: Int
+  }
+
+  /// Keeps the columns that fit, dropping the lowest priority first; the first column takes the slack.
+  static func fit(_ columns: [Column], width: Int) -> [Int] {
+    var kept = Array(columns.indices)
+    while kept.count > 1 && kept.reduce(0, { $0 + columns[$1].width + 1 }) > width {
+      let drop = kept.dropFirst().min { columns[$0].priority < columns[$1].priority }!
+      kept.removeAll { $0 == drop }
+    }
+    return kept
+  }
+
+  /// Draws a table; the column `flexible` (the first by default) takes the width left over.
+  static func table(_ b: inout CellBuffer, columns: [Column], rows: [[String]], roles: [[Role]]? = nil, selected: Int?,
+                    top: Int, height: Int, flexible: Int = 0) {
+    let kept = fit(columns, width: b.width - 1)
+    let slack = kept.contains(flexible) ? flexible : kept[0]
+    let fixed = kept.filter { $0 != slack }.reduce(0) { $0 + columns[$1].width + 1 }
+    var widths = columns.map(\.width)
+    widths[slack] = max(columns[slack].width, b.width - 2 - fixed)
+    func draw(_ fields: [String], y: Int, role: Role, bold: Bool, rowRoles: [Role]?) {
+      var x = 1
+      for i in kept {
+        let w = widths[i]
+        var text = fields[i]
+        if text.count > w { text = String(text.prefix(max(0, w - 1))) + "…" }
+        let r = rowRoles?[i] ?? role
+        if columns[i].right { b.textRight(text, right: x + w, y: y, role: r, bold: bold) } else { b.text(text, x: x, y: y, role: r, bold: bold, maxWidth: w) }
+        x += w + 1
+      }
+    }
+    draw(columns.map(\.title), y: top, role: .columnHeader, bold: true, rowRoles: nil)
+    let rowsAvailable = height - 1
+    let sel = selected.map { min($0, max(0, rows.count - 1)) }
+    let first = sel.map { min(max(0, $0 - rowsAvailable + 1), max(0, rows.count - rowsAvailable)) } ?? 0
+    for (k, i) in (first..<min(rows.count, first + max(0, rowsAvailable))).enumerated() {
+      let y = top + 1 + k
+      if i == sel { b.fill(x: 0, y: y, width: b.width, height: 1, Cell(" ", role: .selected)) }
+      draw(rows[i], y: y, role: i == sel ? .selected : .normal, bold: false, rowRoles: i == sel ? nil : roles?[i])
+    }
+    if rows.isEmpty { b.text("(nothing in the window\(selected == nil ? "" : ""))", x: 2, y: top + 1, role: .dim) }
+  }
+
+  static func flows(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
+    let rows = ViewRows.flowRows(r, s)
+    let cross = rows.reduce(UInt64(0)) { $0 &+ $1.1.crossBytes }
+    let columns = [
+      Column(title: "SOURCE → DESTINATION SERVICE", width: 30, right: false, priority: 100),
+      Column(title: "→ B/s", width: 9, right: true, priority: 80),
+      Column(title: "← B/s", width: 9, right: true, priority: 70),
+      Column(title: "SHARE", width: 6, right: true, priority: 50),
+      Column(title: "SCOPE", width: 12, right: false, priority: 40),
+      Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
+    ]
+    let cellsText = rows.map { h, st -> [String] in
+      let scope = (st.byScope[.crossRegion] ?? 0) > 0 ? "cross-region" : ((st.byScope[.crossZone] ?? 0) > 0 ? "cross-zone" : "unknown")
+      return ["\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService)",
+              shortNumber(r.perSecond(st.forward)), shortNumber(r.perSecond(st.back)),
+              cross > 0 ? NumberText.fixed(100 * Double(st.crossBytes) / Double(cross), 1) + "%" : "-",
+              scope, NumberText.usd(r.perMonth(st.costUSD))]
+    }
+    b.text("hops with traffic crossing zones or regions · sorted by \(s.sortKey.title)", x: 1, y: top, role: .dim)
+    table(&b, columns: columns, rows: cellsText, selected: s.row, top: top + 1, height: height - 1)
+  }
+
+  static func services(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
+    let rows = ViewRows.serviceRows(r, s)
+    let routing = s.discovery.map { d in rows.map { d.routing(ofService: $0.service) } }
+    var columns = [
+      Column(title: "DESTINATION SERVICE", width: 28, right: false, priority: 100),
+      Column(title: "IN-ZONE", width: 7, right: true, priority: 95),
+      Column(title: "", width: 10, right: false, priority: 30),
+      Column(title: "X-ZONE B/s", width: 10, right: true, priority: 80),
+      Column(title: "X-REGION B/s", width: 12, right: true, priority: 70),
+      Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
+    ]
+    if routing != nil { columns.insert(Column(title: "ROUTING", width: 14, right: false, priority: 85), at: 1) }
+    var roles: [[Role]] = []
+    var asking = (services: 0, cross: UInt64(0), known: UInt64(0))
+    let cellsText = rows.enumerated().map { i, svc -> [String] in
+      let share = svc.inZoneShare
+      let filled = share.map { Int(($0 * 10).rounded()) } ?? 0
+      let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 10 - filled)
+      let cross = (svc.byScope[.crossZone] ?? 0) &+ (svc.byScope[.crossRegion] ?? 0)
+      var rowRoles: [Role] = [.normal, share.map { $0 >= 0.8 ? .ok : ($0 >= 0.5 ? .warning : .error) } ?? .dim, .bar, .normal, .normal, .normal]
+      var cells = [svc.service, share.map { NumberText.fixed($0 * 100, 0) + "%" } ?? "?", share == nil ? "" : bar,
+                   shortNumber(r.perSecond(svc.byScope[.crossZone] ?? 0)), shortNumber(r.perSecond(svc.byScope[.crossRegion] ?? 0)),
+                   NumberText.usd(r.perMonth(svc.costUSD))]
+      if let routing {
+        let asks = routing[i]?.prefersSameZone == true
+        if asks {
+          asking.services += 1
+          asking.cross &+= cross
+          asking.known &+= svc.bytes &- (svc.byScope[.unknown] ?? 0)
+        }
+        cells.insert(routing[i]?.trafficDistribution ?? "-", at: 1)
+        rowRoles.insert(asks ? .ok : .dim, at: 1)
+        // A service that asks for its zone but still crosses: the crossing columns stand out.
+        if asks {
+          if (svc.byScope[.crossZone] ?? 0) > 0 { rowRoles[4] = .warning }
+          if (svc.byScope[.crossRegion] ?? 0) > 0 { rowRoles[5] = .warning }
+        }
+      }
+      roles.append(rowRoles)
+      return cells
+    }
+    var title = "share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sortKey.title)"
+    if routing != nil {
+      let crossShare = asking.known > 0 ? NumberText.fixed(100 * Double(asking.cross) / Double(asking.known), 1) + "%" : "-"
+      title = "\(asking.services) service\(asking.services == 1 ? " asks" : "s ask") for same-zone routing; \(crossShare) of their bytes still leave the zone · sorted by \(s.sortKey.title)"
+    }
+    b.text(title, x: 1, y: top, role: .dim, maxWidth: b.width - 2)
+    table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1)
+  }
+
+  static func health(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport?, top: Int, height: Int) {
+    let columns = [
+      Column(title: "TARGET", width: 22, right: false, priority: 100),
+      Column(title: "STATE", width: 5, right: false, priority: 95),
+      Column(title: "LATENCY", width: 8, right: true, priority: 60),
+      Column(title: "SERIES", width: 7, right: true, priority: 70),
+      Column(title: "INVALID", width: 7, right: true, priority: 50),
+      Column(title: "RESETS", width: 6, right: true, priority: 40),
+      Column(title: "LAST ERROR", width: 24, right: false, priority: 90),
+    ]
+    var roles: [[Role]] = []
+    let nodes = s.discovery?.nodes
+    let rows = s.health.map { h -> [String] in
+      var rowRoles: [Role] = [.normal, h.up ? .ok : .error, .normal, .normal, h.invalidLines > 0 ? .warning : .normal,
+                              h.counterResets > 0 ? .warning : .normal, .error]
+      var error = h.lastError ?? ""
+      if error.isEmpty && h.seriesWithoutLocality > 0 { error = "no locality labels (older ztunnel)" }
+      if error.isEmpty, let issue = h.lastParseIssue, h.invalidLines > 0 { error = issue }
+      var cells = [TargetName.short(h.target), h.up ? "up" : "DOWN", h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
+                   String(h.series), String(h.invalidLines), String(h.counterResets), error]
+      if let nodes {
+        let node = nodes[h.target]
+        cells.insert(node.map { $0.hasTopology ? ($0.zone ?? "?") : "no labels" } ?? "-", at: 1)
+        rowRoles.insert(node?.hasTopology == false ? .warning : .normal, at: 1)
+      }
+      roles.append(rowRoles)
+      return cells
+    }
+    var tableColumns = columns
+    if nodes != nil { tableColumns.insert(Column(title: "NODE ZONE", width: 14, right: false, priority: 75), at: 1) }
+    let quality = max(6, min(s.discovery == nil ? 8 : 10, height / 3))
+    table(&b, columns: tableColumns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality,
+          flexible: tableColumns.count - 1)
+    var y = top + height - quality + 1
+    b.hline(x: 0, y: y - 1, width: b.width)
+    b.text("Data quality", x: 1, y: y, role: .title, bold: true)
+    y += 1
+    let noLocality = s.health.filter { $0.seriesWithoutLocality > 0 }.count
+    let resets = s.health.reduce(0) { $0 + $1.counterResets }
+    let invalid = s.health.reduce(0) { $0 + $1.invalidLines + $1.invalidCounterValues }
+    let overLimit = s.health.reduce(0) { $0 + $1.seriesOverLimit }
+    let unknown = r.map { NumberText.bytes(Double($0.unknownLocalityBytes)) } ?? "-"
+    let dup = r.map { NumberText.bytes(Double($0.duplicateBytesDropped)) } ?? "-"
+    let lines: [(String, Role)] = [
+      ("bytes with unknown locality: \(unknown)", .normal),
+      ("duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal),
+      ("ztunnels without locality labels: \(noLocality)", noLocality > 0 ? .warning : .normal),
+      ("counter resets seen: \(resets)   invalid lines or values: \(invalid)", resets + invalid > 0 ? .warning : .normal),
+      (overLimit > 0 ? "series over the per-target limit, ignored: \(overLimit)" : "", .warning),
+    ] + discoveryLines(s.discovery)
+    for (l, role) in lines where !l.isEmpty && y < top + height {
+      b.text(l, x: 1, y: y, role: role, maxWidth: b.width - 2)
+      y += 1
+    }
+  }
+
+  /// Health lines about `--kube` discovery: what was found, nodes without topology labels, the last error.
+  static func discoveryLines(_ d: DiscoveryStatus?) -> [(String, Role)] {
+    guard let d else { return [] }
+    let bare = d.nodes.values.filter { !$0.hasTopology }.map(\.node).sorted()
+    var lines: [(String, Role)] = [("kube: " + d.summary, .normal)]
+    if !bare.isEmpty {
+      lines.append(("nodes without topology.kubernetes.io labels: \(bare.count) (\(bare.prefix(3).joined(separator: ", "))\(bare.count > 3 ? ", ..." : ""))", .warning))
+    }
+    if let e = d.error { lines.append(("kube: " + e, .error)) }
+    return lines
+  }
+
+  // MARK: - Drill-down
+
+  static func drillDown(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
+    let rows = ViewRows.drillRows(r, s)
+    let title: String
+    if let d = s.drill {
+      title = "\(d.from.isUnknown ? "unknown" : d.from.zone) → \(d.to.isUnknown ? "unknown" : d.to.zone) (\(d.scope.rawValue)): hops, bytes/s over the last rounds"
+    } else if let d = s.drillRegion {
+      title = "\(d.from) → \(d.to): hops, bytes/s over the last rounds"
+    } else {
+      title = ""
+    }
+    b.text(title, x: 1, y: top, role: .title, bold: true, maxWidth: b.width - 2)
+    let sparkWidth = max(10, min(30, b.width - 60))
+    let columns = [
+      Column(title: "HOP", width: 30, right: false, priority: 100),
+      Column(title: "DIR", width: 4, right: false, priority: 60),
+      Column(title: "B/s", width: 8, right: true, priority: 90),
+      Column(title: "CONNS", width: 6, right: true, priority: 40),
+      Column(title: "HISTORY", width: sparkWidth, right: false, priority: 80),
+    ]
+    var roles: [[Role]] = []
+    let cellsText = rows.map { row -> [String] in
+      roles.append([.normal, .dim, .normal, .normal, .spark])
+      return ["\(row.hop.sourceNamespace)/\(row.hop.sourceWorkload) → \(row.hop.destinationService)", row.request ? "req" : "resp",
+              shortNumber(r.perSecond(row.bytes)), String(row.opened), sparkline(s.sparklines[row.hop] ?? [], width: sparkWidth)]
+    }
+    table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.drillRow, top: top + 1, height: height - 1)
+  }
+
+  /// Block-character sparkline of the last `width` values.
+  public static func sparkline(_ values: [Double], width: Int) -> String {
+    let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    let v = Array(values.suffix(width))
+    guard let mx = v.max(), mx > 0 else { return String(repeating: "▁", count: v.count) }
+    return String(v.map { blocks[min(7, Int(($0 / mx) * 7.999))] })
+  }
+}
+
+extension String {
+  func trimmingLeading(_ c: Character) -> String { String(drop { $0 == c }) }
+}
+
+import Glibc
