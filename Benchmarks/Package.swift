@@ -11,7 +11,10 @@ let package = Package(
       name: "zonetop-bench",
       dependencies: [
         "CMallocCount",
-        .product(name: "ZoneTopCore", package: "zonetop"),
+        .product(name: "ZoneTopExposition", package: "zonetop"),
+        .product(name: "ZoneTopTraffic", package: "zonetop"),
+        .product(name: "ZoneTopFiles", package: "zonetop"),
+        .product(name: "ZoneTopUI", package: "zonetop"),
         .product(name: "ZoneTopHTTP", package: "zonetop"),
       ]
     ),

@@ -8,9 +8,18 @@ let package = Package(
   dependencies: [.package(name: "zonetop", path: "..")],
   targets: [
     .target(name: "FuzzSupport"),
-    .executableTarget(name: "fuzz-parser", dependencies: ["FuzzSupport", .product(name: "ZoneTopCore", package: "zonetop")]),
-    .executableTarget(name: "fuzz-recording", dependencies: ["FuzzSupport", .product(name: "ZoneTopCore", package: "zonetop")]),
-    .executableTarget(name: "fuzz-pricing", dependencies: ["FuzzSupport", .product(name: "ZoneTopCore", package: "zonetop")]),
+    .executableTarget(
+      name: "fuzz-parser",
+      dependencies: [
+        "FuzzSupport", .product(name: "ZoneTopExposition", package: "zonetop"),
+        .product(name: "ZoneTopTraffic", package: "zonetop"), .product(name: "ZoneTopUI", package: "zonetop"),
+      ]
+    ),
+    .executableTarget(name: "fuzz-recording", dependencies: ["FuzzSupport", .product(name: "ZoneTopFiles", package: "zonetop")]),
+    .executableTarget(
+      name: "fuzz-pricing",
+      dependencies: ["FuzzSupport", .product(name: "ZoneTopFiles", package: "zonetop"), .product(name: "ZoneTopTraffic", package: "zonetop")]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,8 @@
 import Glibc
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
+import ZoneTopUI
 
 /// What one child process cost.
 struct ProcessCost {

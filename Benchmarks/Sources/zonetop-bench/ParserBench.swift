@@ -1,6 +1,9 @@
 import CMallocCount
 import Glibc
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
+import ZoneTopUI
 
 /// `zonetop validate` on the 50,000-series ztunnel file, beside VictoriaMetrics' and
 /// Prometheus' parsers measured in the same run.

@@ -1,5 +1,8 @@
 import Glibc
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
+import ZoneTopUI
 import ZoneTopHTTP
 
 /// One poll of 200 loopback targets x 2,000 series, served by a separate process.

@@ -1,5 +1,8 @@
 import Glibc
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopFiles
+import ZoneTopTraffic
+import ZoneTopUI
 
 /// `zonetop snapshot` of a generated recording: 100 targets x 60 scrapes x 2,000 series.
 func snapshotBench(targets: Int, scrapes: Int, series: Int) {

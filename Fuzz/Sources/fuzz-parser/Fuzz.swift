@@ -1,5 +1,7 @@
 import FuzzSupport
-import ZoneTopCore
+import ZoneTopExposition
+import ZoneTopTraffic
+import ZoneTopUI
 
 /// Both formats in both modes, whole and in pieces (as `validate` reads files), then the
 /// counter engine and every export over what it counted.
@@ -16,11 +18,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       precondition(pieces.issues == summary.issues && pieces.samples == summary.samples && pieces.lines == summary.lines)
     }
   }
-  let history = TrafficHistory()
-  history.ingest(target: "t", timeMs: 0, status: 200, error: nil, contentType: nil, body: body)
-  history.closeRound(atMs: 0)
-  history.ingest(target: "t", timeMs: 5000, status: 200, error: nil, contentType: nil, body: body)
-  history.closeRound(atMs: 5000)
+  let engine = TrafficEngine()
+  var history = TrafficHistory()
+  for t in [Int64(0), 5000] {
+    engine.ingest(target: "t", timeMs: t, body: body, contentType: nil)
+    history.append(flows: Array(engine.flows.keys[history.flows.count...]))
+    history.append(engine.takeRound(endMs: t))
+  }
   let report = history.report(windowMs: 60_000, options: ReportOptions())
   for g in GroupBy.allCases {
     _ = ReportExport.csv(report, groupBy: g)

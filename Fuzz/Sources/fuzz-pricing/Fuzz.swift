@@ -1,5 +1,6 @@
 import FuzzSupport
-import ZoneTopCore
+import ZoneTopFiles
+import ZoneTopTraffic
 
 /// The pricing YAML loader: any input gives a profile or an error, never a crash.
 @_cdecl("LLVMFuzzerTestOneInput")

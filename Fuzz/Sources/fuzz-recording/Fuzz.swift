@@ -1,5 +1,5 @@
 import FuzzSupport
-import ZoneTopCore
+import ZoneTopFiles
 
 /// The recording reader: every whole frame it returns must lie inside the input.
 @_cdecl("LLVMFuzzerTestOneInput")

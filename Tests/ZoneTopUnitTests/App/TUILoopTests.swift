@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import ZoneTopApp
+import ZoneTopCollect
+import ZoneTopFiles
+import ZoneTopTraffic
+import ZoneTopUI
+
+/// A source whose updates a test hands over; with playback when asked to.
+final class FakeSource: MetricsSource {
+  var queued: [SourceUpdate] = []
+  var started = false
+  var stopped = false
+  let intervalMs: Int64 = 5000
+  let label = "fake"
+  var playback: (any Playback)? { nil }
+  func start() { started = true }
+  func stop() { stopped = true }
+  func takeUpdates(realSeconds: Double) -> [SourceUpdate] {
+    defer { queued.removeAll() }
+    return queued
+  }
+
+  static let flow = FlowKey(
+    reporter: .source, sourceWorkload: "client", sourceNamespace: "shop", destinationWorkload: "server",
+    destinationNamespace: "shop", destinationService: "server.shop.svc.cluster.local",
+    source: Locality(region: "us-east1", zone: "us-east1-b"), destination: Locality(region: "us-east1", zone: "us-east1-c"),
+    hasLocality: true)
+
+  /// One poll: `bytes` sent by the client between `endMs - 5 s` and `endMs`, with `up` of `targets` targets up.
+  static func poll(endMs: Int64, bytes: UInt64, newFlow: Bool, up: Int = 1, targets: Int = 1, error: String = "connection refused")
+    -> SourceUpdate
+  {
+    var u = SourceUpdate()
+    if newFlow { u.newFlows = [flow] }
+    u.rounds = [TrafficRound(startMs: endMs - 5000, endMs: endMs, deltas: bytes > 0 ? [(Int32(0), Counts(received: bytes))] : [])]
+    u.health = (0..<targets).map { i in
+      var h = TargetHealth(target: "http://10.0.0.\(i):15020/metrics")
+      h.up = i < up
+      if !h.up { h.lastError = error }
+      return h
+    }
+    u.targetCount = targets
+    u.nowMs = endMs
+    return u
+  }
+}
+
+@Suite struct TUILoopTests {
+  func loop(_ source: any MetricsSource, events: [InputEvent] = [], width: Int = 100, height: Int = 30,
+            exportDirectory: String = ".") -> (TUILoop, InMemoryScreen) {
+    let screen = InMemoryScreen(width: width, height: height, events: events)
+    var options = TUIOptions(report: ReportOptions(), windowMs: 300_000)
+    options.exportDirectory = exportDirectory
+    return (TUILoop(source: source, screen: screen, options: options, monotonic: { 0 }, wallMs: { 1_741_000_000_000 }), screen)
+  }
+
+  @Test func dataFromTheSourceReachesTheScreenAndAResizeRedraws() throws {
+    let source = FakeSource()
+    let (loop, screen) = loop(source)
+    loop.turn(timeoutMs: 0)
+    #expect(loop.state.report == nil)
+    source.queued = [FakeSource.poll(endMs: 1_741_000_005_000, bytes: 5_000_000, newFlow: true)]
+    loop.turn(timeoutMs: 0)  // takes the update
+    loop.turn(timeoutMs: 0)  // draws it
+    let report = try #require(loop.state.report)
+    #expect(report.zonePairs.values.reduce(0) { $0 + $1.bytes } == 5_000_000)
+    #expect(screen.lines.joined().contains("us-east1-c"))
+    let draws = screen.draws
+    screen.resize(width: 80, height: 24)
+    loop.turn(timeoutMs: 0)
+    loop.turn(timeoutMs: 0)
+    #expect(screen.draws == draws + 1)
+    #expect(screen.lastBuffer?.width == 80 && screen.lines.count == 24)
+  }
+
+  @Test func pauseFreezesTheDisplayWhileCollectionGoesOn() throws {
+    let source = FakeSource()
+    let (loop, _) = loop(source)
+    source.queued = [FakeSource.poll(endMs: 1_741_000_005_000, bytes: 1000, newFlow: true)]
+    loop.turn(timeoutMs: 0)
+    (loop.screen as! InMemoryScreen).events = [.key(.char("p"))]
+    loop.turn(timeoutMs: 0)
+    #expect(loop.state.paused)
+    source.queued = [FakeSource.poll(endMs: 1_741_000_010_000, bytes: 9000, newFlow: false)]
+    loop.turn(timeoutMs: 0)
+    #expect(loop.state.report?.zonePairs.values.reduce(0) { $0 + $1.bytes } == 1000, "frozen while paused")
+    #expect(loop.data.history.rounds.count == 2, "collected meanwhile")
+    (loop.screen as! InMemoryScreen).events = [.key(.char("p"))]
+    loop.turn(timeoutMs: 0)
+    #expect(loop.state.report?.zonePairs.values.reduce(0) { $0 + $1.bytes } == 10_000)
+  }
+
+  @Test func exportWritesWhatTheViewShows() throws {
+    let dir = NSTemporaryDirectory() + "zonetop-loop-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let source = FakeSource()
+    source.queued = [FakeSource.poll(endMs: 1_741_000_005_000, bytes: 1000, newFlow: true)]
+    let (loop, _) = loop(source, events: [.key(.char("3")), .key(.char("e"))], exportDirectory: dir)
+    loop.turn(timeoutMs: 0)
+    loop.turn(timeoutMs: 0)
+    let status = try #require(loop.state.status)
+    #expect(status.hasPrefix("exported 1 rows to \(dir)/zonetop-flows-"))
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir)
+    #expect(files.count == 1)
+    let csv = try String(contentsOfFile: dir + "/" + files[0], encoding: .utf8)
+    #expect(csv.contains("client") && csv.contains("server.shop.svc.cluster.local"))
+  }
+
+  @Test func aFailingSourceIsShownAsDownNotAsAnEmptyMatrix() throws {
+    let source = FakeSource()
+    source.queued = [FakeSource.poll(endMs: 1_741_000_005_000, bytes: 0, newFlow: false, up: 0, targets: 3)]
+    let (loop, screen) = loop(source, events: [.key(.char("5"))])
+    loop.turn(timeoutMs: 0)
+    loop.turn(timeoutMs: 0)
+    #expect(loop.state.targetsUp == 0 && loop.state.targetsTotal == 3)
+    let text = screen.lines.joined(separator: "\n")
+    #expect(text.contains("DOWN") && text.contains("connection refused"))
+  }
+
+  @Test func aReplayEndsAndSaysSo() throws {
+    let replay = ReplaySource(source: Demo.recording)
+    replay.speed = 64
+    var clock = 0.0
+    let screen = InMemoryScreen(width: 120, height: 40)
+    let loop = TUILoop(source: replay, screen: screen, options: TUIOptions(report: ReportOptions(), windowMs: 300_000),
+                       monotonic: { clock })
+    // 20 s of real time at 64x covers the 10-minute recording.
+    for _ in 0..<40 {
+      clock += 0.5
+      loop.turn(timeoutMs: 0)
+    }
+    #expect(replay.isAtEnd && loop.state.atEnd)
+    #expect(loop.state.status?.hasPrefix("end of the recording") == true)
+    #expect(loop.state.nowMs == replay.endMs)
+    // Stepping back one interval rebuilds the window up to there.
+    screen.events = [.key(.char("["))]
+    loop.turn(timeoutMs: 0)
+    #expect(loop.state.nowMs == replay.endMs - replay.intervalMs)
+    #expect(!replay.isAtEnd)
+  }
+
+  @Test func qQuitsAndLiveSourcesOfferNoReplayControls() {
+    let source = FakeSource()
+    let (loop, _) = loop(source, events: [.key(.char("+")), .key(.char("q"))])
+    #expect(loop.turn(timeoutMs: 0))
+    #expect(loop.state.status == "speed applies to replays")
+    #expect(!loop.turn(timeoutMs: 0))
+  }
+}
