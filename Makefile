@@ -1,10 +1,10 @@
-# zonetop: make run (demo), make test, make bench, make soak, make fuzz, make screenshots, make fixtures.
+# zonetop: make run (demo), make test, make unit, make lint, make bench, make soak, make fuzz, make screenshots, make fixtures.
 SWIFT ?= swift
 RUN_DEPS  := libncursesw5-dev libcurl4-openssl-dev zlib1g-dev
 TEST_DEPS := $(RUN_DEPS) tmux prometheus python3 openssl
 BIN := .build/release/zonetop
 
-.PHONY: run build test bench soak screenshots fixtures fuzz deps test-deps clean
+.PHONY: run build test unit lint format bench soak screenshots fixtures fuzz deps test-deps clean
 
 ## run: install what is missing (as root), build, and start the demo
 run: deps build
@@ -18,6 +18,20 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) build -c release --product zonetop --static-swift-stdlib
 	ZONETOP_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
+
+## unit: the pure and in-process tests only (no servers, terminal or built binary), in seconds
+unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter ZoneTopUnitTests
+
+FORMATTED := Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources Fuzz/Package.swift Fuzz/Sources
+
+## lint: swift format's check (what CI runs); format: rewrite the files in place
+lint:
+	$(SWIFT) format lint --strict -r $(FORMATTED)
+
+format:
+	$(SWIFT) format -i -r $(FORMATTED)
 
 ## bench: benchmarks (a separate package under Benchmarks/)
 bench: deps build

@@ -49,7 +49,8 @@ let package = Package(
     // libcurl only: the poller and the Prometheus API client.
     .target(name: "ZoneTopHTTP", dependencies: ["ZoneTopTraffic", "CCurl"]),
     // kubeconfig, credentials, ztunnel discovery.
-    .target(name: "ZoneTopKube", dependencies: ["ZoneTopHTTP", "ZoneTopFiles", .product(name: "Yams", package: "Yams")]),
+    .target(
+      name: "ZoneTopKube", dependencies: ["ZoneTopHTTP", "ZoneTopFiles", .product(name: "Yams", package: "Yams")]),
     // The only ncursesw code.
     .target(name: "ZoneTopTerminal", dependencies: ["ZoneTopUI", "CNCursesW"]),
 
@@ -72,12 +73,16 @@ let package = Package(
     // Pure and in-process tests (`make unit`): no server, no terminal, no built binary.
     .testTarget(
       name: "ZoneTopUnitTests",
-      dependencies: ["ZoneTopApp", "ZoneTopExposition", "ZoneTopTraffic", "ZoneTopUI", "ZoneTopFiles", "ZoneTopCollect", "CByteScan"],
+      dependencies: [
+        "ZoneTopApp", "ZoneTopExposition", "ZoneTopTraffic", "ZoneTopUI", "ZoneTopFiles", "ZoneTopCollect", "CByteScan",
+      ],
       exclude: ["Snapshots"]
     ),
     .testTarget(
       name: "ZoneTopIntegrationTests",
-      dependencies: ["ZoneTopCollect", "ZoneTopKube", "ZoneTopExposition", "ZoneTopTraffic", "ZoneTopFiles", "ZoneTopHTTP"]
+      dependencies: [
+        "ZoneTopCollect", "ZoneTopKube", "ZoneTopExposition", "ZoneTopTraffic", "ZoneTopFiles", "ZoneTopHTTP",
+      ]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -15,10 +15,14 @@ let package = Package(
         .product(name: "ZoneTopTraffic", package: "zonetop"), .product(name: "ZoneTopUI", package: "zonetop"),
       ]
     ),
-    .executableTarget(name: "fuzz-recording", dependencies: ["FuzzSupport", .product(name: "ZoneTopFiles", package: "zonetop")]),
+    .executableTarget(
+      name: "fuzz-recording", dependencies: ["FuzzSupport", .product(name: "ZoneTopFiles", package: "zonetop")]),
     .executableTarget(
       name: "fuzz-pricing",
-      dependencies: ["FuzzSupport", .product(name: "ZoneTopFiles", package: "zonetop"), .product(name: "ZoneTopTraffic", package: "zonetop")]
+      dependencies: [
+        "FuzzSupport", .product(name: "ZoneTopFiles", package: "zonetop"),
+        .product(name: "ZoneTopTraffic", package: "zonetop"),
+      ]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -21,7 +21,9 @@ public struct TUIOptions: Sendable {
 }
 
 /// The interactive loop: collect (a `MetricsSource`) -> state (`TrafficHistory` and
-/// `AppState.update`) -> render (`Renderer` into a cell buffer) -> a `Screen`. It owns the
+/// `AppState.update`) -> render (`Renderer` into a cell buffer) -> a `Screen`.
+///
+/// It owns the
 /// history and the state; tests drive it with an `InMemoryScreen` and a fake source.
 public final class TUILoop {
   public let source: any MetricsSource
@@ -37,9 +39,13 @@ public final class TUILoop {
   private let wallMs: () -> Int64
   private var last: Double
 
-  /// `monotonic` (seconds) advances replays; `wallMs` names export files. Tests pass their own.
-  public init(source: any MetricsSource, screen: any Screen, options: TUIOptions,
-              monotonic: @escaping () -> Double = WallClock.monotonic, wallMs: @escaping () -> Int64 = WallClock.nowMs) {
+  /// `monotonic` (seconds) advances replays; `wallMs` names export files.
+  ///
+  /// Tests pass their own.
+  public init(
+    source: any MetricsSource, screen: any Screen, options: TUIOptions,
+    monotonic: @escaping () -> Double = WallClock.monotonic, wallMs: @escaping () -> Int64 = WallClock.nowMs
+  ) {
     self.source = source
     self.screen = screen
     self.options = options
@@ -66,7 +72,9 @@ public final class TUILoop {
   }
 
   /// One turn: draw if something changed, wait for one event (up to `timeoutMs`), apply it,
-  /// then take what the source has. Returns false when the user quit.
+  /// then take what the source has.
+  ///
+  /// Returns false when the user quit.
   @discardableResult
   public func turn(timeoutMs: Int = 200) -> Bool {
     if dirty {

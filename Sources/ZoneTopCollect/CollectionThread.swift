@@ -1,11 +1,10 @@
 import Foundation
-
 import Synchronization
-
-
 import ZoneTopTraffic
 
-/// The background thread a live feed collects on. `stop` asks it to end and waits
+/// The background thread a live feed collects on.
+///
+/// `stop` asks it to end and waits
 /// (up to 5 s) until it has, so that the process never exits under a transfer still
 /// inside libcurl and OpenSSL (their exit handlers would pull memory from under it).
 final class CollectionThread: Sendable {

@@ -8,7 +8,9 @@ import ZoneTopTraffic
 /// every target is fetched at once (libcurl multi), recorded, parsed and counted as soon
 /// as its body is complete, then dropped; a poll that runs past the interval makes the
 /// next one wait for the following boundary (skipped, never queued); targets that keep
-/// failing back off. Each poll reaches the app as one `SourceUpdate`.
+/// failing back off.
+///
+/// Each poll reaches the app as one `SourceUpdate`.
 /// Unchecked: the recorder is used only on the collection thread; the rest is immutable or a Mutex.
 public final class LiveSource: MetricsSource, @unchecked Sendable {
   public let intervalMs: Int64
@@ -21,8 +23,10 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
   public let label: String
 
   /// Polls what `provider` lists each round; `label` names the source in the header.
-  public init(provider: TargetProvider, intervalMs: Int64, label: String, recordTo: RecordingWriter? = nil,
-              engine: EngineOptions = EngineOptions(), clock: any CollectionClock = SystemClock()) {
+  public init(
+    provider: TargetProvider, intervalMs: Int64, label: String, recordTo: RecordingWriter? = nil,
+    engine: EngineOptions = EngineOptions(), clock: any CollectionClock = SystemClock()
+  ) {
     self.provider = provider
     self.intervalMs = intervalMs
     self.label = label
@@ -71,7 +75,9 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
       let due = refresh.targets.filter { (backoff[$0.name]?.nextMs ?? 0) <= now }
       var update = SourceUpdate()
       var latest = now
-      Poller(options: refresh.http).fetch(due, cancelled: { collector.isStopping }) { _, r in
+      let poller = Poller(options: refresh.http)
+      let stopping = { self.collector.isStopping }
+      poller.fetch(due, cancelled: stopping) { _, r in
         if let recorder, !recordingFailed {
           do { try recorder.append(r.frame) } catch {
             recordingFailed = true
@@ -80,9 +86,11 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
         }
         r.body.withUnsafeBytes { body in
           if r.isSuccess {
-            engine.ingest(target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
+            engine.ingest(
+              target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
           } else {
-            engine.recordFailure(target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
+            engine.recordFailure(
+              target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
           }
         }
         latest = max(latest, r.startMs)
@@ -121,10 +129,13 @@ extension ScrapeResult {
 
 extension LiveSource {
   /// Polls a fixed list of URLs.
-  public convenience init(urls: [String], intervalMs: Int64, http: HTTPOptions, recordTo: RecordingWriter? = nil,
-                          engine: EngineOptions = EngineOptions()) {
+  public convenience init(
+    urls: [String], intervalMs: Int64, http: HTTPOptions, recordTo: RecordingWriter? = nil,
+    engine: EngineOptions = EngineOptions()
+  ) {
     let label = urls.count == 1 ? TargetName.short(urls[0]) : "\(urls.count) ztunnels"
-    self.init(provider: StaticTargets(urls: urls, http: http), intervalMs: intervalMs, label: label, recordTo: recordTo,
-              engine: engine)
+    self.init(
+      provider: StaticTargets(urls: urls, http: http), intervalMs: intervalMs, label: label, recordTo: recordTo,
+      engine: engine)
   }
 }

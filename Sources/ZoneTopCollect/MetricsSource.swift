@@ -1,3 +1,4 @@
+import Glibc
 import ZoneTopTraffic
 
 /// What a source hands to the app: everything new since its last update, as a value.
@@ -23,7 +24,9 @@ public struct SourceUpdate: Sendable {
   public init() {}
 }
 
-/// Where the TUI's data comes from: a replay, live polling or a Prometheus API. A source
+/// Where the TUI's data comes from: a replay, live polling or a Prometheus API.
+///
+/// A source
 /// runs on its own (a collection thread, or a replay clock) and hands over values; the
 /// app owns the history and the state.
 public protocol MetricsSource: AnyObject {
@@ -69,8 +72,6 @@ public struct SystemClock: CollectionClock {
   public func nowMs() -> Int64 { WallClock.nowMs() }
   public func sleep(ms: Int64) { usleepClamped(ms) }
 }
-
-import Glibc
 
 func usleepClamped(_ ms: Int64) {
   guard ms > 0 else { return }

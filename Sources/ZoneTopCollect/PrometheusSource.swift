@@ -16,8 +16,10 @@ public final class PrometheusSource: MetricsSource, Sendable {
   private let collector = CollectionThread()
 
   /// `stepMs` must be at least twice the server's scrape interval so each step has two samples.
-  public init(client: PrometheusClient, intervalMs: Int64, windowMs: Int64, stepMs: Int64, namespace: String?,
-              clock: any CollectionClock = SystemClock()) {
+  public init(
+    client: PrometheusClient, intervalMs: Int64, windowMs: Int64, stepMs: Int64, namespace: String?,
+    clock: any CollectionClock = SystemClock()
+  ) {
     self.client = client
     self.intervalMs = intervalMs
     self.windowMs = windowMs

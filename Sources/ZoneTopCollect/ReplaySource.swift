@@ -3,7 +3,9 @@ import ZoneTopTraffic
 
 /// Replays recorded scrapes at their recorded pace times `speed`, on a virtual clock
 /// that the app advances with the real time that passed (tests pass any amount): pause,
-/// step and seek included. Frames are grouped into rounds by `RoundGrouping`, as
+/// step and seek included.
+///
+/// Frames are grouped into rounds by `RoundGrouping`, as
 /// `snapshot` groups them, and counted by its own engine.
 public final class ReplaySource: MetricsSource, Playback {
   public let source: OfflineSource

@@ -70,7 +70,10 @@ extension Array where Element == UInt8 {
   /// The same hash as `hashBytes(_:_:seed:)` over this array.
   public func byteHash(seed: UInt64 = hashSeed) -> UInt64 {
     withUnsafeBufferPointer { b in
-      b.baseAddress.map { hashBytes($0, b.count, seed: seed) } ?? hashBytes(UnsafePointer(bitPattern: 1)!, 0, seed: seed)
+      // Force unwrap: a non-null address for an empty buffer; 0 bytes are read.
+      // swift-format-ignore: NeverForceUnwrap
+      b.baseAddress.map { hashBytes($0, b.count, seed: seed) }
+        ?? hashBytes(UnsafePointer(bitPattern: 1)!, 0, seed: seed)
     }
   }
 }

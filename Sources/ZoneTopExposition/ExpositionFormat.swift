@@ -1,3 +1,5 @@
+import Glibc
+
 /// The two text formats zonetop reads.
 public enum ExpositionFormat: String, Sendable, CaseIterable {
   /// Prometheus text format 0.0.4.
@@ -12,7 +14,9 @@ public enum ExpositionFormat: String, Sendable, CaseIterable {
     return nil
   }
 
-  /// Detects the format of a whole body. OpenMetrics when the content type says
+  /// Detects the format of a whole body.
+  ///
+  /// OpenMetrics when the content type says
   /// so, or when the text ends with `# EOF` (ztunnel labels OpenMetrics as
   /// `text/plain`) and its metadata is not Prometheus-style: Prometheus' own
   /// test data ends text 0.0.4 with `# EOF` too, but types counters by their
@@ -20,8 +24,9 @@ public enum ExpositionFormat: String, Sendable, CaseIterable {
   /// with no TYPE line at all is read as Prometheus text. Only the first 64 KiB
   /// are searched for metadata.
   public static func detect(contentType: String?, body: UnsafeRawBufferPointer) -> ExpositionFormat {
-    detect(contentType: contentType, head: UnsafeRawBufferPointer(rebasing: body[0..<min(body.count, headSize)]),
-           tail: body, tailIsWholeBody: true)
+    detect(
+      contentType: contentType, head: UnsafeRawBufferPointer(rebasing: body[0..<min(body.count, headSize)]),
+      tail: body, tailIsWholeBody: true)
   }
 
   /// How much of the start of a body `detect` reads for metadata.
@@ -29,8 +34,10 @@ public enum ExpositionFormat: String, Sendable, CaseIterable {
 
   /// Detects the format from the first `headSize` bytes of a body and its last bytes
   /// (`tail`; the whole body when `tailIsWholeBody`), for a body read in pieces.
-  public static func detect(contentType: String?, head: UnsafeRawBufferPointer, tail: UnsafeRawBufferPointer,
-                            tailIsWholeBody: Bool) -> ExpositionFormat {
+  public static func detect(
+    contentType: String?, head: UnsafeRawBufferPointer, tail: UnsafeRawBufferPointer,
+    tailIsWholeBody: Bool
+  ) -> ExpositionFormat {
     if let declared = fromContentType(contentType) { return declared }
     guard endsWithEOF(tail, isWholeBody: tailIsWholeBody) else { return .prometheusText }
     var sawType = false
@@ -52,7 +59,9 @@ public enum ExpositionFormat: String, Sendable, CaseIterable {
 
   private static func endsWithEOF(_ body: UnsafeRawBufferPointer, isWholeBody: Bool) -> Bool {
     var end = body.count
-    while end > 0, body[end - 1] == UInt8(ascii: "\n") || body[end - 1] == UInt8(ascii: "\r") || body[end - 1] == UInt8(ascii: " ") {
+    while end > 0,
+      body[end - 1] == UInt8(ascii: "\n") || body[end - 1] == UInt8(ascii: "\r") || body[end - 1] == UInt8(ascii: " ")
+    {
       end -= 1
     }
     let marker: [UInt8] = Array("# EOF".utf8)
@@ -121,7 +130,9 @@ public struct SampleRef {
 
   /// The metric name's bytes.
   @inline(__always)
-  public var name: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + nameStart, count: nameEnd - nameStart) }
+  public var name: UnsafeBufferPointer<UInt8> {
+    UnsafeBufferPointer(start: base + nameStart, count: nameEnd - nameStart)
+  }
 
   /// Whether the metric name equals `other`.
   @inline(__always)
@@ -148,6 +159,8 @@ public struct StaticBytes: Sendable, Hashable {
   @inline(__always)
   public func equals(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
     guard n == bytes.count else { return false }
+    // Force unwrap: n == bytes.count, and memcmp of 0 bytes reads nothing.
+    // swift-format-ignore: NeverForceUnwrap
     return bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, p, n) == 0 }
   }
 }
@@ -179,7 +192,7 @@ public struct ParseSummary: Sendable {
 public enum LabelEscaping {
   /// Resolves `\\`, `\"` and `\n`; any other escape is kept as written.
   public static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-    var out = [UInt8]()
+    var out: [UInt8] = []
     out.reserveCapacity(raw.count)
     var i = 0
     while i < raw.count {
@@ -190,7 +203,9 @@ public enum LabelEscaping {
         case UInt8(ascii: "\\"): out.append(n)
         case UInt8(ascii: "\""): out.append(n)
         case UInt8(ascii: "n"): out.append(UInt8(ascii: "\n"))
-        default: out.append(c); out.append(n)
+        default:
+          out.append(c)
+          out.append(n)
         }
         i += 2
       } else {
@@ -201,5 +216,3 @@ public enum LabelEscaping {
     return out
   }
 }
-
-import Glibc

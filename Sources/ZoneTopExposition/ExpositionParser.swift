@@ -88,7 +88,9 @@ public final class ExpositionParser {
   }
 
   /// Parses the complete lines at the start of `chunk` (all of it when `isLast`) and
-  /// returns the number of bytes consumed. The caller passes the unconsumed rest again,
+  /// returns the number of bytes consumed.
+  ///
+  /// The caller passes the unconsumed rest again,
   /// followed by what comes next; a chunk is never held after the call returns.
   public func feed<S: SampleSink>(_ chunk: UnsafeRawBufferPointer, isLast: Bool, into sink: inout S) -> Int {
     guard let raw = chunk.baseAddress, chunk.count > 0 else { return 0 }
@@ -153,7 +155,9 @@ public final class ExpositionParser {
     summary.samples = sampleCount
     if format == .openMetrics {
       if mode == .strict { om.finishFamily(self) }
-      if !sawEOF { report(0, "missing \"# EOF\" at the end of OpenMetrics text", line: lineNumber + (endsWithNewline ? 1 : 0)) }
+      if !sawEOF {
+        report(0, "missing \"# EOF\" at the end of OpenMetrics text", line: lineNumber + (endsWithNewline ? 1 : 0))
+      }
     }
     return summary
   }
@@ -191,8 +195,10 @@ public final class ExpositionParser {
 
   /// A line that does not start with a metric name: blank, a comment or metadata,
   /// a sample after blanks (Prometheus text), or an error.
-  private func parseLine<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ bufferEnd: Int,
-                                        into sink: inout S) {
+  private func parseLine<S: SampleSink>(
+    _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ bufferEnd: Int,
+    into sink: inout S
+  ) {
     var e = end
     var s = start
     if format == .prometheusText {
@@ -225,7 +231,9 @@ public final class ExpositionParser {
   private func parseOpenMetricsMetadata(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) {
     // "# " KEYWORD " " name [" " text]
     guard end - start >= 2, p[start + 1] == UInt8(ascii: " ") else {
-      return fail(p, at: start, "expected \"# HELP\", \"# TYPE\", \"# UNIT\" or \"# EOF\" (comments are not allowed in OpenMetrics)")
+      return fail(
+        p, at: start,
+        "expected \"# HELP\", \"# TYPE\", \"# UNIT\" or \"# EOF\" (comments are not allowed in OpenMetrics)")
     }
     let kwStart = start + 2
     var i = kwStart
@@ -242,7 +250,10 @@ public final class ExpositionParser {
       return fail(p, at: nameStart, "invalid metric name in \"# \(keyword)\"")
     }
     guard i < end else {
-      return fail(p, at: i, "expected a space and \(keyword == "TYPE" ? "a type" : keyword == "UNIT" ? "a unit" : "help text") after the metric name")
+      return fail(
+        p, at: i,
+        "expected a space and \(keyword == "TYPE" ? "a type" : keyword == "UNIT" ? "a unit" : "help text") after the metric name"
+      )
     }
     let textStart = i + 1
     let name = Array(UnsafeBufferPointer(start: p + nameStart, count: i - nameStart))
@@ -252,7 +263,10 @@ public final class ExpositionParser {
     case "TYPE":
       let t = String(decoding: UnsafeBufferPointer(start: p + textStart, count: end - textStart), as: UTF8.self)
       guard let parsed = MetricType(rawValue: t), parsed != .untyped else {
-        return fail(p, at: textStart, "invalid type \"\(Sanitize.short(t))\": expected counter, gauge, histogram, gaugehistogram, summary, stateset, info or unknown")
+        return fail(
+          p, at: textStart,
+          "invalid type \"\(Sanitize.short(t))\": expected counter, gauge, histogram, gaugehistogram, summary, stateset, info or unknown"
+        )
       }
       type = parsed
     case "UNIT":
@@ -307,8 +321,11 @@ public final class ExpositionParser {
     var typeEnd = end
     while typeEnd > i && (p[typeEnd - 1] == 0x20 || p[typeEnd - 1] == 0x09) { typeEnd -= 1 }
     let t = String(decoding: UnsafeBufferPointer(start: p + i, count: typeEnd - i), as: UTF8.self)
-    guard let type = MetricType(rawValue: t), type != .stateset, type != .info, type != .gaugehistogram, type != .unknown else {
-      return fail(p, at: i, "invalid type \"\(Sanitize.short(t))\": expected counter, gauge, histogram, summary or untyped")
+    guard let type = MetricType(rawValue: t), type != .stateset, type != .info, type != .gaugehistogram,
+      type != .unknown
+    else {
+      return fail(
+        p, at: i, "invalid type \"\(Sanitize.short(t))\": expected counter, gauge, histogram, summary or untyped")
     }
     if mode == .strict { prom.type(self, name: name, type: type, column: nameStart - start) }
   }
@@ -316,10 +333,14 @@ public final class ExpositionParser {
   // MARK: - Samples
 
   /// Parses a sample line that starts at `start` with a metric name; `limit` is the
-  /// end of the buffer. Returns the index of the newline that ends the line (or `limit`).
+  /// end of the buffer.
+  ///
+  /// Returns the index of the newline that ends the line (or `limit`).
   @inline(__always)
-  private func parseSample<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ limit: Int, into sink: inout S,
-                                          lineEndKnown: Bool = false) -> Int {
+  private func parseSample<S: SampleSink>(
+    _ p: UnsafePointer<UInt8>, _ start: Int, _ limit: Int, into sink: inout S,
+    lineEndKnown: Bool = false
+  ) -> Int {
     let isOM = format == .openMetrics
     var i: Int
     var seriesHash: UInt64
@@ -364,8 +385,9 @@ public final class ExpositionParser {
         return lineEnd
       }
     }
-    parseSampleTail(p, start, nameEnd, i, end, blanksAfterName: blanksAfterName, groupHash: groupHash,
-                    seriesHash: seriesHash, into: &sink)
+    parseSampleTail(
+      p, start, nameEnd, i, end, blanksAfterName: blanksAfterName, groupHash: groupHash,
+      seriesHash: seriesHash, into: &sink)
     return lineEnd
   }
 
@@ -380,14 +402,21 @@ public final class ExpositionParser {
 
   /// The rest of a sample line after its name and labels (`i`): value, timestamp, exemplar.
   @inline(__always)
-  private func parseSampleTail<S: SampleSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int, _ from: Int,
-                                              _ end: Int, blanksAfterName: Bool, groupHash: UInt64,
-                                              seriesHash: UInt64, into sink: inout S) {
+  private func parseSampleTail<S: SampleSink>(
+    _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int, _ from: Int,
+    _ end: Int, blanksAfterName: Bool, groupHash: UInt64,
+    seriesHash: UInt64, into sink: inout S
+  ) {
     let isOM = format == .openMetrics
     var i = from
     // Separator before the value.
     if isOM {
-      guard i < end, p[i] == 0x20 else { return fail(p, at: i, "expected a space and a value after the \(labelCount > 0 || (i > 0 && p[i - 1] == UInt8(ascii: "}")) ? "labels" : "metric name")") }
+      guard i < end, p[i] == 0x20 else {
+        return fail(
+          p, at: i,
+          "expected a space and a value after the \(labelCount > 0 || (i > 0 && p[i - 1] == UInt8(ascii: "}")) ? "labels" : "metric name")"
+        )
+      }
       i += 1
     } else {
       let before = i
@@ -399,8 +428,13 @@ public final class ExpositionParser {
     let valueStart = i
     while i < end && p[i] != 0x20 && p[i] != 0x09 { i += 1 }
     guard i > valueStart else { return fail(p, at: valueStart, "expected a value") }
-    guard let number = isOM ? NumberParsing.openMetricsValue(p, valueStart, i) : NumberParsing.prometheusValue(p, valueStart, i) else {
-      return fail(p, at: valueStart, "invalid value \"\(Sanitize.short(p, valueStart, i))\": expected a number, NaN, +Inf or -Inf")
+    guard
+      let number = isOM
+        ? NumberParsing.openMetricsValue(p, valueStart, i) : NumberParsing.prometheusValue(p, valueStart, i)
+    else {
+      return fail(
+        p, at: valueStart, "invalid value \"\(Sanitize.short(p, valueStart, i))\": expected a number, NaN, +Inf or -Inf"
+      )
     }
     var timestampMs: Int64?
     var timestampSeconds: Double?
@@ -408,13 +442,17 @@ public final class ExpositionParser {
     if isOM {
       if i < end {
         // " " timestamp and/or " # " exemplar; nothing else, no trailing space.
-        guard p[i] == 0x20 else { return fail(p, at: i, "expected a space, a timestamp or an exemplar after the value") }
+        guard p[i] == 0x20 else {
+          return fail(p, at: i, "expected a space, a timestamp or an exemplar after the value")
+        }
         i += 1
         if i < end && p[i] != UInt8(ascii: "#") {
           let tsStart = i
           while i < end && p[i] != 0x20 { i += 1 }
           guard let ts = NumberParsing.openMetricsTimestamp(p, tsStart, i) else {
-            return fail(p, at: tsStart, "invalid timestamp \"\(Sanitize.short(p, tsStart, i))\": expected seconds as a decimal number")
+            return fail(
+              p, at: tsStart,
+              "invalid timestamp \"\(Sanitize.short(p, tsStart, i))\": expected seconds as a decimal number")
           }
           timestampSeconds = ts
           timestampMs = ts.isFinite && abs(ts) < 9.2e15 ? Int64((ts * 1000).rounded()) : nil
@@ -427,7 +465,10 @@ public final class ExpositionParser {
           guard i + 1 < end, p[i] == UInt8(ascii: "#"), p[i + 1] == 0x20 else {
             return fail(p, at: i, "expected \" # \" and an exemplar, or the end of the line")
           }
-          guard let err = parseExemplar(p, i + 2, end) else { hasExemplar = true; return finishSample() }
+          guard let err = parseExemplar(p, i + 2, end) else {
+            hasExemplar = true
+            return finishSample()
+          }
           return fail(p, at: err.0, err.1)
         }
       }
@@ -437,7 +478,8 @@ public final class ExpositionParser {
         let tsStart = i
         while i < end && p[i] != 0x20 && p[i] != 0x09 { i += 1 }
         guard let ts = NumberParsing.prometheusTimestamp(p, tsStart, i) else {
-          return fail(p, at: tsStart, "invalid timestamp \"\(Sanitize.short(p, tsStart, i))\": expected integer milliseconds")
+          return fail(
+            p, at: tsStart, "invalid timestamp \"\(Sanitize.short(p, tsStart, i))\": expected integer milliseconds")
         }
         timestampMs = ts
         timestampSeconds = Double(ts) / 1000
@@ -452,20 +494,24 @@ public final class ExpositionParser {
       if mode == .strict {
         let ok: Bool
         if isOM {
-          ok = om.sample(self, p, start, nameEnd, labels: UnsafeBufferPointer(start: labels, count: labelCount),
-                         value: number, timestamp: timestampSeconds, hasExemplar: hasExemplar,
-                         groupHash: groupHash, seriesHash: seriesHash)
+          ok = om.sample(
+            self, p, start, nameEnd, labels: UnsafeBufferPointer(start: labels, count: labelCount),
+            value: number, timestamp: timestampSeconds, hasExemplar: hasExemplar,
+            groupHash: groupHash, seriesHash: seriesHash)
         } else {
-          ok = prom.sample(self, p, start, nameEnd, labels: UnsafeBufferPointer(start: labels, count: labelCount),
-                           value: number, timestamp: timestampMs, seriesHash: seriesHash)
+          ok = prom.sample(
+            self, p, start, nameEnd, labels: UnsafeBufferPointer(start: labels, count: labelCount),
+            value: number, timestamp: timestampMs, seriesHash: seriesHash)
         }
         if !ok { return }
       }
       sampleCount += 1
-      sink.consume(SampleRef(base: p, nameStart: start, nameEnd: nameEnd,
-                             labels: UnsafeBufferPointer(start: labels, count: labelCount),
-                             value: number.value, exactValue: number.exact, timestampMs: timestampMs,
-                             seriesHash: seriesHash, line: lineNumber))
+      sink.consume(
+        SampleRef(
+          base: p, nameStart: start, nameEnd: nameEnd,
+          labels: UnsafeBufferPointer(start: labels, count: labelCount),
+          value: number.value, exactValue: number.exact, timestampMs: timestampMs,
+          seriesHash: seriesHash, line: lineNumber))
     }
   }
 
@@ -486,11 +532,14 @@ public final class ExpositionParser {
   // MARK: - Labels
 
   /// Parses `name="value",...}` starting after `{`; returns the index after `}`.
+  ///
   /// Stops with an error at a newline: `end` may be the end of the buffer.
   @inline(__always)
-  private func parseLabels(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int,
-                           into spansOut: inout UnsafeMutablePointer<LabelSpan>, count countOut: inout Int, grow: Bool,
-                           pairHashes pairHashesOut: inout UInt64) -> Int? {
+  private func parseLabels(
+    _ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int,
+    into spansOut: inout UnsafeMutablePointer<LabelSpan>, count countOut: inout Int, grow: Bool,
+    pairHashes pairHashesOut: inout UInt64
+  ) -> Int? {
     // Locals for the inout values and the previous line's names: stores through `spans`
     // may alias memory, so values kept there were loaded again for every label.
     var spans = spansOut
@@ -525,7 +574,11 @@ public final class ExpositionParser {
         i += nameLen + 2
       } else {
         guard i < end, classes[Int(p[i])] & 8 != 0 else {
-          fail(p, at: i, i < end && p[i] == UInt8(ascii: "}") ? "unexpected \"}\" after \",\": expected a label name" : "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+          fail(
+            p, at: i,
+            i < end && p[i] == UInt8(ascii: "}")
+              ? "unexpected \"}\" after \",\": expected a label name" : "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+          )
           return nil
         }
         i += 1
@@ -580,9 +633,10 @@ public final class ExpositionParser {
         return nil
       }
       // Offsets fit: `parse` refuses buffers of 2 GiB and more.
-      spans[count] = LabelSpan(nameStart: Int32(truncatingIfNeeded: nameStart), nameLength: Int32(truncatingIfNeeded: nameLen),
-                               valueStart: Int32(truncatingIfNeeded: valueStart),
-                               valueLength: Int32(truncatingIfNeeded: close - valueStart), escaped: escaped)
+      spans[count] = LabelSpan(
+        nameStart: Int32(truncatingIfNeeded: nameStart), nameLength: Int32(truncatingIfNeeded: nameLen),
+        valueStart: Int32(truncatingIfNeeded: valueStart),
+        valueLength: Int32(truncatingIfNeeded: close - valueStart), escaped: escaped)
       count += 1
       nameSequence = (nameSequence &* 31) &+ nameHash
       pairHashes = pairHashes &+ hashBytes(p + valueStart, close - valueStart, seed: nameHash)
@@ -596,11 +650,17 @@ public final class ExpositionParser {
         i += 1
         if !isOM {
           skipBlanks()
-          if i < end && p[i] == UInt8(ascii: "}") { i += 1; break }
+          if i < end && p[i] == UInt8(ascii: "}") {
+            i += 1
+            break
+          }
         }
         continue
       }
-      if p[i] == UInt8(ascii: "}") { i += 1; break }
+      if p[i] == UInt8(ascii: "}") {
+        i += 1
+        break
+      }
       fail(p, at: i, "expected \",\" or \"}\" after label value")
       return nil
     }
@@ -611,8 +671,12 @@ public final class ExpositionParser {
         let la = spans[a]
         for b in 0..<a {
           let lb = spans[b]
-          if la.nameLength == lb.nameLength && memcmp(p + Int(la.nameStart), p + Int(lb.nameStart), Int(la.nameLength)) == 0 {
-            fail(p, at: Int(la.nameStart), "duplicate label name \"\(Sanitize.short(p, Int(la.nameStart), Int(la.nameStart + la.nameLength)))\"")
+          if la.nameLength == lb.nameLength
+            && memcmp(p + Int(la.nameStart), p + Int(lb.nameStart), Int(la.nameLength)) == 0
+          {
+            fail(
+              p, at: Int(la.nameStart),
+              "duplicate label name \"\(Sanitize.short(p, Int(la.nameStart), Int(la.nameStart + la.nameLength)))\"")
             return nil
           }
         }
@@ -636,7 +700,10 @@ public final class ExpositionParser {
         if p[i] == UInt8(ascii: "\\") {
           let n = p[i + 1]
           if n != UInt8(ascii: "\\") && n != UInt8(ascii: "\"") && n != UInt8(ascii: "n") {
-            return (i, "invalid escape sequence \"\\\(Sanitize.short(p, i + 1, i + 2))\" in label value: expected \\\\, \\\" or \\n")
+            return (
+              i,
+              "invalid escape sequence \"\\\(Sanitize.short(p, i + 1, i + 2))\" in label value: expected \\\\, \\\" or \\n"
+            )
           }
           i += 2
         } else {
@@ -655,10 +722,12 @@ public final class ExpositionParser {
     let before = summary.invalidLines
     let issuesBefore = summary.issues.count
     var unused: UInt64 = 0
-    guard let after = parseLabels(p, i + 1, end, into: &exemplarLabels, count: &count, grow: false, pairHashes: &unused) else {
+    guard let after = parseLabels(p, i + 1, end, into: &exemplarLabels, count: &count, grow: false, pairHashes: &unused)
+    else {
       // parseLabels already reported; undo its count so the caller reports once.
       summary.invalidLines = before
-      let message = summary.issues.count > issuesBefore ? summary.issues.removeLast().message : "invalid exemplar labels"
+      let message =
+        summary.issues.count > issuesBefore ? summary.issues.removeLast().message : "invalid exemplar labels"
       return (i, "exemplar: " + message)
     }
     var runes = 0
@@ -694,14 +763,18 @@ public final class ExpositionParser {
     if n >= 8 {
       var i = 0
       while i + 8 < n {
-        if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+          return false
+        }
         i += 8
       }
-      return x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+      return x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
     }
     if n >= 4 {
       return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
-        && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+        && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+          == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
     }
     for k in 0..<n where a[k] != b[k] { return false }
     return true

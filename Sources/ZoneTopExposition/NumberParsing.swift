@@ -114,17 +114,26 @@ enum NumberParsing {
   static func isDecimalFloat(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
     var i = start
     var digits = 0
-    while i < end && p[i] &- 48 < 10 { i += 1; digits += 1 }
+    while i < end && p[i] &- 48 < 10 {
+      i += 1
+      digits += 1
+    }
     if i < end && p[i] == UInt8(ascii: ".") {
       i += 1
-      while i < end && p[i] &- 48 < 10 { i += 1; digits += 1 }
+      while i < end && p[i] &- 48 < 10 {
+        i += 1
+        digits += 1
+      }
     }
     guard digits > 0 else { return false }
     if i < end && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
       i += 1
       if i < end && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) { i += 1 }
       var expDigits = 0
-      while i < end && p[i] &- 48 < 10 { i += 1; expDigits += 1 }
+      while i < end && p[i] &- 48 < 10 {
+        i += 1
+        expDigits += 1
+      }
       guard expDigits > 0 else { return false }
     }
     return i == end
@@ -144,6 +153,8 @@ enum NumberParsing {
       return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf in
         for k in 0..<n { buf[k] = CChar(bitPattern: p[start + k]) }
         buf[n] = 0
+        // Force unwrap: a stack buffer of fixed size.
+        // swift-format-ignore: NeverForceUnwrap
         return strtod(buf.baseAddress!, nil)
       }
     }

@@ -1,4 +1,3 @@
-
 /// Makes untrusted text safe to show: no control characters, no escape
 /// sequences, no invalid UTF-8, bounded length.
 public enum Sanitize {
@@ -9,7 +8,9 @@ public enum Sanitize {
     out.reserveCapacity(s.utf8.count)
     for scalar in s.unicodeScalars {
       let v = scalar.value
-      if v < 0x20 || v == 0x7F || (v >= 0x80 && v < 0xA0) || v == 0x2028 || v == 0x2029 || (v >= 0x202A && v <= 0x202E) || (v >= 0x2066 && v <= 0x2069) {
+      if v < 0x20 || v == 0x7F || (v >= 0x80 && v < 0xA0) || v == 0x2028 || v == 0x2029 || (v >= 0x202A && v <= 0x202E)
+        || (v >= 0x2066 && v <= 0x2069)
+      {
         out += "\\x" + String(v, radix: 16, uppercase: false).leftPadded(to: 2)
       } else {
         out.unicodeScalars.append(scalar)
@@ -29,7 +30,9 @@ public enum Sanitize {
     return v.count > limit ? String(v.prefix(limit)) + "..." : v
   }
 
-  public static func short(_ bytes: [UInt8], limit: Int = 40) -> String { short(String(decoding: bytes, as: UTF8.self), limit: limit) }
+  public static func short(_ bytes: [UInt8], limit: Int = 40) -> String {
+    short(String(decoding: bytes, as: UTF8.self), limit: limit)
+  }
 
   static func short(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> String {
     short(String(decoding: UnsafeBufferPointer(start: p + start, count: max(0, min(end - start, 200))), as: UTF8.self))

@@ -8,19 +8,25 @@ import ZoneTopTraffic
 /// snapshot and the TUI at the same moment show the same numbers.
 public enum OfflineAggregation {
   /// Runs every frame of `source` through counter engines and applies the rules to the
-  /// rounds of the last `windowMs` (nil: all of them). Targets are independent until the
+  /// rounds of the last `windowMs` (nil: all of them).
+  ///
+  /// Targets are independent until the
   /// merge, so `threads` engines each take a share of them. Problems (torn frames,
   /// unreadable bodies, invalid lines) are appended to `problems`.
-  public static func report(source: OfflineSource, windowMs: Int64?, options: ReportOptions,
-                            problems: inout [String], threads: Int = 1,
-                            engine engineOptions: EngineOptions = EngineOptions()) -> TrafficReport {
+  public static func report(
+    source: OfflineSource, windowMs: Int64?, options: ReportOptions,
+    problems: inout [String], threads: Int = 1,
+    engine engineOptions: EngineOptions = EngineOptions()
+  ) -> TrafficReport {
     history(source: source, windowMs: windowMs, problems: &problems, threads: threads, engine: engineOptions)
       .report(windowMs: windowMs, options: options)
   }
 
   /// The rounds of `source` that a window of `windowMs` can take (nil: one round holding everything).
-  public static func history(source: OfflineSource, windowMs: Int64?, problems: inout [String], threads: Int = 1,
-                             engine engineOptions: EngineOptions = EngineOptions()) -> TrafficHistory {
+  public static func history(
+    source: OfflineSource, windowMs: Int64?, problems: inout [String], threads: Int = 1,
+    engine engineOptions: EngineOptions = EngineOptions()
+  ) -> TrafficHistory {
     problems += source.problems
     var options = engineOptions
     options.countFirstScrape = source.kind == .file
@@ -123,7 +129,9 @@ public enum OfflineAggregation {
     }
   }
 
-  private static func run(source: OfflineSource, plan: RoundPlan, options: EngineOptions, mine: (String) -> Bool) -> Partial {
+  private static func run(source: OfflineSource, plan: RoundPlan, options: EngineOptions, mine: (String) -> Bool)
+    -> Partial
+  {
     let engine = TrafficEngine(options: options)
     var byRound: [Int: Sums] = [:]
     var partial = Partial()
@@ -146,11 +154,15 @@ public enum OfflineAggregation {
       byRound[r, default: Sums()].add(round)
     }
     for h in engine.health where h.invalidLines > 0 {
-      partial.problems.append("\(Sanitize.visible(h.target)): \(h.invalidLines) invalid lines skipped in the last scrape (\(h.lastParseIssue ?? ""))")
+      partial.problems.append(
+        "\(Sanitize.visible(h.target)): \(h.invalidLines) invalid lines skipped in the last scrape (\(h.lastParseIssue ?? ""))"
+      )
     }
     for (r, bucket) in byRound {
       var deltas: [FlowKey: Counts] = [:]
-      for (i, isPresent) in bucket.present.enumerated() where isPresent { deltas[engine.flows[Int32(i)]] = bucket.counts[i] }
+      for (i, isPresent) in bucket.present.enumerated() where isPresent {
+        deltas[engine.flows[Int32(i)]] = bucket.counts[i]
+      }
       partial.rounds[r] = Partial.Bucket(startMs: bucket.startMs, deltas: deltas)
     }
     return partial

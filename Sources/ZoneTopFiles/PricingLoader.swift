@@ -13,7 +13,10 @@ public enum PricingLoader {
     if let p = PricingProfile.builtIn.first(where: { $0.name == nameOrPath.lowercased() }) { return p }
     let bytes: [UInt8]
     do { bytes = try Files.read(nameOrPath) } catch {
-      throw Error(description: "pricing \"\(Sanitize.short(nameOrPath))\": not aws, gcp or azure, and not a readable file (\(error.message))")
+      throw Error(
+        description:
+          "pricing \"\(Sanitize.short(nameOrPath))\": not aws, gcp or azure, and not a readable file (\(error.message))"
+      )
     }
     return try parse(String(decoding: bytes, as: UTF8.self), path: nameOrPath)
   }
@@ -42,7 +45,9 @@ public enum PricingLoader {
     }
     func billed(_ node: Node, _ field: String) throws(Error) -> BilledSide {
       let t = try text(node, field)
-      guard let b = BilledSide(rawValue: t) else { throw fail(node, "\(field): expected sender, receiver or both, not \"\(Sanitize.short(t))\"") }
+      guard let b = BilledSide(rawValue: t) else {
+        throw fail(node, "\(field): expected sender, receiver or both, not \"\(Sanitize.short(t))\"")
+      }
       return b
     }
     var profile = PricingProfile.aws
@@ -56,7 +61,9 @@ public enum PricingLoader {
     let baseSource = profile.source
     profile.name = path.split(separator: "/").last.map(String.init) ?? path
     profile.source = "\(path), over \(baseSource)"
-    let known: Set<String> = ["base", "name", "source", "cross_zone", "cross_region", "internet_egress", "gb_bytes", "overhead", "region_pairs"]
+    let known: Set<String> = [
+      "base", "name", "source", "cross_zone", "cross_region", "internet_egress", "gb_bytes", "overhead", "region_pairs",
+    ]
     for (k, v) in map {
       guard case .scalar(let key) = k else { throw fail(k, "expected a field name") }
       switch key.string {
@@ -69,7 +76,9 @@ public enum PricingLoader {
         profile.bytesPerGB = g
       case "overhead":
         let o = try number(v, "overhead")
-        guard o >= 1, o <= 2 else { throw fail(v, "overhead: expected a factor from 1.0 to 2.0 (wire bytes per payload byte)") }
+        guard o >= 1, o <= 2 else {
+          throw fail(v, "overhead: expected a factor from 1.0 to 2.0 (wire bytes per payload byte)")
+        }
         profile.overhead = o
       case "cross_zone", "cross_region", "internet_egress":
         guard case .mapping(let m) = v else { throw fail(v, "\(key.string): expected usd_per_gb and billed") }
@@ -82,11 +91,15 @@ public enum PricingLoader {
           case ("cross_region", "usd_per_gb"): profile.crossRegionPerGB = try number(fv, field)
           case ("cross_region", "billed"): profile.crossRegionBilled = try billed(fv, field)
           case ("internet_egress", "usd_per_gb"): profile.internetEgressPerGB = try number(fv, field)
-          default: throw fail(fk, "\(field): unknown field (expected usd_per_gb\(key.string == "internet_egress" ? "" : " or billed"))")
+          default:
+            throw fail(
+              fk, "\(field): unknown field (expected usd_per_gb\(key.string == "internet_egress" ? "" : " or billed"))")
           }
         }
       case "region_pairs":
-        guard case .sequence(let seq) = v else { throw fail(v, "region_pairs: expected a list of {from, to, usd_per_gb}") }
+        guard case .sequence(let seq) = v else {
+          throw fail(v, "region_pairs: expected a list of {from, to, usd_per_gb}")
+        }
         for item in seq {
           guard case .mapping(let m) = item, let from = m["from"], let to = m["to"], let price = m["usd_per_gb"] else {
             throw fail(item, "region_pairs: each entry needs from, to and usd_per_gb")
@@ -95,7 +108,9 @@ public enum PricingLoader {
           profile.regionPairs[pair] = try number(price, "region_pairs.usd_per_gb")
         }
       default:
-        throw fail(k, "unknown field \"\(Sanitize.short(key.string))\" (expected one of \(known.sorted().joined(separator: ", ")))")
+        throw fail(
+          k,
+          "unknown field \"\(Sanitize.short(key.string))\" (expected one of \(known.sorted().joined(separator: ", ")))")
       }
     }
     return profile

@@ -13,8 +13,10 @@ public enum Validator {
   }
 
   /// Validates `body` strictly in the given or detected format.
-  public static func validate(_ body: UnsafeRawBufferPointer, source: String, contentType: String? = nil,
-                              format forced: ExpositionFormat? = nil) -> Result {
+  public static func validate(
+    _ body: UnsafeRawBufferPointer, source: String, contentType: String? = nil,
+    format forced: ExpositionFormat? = nil
+  ) -> Result {
     let format = forced ?? ExpositionFormat.detect(contentType: contentType, body: body)
     let parser = ExpositionParser(format: format, mode: .strict)
     var sink = CountingSink()
@@ -22,7 +24,9 @@ public enum Validator {
   }
 
   /// Validates a file strictly, read in 256 KiB pieces: memory does not grow with the
-  /// file, and the bytes are parsed while they are still in the CPU cache. Without
+  /// file, and the bytes are parsed while they are still in the CPU cache.
+  ///
+  /// Without
   /// `format`, the format is detected from the file's head and tail.
   public static func validate(path: String, format forced: ExpositionFormat? = nil) throws(FileError) -> Result {
     let file = try FileStream(path: path)

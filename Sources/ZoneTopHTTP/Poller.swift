@@ -1,8 +1,7 @@
 import CCurl
+import Glibc
 import ZoneTopExposition
 import ZoneTopTraffic
-
-import Glibc
 
 /// How targets are fetched.
 public struct HTTPOptions: Sendable {
@@ -141,14 +140,18 @@ public final class Poller: @unchecked Sendable {
   }
 
   /// Fetches every target concurrently and hands each result over as soon as it is
-  /// complete (with its index), so its body can be parsed and dropped at once. When
+  /// complete (with its index), so its body can be parsed and dropped at once.
+  ///
+  /// When
   /// `cancelled` turns true (checked every 100 ms), the transfers still running are
   /// dropped without a result.
-  public func fetch(_ targets: [ScrapeTarget], cancelled: () -> Bool = { false }, onResult: (Int, ScrapeResult) -> Void) {
+  public func fetch(_ targets: [ScrapeTarget], cancelled: () -> Bool = { false }, onResult: (Int, ScrapeResult) -> Void)
+  {
     guard !targets.isEmpty else { return }
     func failAll(_ why: String) {
       for (i, t) in targets.enumerated() {
-        onResult(i, ScrapeResult(target: t.name, startMs: WallClock.nowMs(), latency: 0, status: 0, body: [], error: why))
+        onResult(
+          i, ScrapeResult(target: t.name, startMs: WallClock.nowMs(), latency: 0, status: 0, body: [], error: why))
       }
     }
     if let why = Curl.unavailable { return failAll(why) }
@@ -170,7 +173,8 @@ public final class Poller: @unchecked Sendable {
       if let problem {
         if let easy = t.easy { curl_easy_cleanup(easy) }
         curl_slist_free_all(t.headers)
-        onResult(i, ScrapeResult(target: target.name, startMs: startMs, latency: 0, status: 0, body: [], error: problem))
+        onResult(
+          i, ScrapeResult(target: target.name, startMs: startMs, latency: 0, status: 0, body: [], error: problem))
       }
     }
     var running: Int32 = 1
@@ -182,7 +186,9 @@ public final class Poller: @unchecked Sendable {
       let performed = curl_multi_perform(multi, &running)
       var queued: Int32 = 0
       while let msg = curl_multi_info_read(multi, &queued) {
-        guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let (i, t) = index.removeValue(forKey: easy) else { continue }
+        guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle,
+          let (i, t) = index.removeValue(forKey: easy)
+        else { continue }
         let r = result(t, code: msg.pointee.data.result, startMs: startMs, latency: WallClock.monotonic() - t0)
         release(t, from: multi)
         onResult(i, r)
@@ -195,8 +201,11 @@ public final class Poller: @unchecked Sendable {
       if let failure {
         for (i, t) in index.values {
           release(t, from: multi)
-          onResult(i, ScrapeResult(target: t.target.name, startMs: startMs, latency: WallClock.monotonic() - t0, status: 0, body: [],
-                                   error: failure))
+          onResult(
+            i,
+            ScrapeResult(
+              target: t.target.name, startMs: startMs, latency: WallClock.monotonic() - t0, status: 0, body: [],
+              error: failure))
         }
         return
       }
@@ -233,17 +242,22 @@ public final class Poller: @unchecked Sendable {
     try set("CURLOPT_FOLLOWLOCATION", zt_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1))
     try set("CURLOPT_MAXREDIRS", zt_easy_setopt_long(easy, CURLOPT_MAXREDIRS, options.maxRedirects))
     try set("CURLOPT_TIMEOUT_MS", zt_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, options.timeoutMs))
-    try set("CURLOPT_CONNECTTIMEOUT_MS", zt_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, min(options.timeoutMs, 3000)))
+    try set(
+      "CURLOPT_CONNECTTIMEOUT_MS", zt_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, min(options.timeoutMs, 3000)))
     // "": every encoding this libcurl was built with.
     try set("CURLOPT_ACCEPT_ENCODING", zt_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, ""))
-    try set("CURLOPT_MAXFILESIZE_LARGE", zt_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxBodyBytes)))
+    try set(
+      "CURLOPT_MAXFILESIZE_LARGE", zt_easy_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxBodyBytes))
+    )
     try set("CURLOPT_USERAGENT", zt_easy_setopt_string(easy, CURLOPT_USERAGENT, "zonetop/1.0"))
     try set("CURLOPT_SSL_VERIFYPEER", zt_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, options.insecure ? 0 : 1))
     try set("CURLOPT_SSL_VERIFYHOST", zt_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, options.insecure ? 0 : 2))
     if let ca = options.caCertPath { try set("CURLOPT_CAINFO", zt_easy_setopt_string(easy, CURLOPT_CAINFO, ca)) }
-    for (name, option, pem) in [("CURLOPT_CAINFO_BLOB", CURLOPT_CAINFO_BLOB, options.caCertPEM),
-                                ("CURLOPT_SSLCERT_BLOB", CURLOPT_SSLCERT_BLOB, options.clientCertPEM),
-                                ("CURLOPT_SSLKEY_BLOB", CURLOPT_SSLKEY_BLOB, options.clientKeyPEM)] {
+    for (name, option, pem) in [
+      ("CURLOPT_CAINFO_BLOB", CURLOPT_CAINFO_BLOB, options.caCertPEM),
+      ("CURLOPT_SSLCERT_BLOB", CURLOPT_SSLCERT_BLOB, options.clientCertPEM),
+      ("CURLOPT_SSLKEY_BLOB", CURLOPT_SSLKEY_BLOB, options.clientKeyPEM),
+    ] {
       guard let pem else { continue }
       try set(name, pem.withUnsafeBytes { zt_easy_setopt_blob(easy, option, $0.baseAddress, $0.count) })
     }
@@ -254,19 +268,28 @@ public final class Poller: @unchecked Sendable {
     var lines = ["Accept: \(options.accept)"] + options.headers
     if let token = options.bearerToken { lines.insert("Authorization: Bearer \(token)", at: 1) }
     for line in lines {
-      guard let list = curl_slist_append(t.headers, line) else { throw CurlError("cannot build the request headers (out of memory?)") }
+      guard let list = curl_slist_append(t.headers, line) else {
+        throw CurlError("cannot build the request headers (out of memory?)")
+      }
       t.headers = list
     }
     try set("CURLOPT_HTTPHEADER", zt_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, t.headers))
     try set("CURLOPT_ERRORBUFFER", zt_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, t.errorBuffer))
-    try set("CURLOPT_WRITEDATA", zt_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(t).toOpaque()))
-    try set("CURLOPT_WRITEFUNCTION", zt_easy_setopt_write(easy) { ptr, size, count, user in
-      let t = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
-      let n = size * count
-      guard let ptr else { return n }
-      let accepted = ptr.withMemoryRebound(to: UInt8.self, capacity: n) { t.append(UnsafeBufferPointer(start: $0, count: n)) }
-      return accepted ? n : 0  // 0 aborts the transfer
-    })
+    try set(
+      "CURLOPT_WRITEDATA", zt_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(t).toOpaque()))
+    try set(
+      "CURLOPT_WRITEFUNCTION",
+      zt_easy_setopt_write(easy) { ptr, size, count, user in
+        // Force unwrap: CURLOPT_WRITEDATA is always set to the transfer.
+        // swift-format-ignore: NeverForceUnwrap
+        let t = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+        let n = size * count
+        guard let ptr else { return n }
+        let accepted = ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
+          t.append(UnsafeBufferPointer(start: $0, count: n))
+        }
+        return accepted ? n : 0  // 0 aborts the transfer
+      })
   }
 
   private func result(_ t: Transfer, code: CURLcode, startMs: Int64, latency: Double) -> ScrapeResult {
@@ -277,7 +300,9 @@ public final class Poller: @unchecked Sendable {
       _ = zt_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &http)
       status = http
       var ct: UnsafeMutablePointer<CChar>?
-      if zt_easy_getinfo_string(easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK, let ct { contentType = String(cString: ct) }
+      if zt_easy_getinfo_string(easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK, let ct {
+        contentType = String(cString: ct)
+      }
     }
     var error: String?
     if code != CURLE_OK {
@@ -292,8 +317,9 @@ public final class Poller: @unchecked Sendable {
       t.discardBody()
       body = []
     }
-    return ScrapeResult(target: t.target.name, startMs: startMs, latency: latency, status: status, contentType: contentType,
-                        body: body, error: error)
+    return ScrapeResult(
+      target: t.target.name, startMs: startMs, latency: latency, status: status, contentType: contentType,
+      body: body, error: error)
   }
 
   /// A libcurl failure in words a user can act on.
@@ -307,16 +333,19 @@ public final class Poller: @unchecked Sendable {
       if osErrno != 0 { return "cannot connect: " + String(cString: strerror(Int32(osErrno))).lowercased() }
       return "cannot connect (\(Sanitize.short(detail, limit: 60)))"
     case CURLE_OPERATION_TIMEDOUT:
-      return "timed out after \(NumberText.fixed(Double(options.timeoutMs) / 1000, options.timeoutMs % 1000 == 0 ? 0 : 1)) s"
+      return
+        "timed out after \(NumberText.fixed(Double(options.timeoutMs) / 1000, options.timeoutMs % 1000 == 0 ? 0 : 1)) s"
     case CURLE_COULDNT_RESOLVE_HOST: return "cannot resolve the host name"
     case CURLE_TOO_MANY_REDIRECTS: return "too many redirects (more than \(options.maxRedirects))"
     case CURLE_WRITE_ERROR where t.tooLarge, CURLE_FILESIZE_EXCEEDED:
       return "body larger than \(ByteFormat.size(options.maxBodyBytes))"
     case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR:
       // A CA given as PEM bytes comes from a kubeconfig, not from --cacert.
-      let hint = options.caCertPEM == nil ? "use --cacert, or --insecure" : "check the kubeconfig's certificate-authority"
+      let hint =
+        options.caCertPEM == nil ? "use --cacert, or --insecure" : "check the kubeconfig's certificate-authority"
       return "TLS: \(Sanitize.short(detail.isEmpty ? "certificate verification failed" : detail, limit: 80)) (\(hint))"
-    case CURLE_RECV_ERROR, CURLE_PARTIAL_FILE: return "connection closed mid-body (\(ByteFormat.size(t.received)) received)"
+    case CURLE_RECV_ERROR, CURLE_PARTIAL_FILE:
+      return "connection closed mid-body (\(ByteFormat.size(t.received)) received)"
     case CURLE_GOT_NOTHING: return "empty reply from server"
     case CURLE_BAD_CONTENT_ENCODING: return "invalid compressed body"
     case CURLE_UNSUPPORTED_PROTOCOL: return "unsupported protocol"

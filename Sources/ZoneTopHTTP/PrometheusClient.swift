@@ -12,8 +12,8 @@ public final class PrometheusClient: @unchecked Sendable {
   /// The four ztunnel families and which count each feeds.
   static var families: [(String, WritableKeyPath<Counts, UInt64>)] {
     [
-    ("istio_tcp_received_bytes_total", \.received), ("istio_tcp_sent_bytes_total", \.sent),
-    ("istio_tcp_connections_opened_total", \.opened), ("istio_tcp_connections_closed_total", \.closed),
+      ("istio_tcp_received_bytes_total", \.received), ("istio_tcp_sent_bytes_total", \.sent),
+      ("istio_tcp_connections_opened_total", \.opened), ("istio_tcp_connections_closed_total", \.closed),
     ]
   }
 
@@ -31,7 +31,9 @@ public final class PrometheusClient: @unchecked Sendable {
     public let description: String
   }
 
-  /// The PromQL that sums one family's increases by flow over `range` (e.g. `5m`),
+  /// The PromQL that sums one family's increases by flow over `range` (e.g.
+  ///
+  /// `5m`),
   /// optionally only for flows from or to one namespace.
   public static func query(family: String, range: String, namespace: String?) -> String {
     let by = FlowKey.labelNames.joined(separator: ",")
@@ -56,11 +58,15 @@ public final class PrometheusClient: @unchecked Sendable {
   }
 
   /// Increases per flow for each step of `[startMs, endMs]` (a range query): one round a step.
-  public func rounds(startMs: Int64, endMs: Int64, stepMs: Int64, namespace: String? = nil) throws -> [(Int64, [(FlowKey, Counts)])] {
+  public func rounds(startMs: Int64, endMs: Int64, stepMs: Int64, namespace: String? = nil) throws -> [(
+    Int64, [(FlowKey, Counts)]
+  )] {
     var byTime: [Int64: [FlowKey: Counts]] = [:]
     for (family, field) in Self.families {
       let q = Self.query(family: family, range: "\(stepMs / 1000)s", namespace: namespace)
-      let doc = try get("/api/v1/query_range", ["query": q, "start": seconds(startMs), "end": seconds(endMs), "step": "\(stepMs / 1000)"])
+      let doc = try get(
+        "/api/v1/query_range",
+        ["query": q, "start": seconds(startMs), "end": seconds(endMs), "step": "\(stepMs / 1000)"])
       for (labels, values) in try Self.series(doc, matrix: true) {
         let key = FlowKey(labels: labels)
         for (t, v) in values where v.isFinite && v > 0 {
@@ -68,7 +74,7 @@ public final class PrometheusClient: @unchecked Sendable {
         }
       }
     }
-    return byTime.keys.sorted().map { t in (t, byTime[t]!.map { ($0.key, $0.value) }) }
+    return byTime.sorted { $0.key < $1.key }.map { t, flows in (t, flows.map { ($0.key, $0.value) }) }
   }
 
   // MARK: - HTTP and JSON
@@ -110,7 +116,11 @@ public final class PrometheusClient: @unchecked Sendable {
     var out = ""
     for b in s.utf8 {
       let c = Character(Unicode.Scalar(b))
-      if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) { out.append(c) } else { out += String(format: "%%%02X", b) }
+      if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) {
+        out.append(c)
+      } else {
+        out += String(format: "%%%02X", b)
+      }
     }
     return out
   }

@@ -1,8 +1,9 @@
 import ZoneTopTraffic
 
-
 /// Where a live feed's targets come from: a fixed list of URLs, or discovery
-/// (`--kube`). Asked on the collection thread before every poll.
+/// (`--kube`).
+///
+/// Asked on the collection thread before every poll.
 public protocol TargetProvider: AnyObject, Sendable {
   func refresh(nowMs: Int64) -> TargetRefresh
 }
@@ -15,7 +16,10 @@ public struct TargetRefresh: Sendable {
   public var replaced: [(name: String, startMs: Int64)] = []
   public var discovery: DiscoveryStatus?
 
-  public init(targets: [ScrapeTarget], http: HTTPOptions, replaced: [(name: String, startMs: Int64)] = [], discovery: DiscoveryStatus? = nil) {
+  public init(
+    targets: [ScrapeTarget], http: HTTPOptions, replaced: [(name: String, startMs: Int64)] = [],
+    discovery: DiscoveryStatus? = nil
+  ) {
     self.targets = targets
     self.http = http
     self.replaced = replaced

@@ -1,11 +1,10 @@
 import Foundation
+import Glibc
 import Synchronization
 import ZoneTopExposition
 import ZoneTopFiles
 import ZoneTopHTTP
 import ZoneTopTraffic
-
-import Glibc
 
 /// A problem reaching or using the API server, in words.
 public struct KubeError: Error, CustomStringConvertible, Sendable {
@@ -26,17 +25,25 @@ public struct ExecCredential: Sendable, Equatable {
     guard let json = try? JSONSerialization.jsonObject(with: Data(output)) as? [String: Any] else {
       throw KubeError("printed no ExecCredential JSON (\(Sanitize.short(output, limit: 60)))")
     }
-    guard json["kind"] as? String == "ExecCredential" else { throw KubeError("printed JSON whose kind is not ExecCredential") }
-    guard let v = json["apiVersion"] as? String, v == apiVersion else {
-      throw KubeError("printed apiVersion \(Sanitize.short(json["apiVersion"] as? String ?? "(none)")), but the kubeconfig asks for \(apiVersion)")
+    guard json["kind"] as? String == "ExecCredential" else {
+      throw KubeError("printed JSON whose kind is not ExecCredential")
     }
-    guard let status = json["status"] as? [String: Any] else { throw KubeError("printed an ExecCredential without status") }
+    guard let v = json["apiVersion"] as? String, v == apiVersion else {
+      throw KubeError(
+        "printed apiVersion \(Sanitize.short(json["apiVersion"] as? String ?? "(none)")), but the kubeconfig asks for \(apiVersion)"
+      )
+    }
+    guard let status = json["status"] as? [String: Any] else {
+      throw KubeError("printed an ExecCredential without status")
+    }
     var c = ExecCredential()
     c.token = status["token"] as? String
     c.clientCertPEM = (status["clientCertificateData"] as? String).map { Array($0.utf8) }
     c.clientKeyPEM = (status["clientKeyData"] as? String).map { Array($0.utf8) }
     if let t = status["expirationTimestamp"] as? String {
-      guard let ms = RFC3339.parse(t) else { throw KubeError("printed an expirationTimestamp that is not RFC 3339: \(Sanitize.short(t))") }
+      guard let ms = RFC3339.parse(t) else {
+        throw KubeError("printed an expirationTimestamp that is not RFC 3339: \(Sanitize.short(t))")
+      }
       c.expiresMs = ms
     }
     guard c.token != nil || (c.clientCertPEM != nil && c.clientKeyPEM != nil) else {
@@ -104,13 +111,18 @@ public final class KubeAuth: @unchecked Sendable {
 
   /// Runs the plugin with `KUBERNETES_EXEC_INFO` set, no terminal, and a 60 s limit.
   private func run(_ plugin: ExecPlugin) throws(KubeError) -> ExecCredential {
-    var info: [String: Any] = ["kind": "ExecCredential", "apiVersion": plugin.apiVersion, "spec": ["interactive": false]]
+    var info: [String: Any] = [
+      "kind": "ExecCredential", "apiVersion": plugin.apiVersion, "spec": ["interactive": false],
+    ]
     if plugin.provideClusterInfo {
       var cluster: [String: Any] = ["server": context.server, "insecure-skip-tls-verify": context.insecure]
       if let ca = context.caPEM { cluster["certificate-authority-data"] = Data(ca).base64EncodedString() }
       info["spec"] = ["interactive": false, "cluster": cluster]
     }
-    let infoJSON = (try? JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    let infoJSON =
+      (try? JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])).map {
+        String(decoding: $0, as: UTF8.self)
+      } ?? "{}"
     var env = ProcessInfo.processInfo.environment
     for e in plugin.env { env[e.name] = e.value }
     env["KUBERNETES_EXEC_INFO"] = infoJSON
@@ -120,11 +132,17 @@ public final class KubeAuth: @unchecked Sendable {
     let name = "exec plugin \(Sanitize.short(plugin.command)) (\(plugin.origin))"
     let result: Subprocess.Result
     do { result = try Subprocess.run(command, plugin.args, environment: env, timeoutSeconds: 60) } catch {
-      throw KubeError("\(name): \(error.description)\(plugin.installHint.map { "; " + Sanitize.short($0, limit: 200) } ?? "")")
+      throw KubeError(
+        "\(name): \(error.description)\(plugin.installHint.map { "; " + Sanitize.short($0, limit: 200) } ?? "")")
     }
     guard result.status == 0 else {
-      let why = String(decoding: result.stderr, as: UTF8.self).split(separator: "\n").first.map { Sanitize.short(String($0), limit: 120) } ?? ""
-      throw KubeError("\(name): \(result.timedOut ? "killed after 60 s" : "exited with status \(result.status)")\(why.isEmpty ? "" : ": " + why)")
+      let why =
+        String(decoding: result.stderr, as: UTF8.self).split(separator: "\n").first.map {
+          Sanitize.short(String($0), limit: 120)
+        } ?? ""
+      throw KubeError(
+        "\(name): \(result.timedOut ? "killed after 60 s" : "exited with status \(result.status)")\(why.isEmpty ? "" : ": " + why)"
+      )
     }
     do { return try ExecCredential.parse(result.stdout, apiVersion: plugin.apiVersion) } catch {
       throw KubeError("\(name): \(error.description)")
@@ -141,7 +159,9 @@ enum Subprocess {
     var timedOut: Bool
   }
 
-  static func run(_ command: String, _ args: [String], environment: [String: String], timeoutSeconds: Double) throws(KubeError) -> Result {
+  static func run(_ command: String, _ args: [String], environment: [String: String], timeoutSeconds: Double)
+    throws(KubeError) -> Result
+  {
     var outPipe: [Int32] = [0, 0]
     var errPipe: [Int32] = [0, 0]
     guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw KubeError("cannot create a pipe") }
@@ -181,7 +201,8 @@ enum Subprocess {
     guard rc == 0 else {
       throw KubeError(rc == ENOENT ? "not found" : String(cString: strerror(rc)).lowercased())
     }
-    var out: [UInt8] = [], err: [UInt8] = []
+    var out: [UInt8] = []
+    var err: [UInt8] = []
     var open = [outPipe[0], errPipe[0]]
     let deadline = WallClock.monotonic() + timeoutSeconds
     var timedOut = false
@@ -208,6 +229,7 @@ enum Subprocess {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     let exited = (status & 0x7f) == 0
-    return Result(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), stdout: out, stderr: err, timedOut: timedOut)
+    return Result(
+      status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), stdout: out, stderr: err, timedOut: timedOut)
   }
 }

@@ -76,7 +76,10 @@ public final class KubeAPI: @unchecked Sendable {
   private struct Pod: Decodable {
     struct Spec: Decodable { var nodeName: String? }
     struct Status: Decodable {
-      struct Condition: Decodable { var type: String; var status: String }
+      struct Condition: Decodable {
+        var type: String
+        var status: String
+      }
       struct Container: Decodable {
         struct State: Decodable {
           struct Running: Decodable { var startedAt: String? }
@@ -104,7 +107,8 @@ public final class KubeAPI: @unchecked Sendable {
 
   private func decode<T: Decodable>(_ type: T.Type, _ data: Data, _ what: String) throws(KubeError) -> T {
     do { return try JSONDecoder().decode(type, from: data) } catch {
-      throw KubeError("\(what): the API server's answer is not the expected JSON (\(Sanitize.short("\(error)", limit: 100)))")
+      throw KubeError(
+        "\(what): the API server's answer is not the expected JSON (\(Sanitize.short("\(error)", limit: 100)))")
     }
   }
 
@@ -115,11 +119,13 @@ public final class KubeAPI: @unchecked Sendable {
     return list.items.compactMap { p in
       guard p.status?.phase == "Running", let node = p.spec?.nodeName, let ip = p.status?.podIP else { return nil }
       let created = p.metadata.creationTimestamp.flatMap(RFC3339.parse) ?? 0
-      let started = p.status?.containerStatuses?.compactMap { $0.state?.running?.startedAt.flatMap(RFC3339.parse) }.max()
-      return ZtunnelPod(namespace: p.metadata.namespace ?? namespace, name: p.metadata.name, uid: p.metadata.uid ?? p.metadata.name,
-                        node: node, podIP: ip,
-                        ready: p.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } ?? false,
-                        createdMs: created, startedMs: started ?? created)
+      let started = p.status?.containerStatuses?.compactMap { $0.state?.running?.startedAt.flatMap(RFC3339.parse) }
+        .max()
+      return ZtunnelPod(
+        namespace: p.metadata.namespace ?? namespace, name: p.metadata.name, uid: p.metadata.uid ?? p.metadata.name,
+        node: node, podIP: ip,
+        ready: p.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } ?? false,
+        createdMs: created, startedMs: started ?? created)
     }
   }
 

@@ -65,7 +65,9 @@ public enum KubeConfigLoader {
   }
 
   /// Resolves `context` (default: the merged `current-context`).
-  public static func load(explicit: String?, context: String?, environment: [String: String]) throws(KubeConfigError) -> KubeContext {
+  public static func load(explicit: String?, context: String?, environment: [String: String]) throws(KubeConfigError)
+    -> KubeContext
+  {
     let paths = files(explicit: explicit, environment: environment)
     var documents: [Document] = []
     for path in paths {
@@ -78,23 +80,31 @@ public enum KubeConfigLoader {
     }
     if documents.isEmpty {
       if environment["KUBERNETES_SERVICE_HOST"] != nil { return try inCluster(environment: environment) }
-      throw KubeConfigError("no kubeconfig found (looked at \(paths.joined(separator: ", "))); give --kubeconfig, set KUBECONFIG, or run inside the cluster")
+      throw KubeConfigError(
+        "no kubeconfig found (looked at \(paths.joined(separator: ", "))); give --kubeconfig, set KUBECONFIG, or run inside the cluster"
+      )
     }
     let merged = Merged(documents)
     guard let name = context ?? merged.currentContext, !name.isEmpty else {
-      throw KubeConfigError("\(paths.joined(separator: ":")): current-context is not set; give --context (contexts: \(merged.contexts.keys.sorted().joined(separator: ", ")))")
+      throw KubeConfigError(
+        "\(paths.joined(separator: ":")): current-context is not set; give --context (contexts: \(merged.contexts.keys.sorted().joined(separator: ", ")))"
+      )
     }
     guard let ctx = merged.contexts[name] else {
       let known = merged.contexts.keys.sorted().joined(separator: ", ")
-      throw KubeConfigError("\(paths.joined(separator: ":")): no context named \"\(Sanitize.short(name))\" (contexts: \(known.isEmpty ? "none" : known))")
+      throw KubeConfigError(
+        "\(paths.joined(separator: ":")): no context named \"\(Sanitize.short(name))\" (contexts: \(known.isEmpty ? "none" : known))"
+      )
     }
     return try merged.resolve(name: name, ctx)
   }
 
   /// The in-cluster configuration: the service account mounted in every pod and the
   /// `KUBERNETES_SERVICE_HOST`/`_PORT` variables.
-  public static func inCluster(environment: [String: String],
-                               directory: String = "/var/run/secrets/kubernetes.io/serviceaccount") throws(KubeConfigError) -> KubeContext {
+  public static func inCluster(
+    environment: [String: String],
+    directory: String = "/var/run/secrets/kubernetes.io/serviceaccount"
+  ) throws(KubeConfigError) -> KubeContext {
     guard let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty else {
       throw KubeConfigError("not inside a cluster: KUBERNETES_SERVICE_HOST is not set")
     }
@@ -106,8 +116,9 @@ public enum KubeConfigLoader {
     var ca: [UInt8]?
     do { ca = try Files.read(directory + "/ca.crt") } catch { throw KubeConfigError("\(error)") }
     let namespace = (try? Files.read(directory + "/namespace")).map { String(decoding: $0, as: UTF8.self) }
-    return KubeContext(name: "in-cluster", namespace: namespace, server: "https://\(hostPart):\(port)", caPEM: ca,
-                       tokenFile: directory + "/token", baseDirectory: directory)
+    return KubeContext(
+      name: "in-cluster", namespace: namespace, server: "https://\(hostPart):\(port)", caPEM: ca,
+      tokenFile: directory + "/token", baseDirectory: directory)
   }
 
   // MARK: - Files
@@ -129,12 +140,16 @@ public enum KubeConfigLoader {
         throw KubeConfigError("\(path): invalid YAML: \(error)")
       }
       guard let root else { return }  // an empty file defines nothing, as for kubectl
-      guard case .mapping(let map) = root else { throw KubeConfigError("\(path):1: expected a kubeconfig (a mapping with clusters, users, contexts)") }
+      guard case .mapping(let map) = root else {
+        throw KubeConfigError("\(path):1: expected a kubeconfig (a mapping with clusters, users, contexts)")
+      }
       if let cc = map["current-context"] { currentContext = try Field(path: path, name: "current-context").text(cc) }
       for (section, key) in [("clusters", "cluster"), ("users", "user"), ("contexts", "context")] {
         guard let list = map[section] else { continue }
         if Field.isNull(list) { continue }
-        guard case .sequence(let items) = list else { throw Field(path: path, name: section).fail(list, "expected a list") }
+        guard case .sequence(let items) = list else {
+          throw Field(path: path, name: section).fail(list, "expected a list")
+        }
         var entries: [String: Node] = [:]
         for (i, item) in items.enumerated() {
           let field = Field(path: path, name: "\(section)[\(i)]")
@@ -176,19 +191,26 @@ public enum KubeConfigLoader {
       guard let clusterNode = m["cluster"] else { throw f.fail(node, "missing cluster") }
       let clusterName = try f.child("cluster").text(clusterNode)
       guard let (cluster, clusterPath) = clusters[clusterName] else {
-        throw f.child("cluster").fail(clusterNode, "no cluster named \"\(Sanitize.short(clusterName))\" in \(clusters.keys.sorted().joined(separator: ", "))")
+        throw f.child("cluster").fail(
+          clusterNode,
+          "no cluster named \"\(Sanitize.short(clusterName))\" in \(clusters.keys.sorted().joined(separator: ", "))")
       }
       var ctx = KubeContext(name: name, server: "", baseDirectory: Self.directory(of: path))
       if let ns = m["namespace"] { ctx.namespace = try f.child("namespace").text(ns) }
-      try Self.apply(cluster: cluster, field: Field(path: clusterPath, name: "clusters[\"\(Sanitize.short(clusterName))\"].cluster"), to: &ctx)
+      try Self.apply(
+        cluster: cluster, field: Field(path: clusterPath, name: "clusters[\"\(Sanitize.short(clusterName))\"].cluster"),
+        to: &ctx)
       if let userNode = m["user"] {
         let userName = try f.child("user").text(userNode)
         if !userName.isEmpty {
           guard let (user, userPath) = users[userName] else {
-            throw f.child("user").fail(userNode, "no user named \"\(Sanitize.short(userName))\" in \(users.keys.sorted().joined(separator: ", "))")
+            throw f.child("user").fail(
+              userNode,
+              "no user named \"\(Sanitize.short(userName))\" in \(users.keys.sorted().joined(separator: ", "))")
           }
           ctx.baseDirectory = Self.directory(of: userPath)
-          try Self.apply(user: user, field: Field(path: userPath, name: "users[\"\(Sanitize.short(userName))\"].user"), to: &ctx)
+          try Self.apply(
+            user: user, field: Field(path: userPath, name: "users[\"\(Sanitize.short(userName))\"].user"), to: &ctx)
         }
       }
       return ctx
@@ -210,8 +232,9 @@ public enum KubeConfigLoader {
       ctx.server = url
       if let v = m["insecure-skip-tls-verify"] { ctx.insecure = try f.child("insecure-skip-tls-verify").bool(v) }
       ctx.caPEM = try f.pem(m, data: "certificate-authority-data", file: "certificate-authority", base: f.directory)
-      for unsupported in ["proxy-url", "tls-server-name"] where m[unsupported] != nil {
-        throw f.child(unsupported).fail(m[unsupported]!, "not supported by zonetop yet")
+      for unsupported in ["proxy-url", "tls-server-name"] {
+        guard let value = m[unsupported] else { continue }
+        throw f.child(unsupported).fail(value, "not supported by zonetop yet")
       }
     }
 
@@ -221,18 +244,24 @@ public enum KubeConfigLoader {
       ctx.clientCertPEM = try f.pem(m, data: "client-certificate-data", file: "client-certificate", base: f.directory)
       ctx.clientKeyPEM = try f.pem(m, data: "client-key-data", file: "client-key", base: f.directory)
       if (ctx.clientCertPEM == nil) != (ctx.clientKeyPEM == nil) {
-        throw f.fail(node, ctx.clientCertPEM == nil ? "client-key without client-certificate" : "client-certificate without client-key")
+        throw f.fail(
+          node,
+          ctx.clientCertPEM == nil ? "client-key without client-certificate" : "client-certificate without client-key")
       }
       if let t = m["token"] { ctx.token = try f.child("token").text(t) }
       if let t = m["tokenFile"] {
         let p = try f.child("tokenFile").text(t)
-        ctx.tokenFile = p.hasPrefix("/") ? p : f.directory + "/" + p
-        guard Files.exists(ctx.tokenFile!) else { throw f.child("tokenFile").fail(t, "\(ctx.tokenFile!): no such file") }
+        let path = p.hasPrefix("/") ? p : f.directory + "/" + p
+        guard Files.exists(path) else { throw f.child("tokenFile").fail(t, "\(path): no such file") }
+        ctx.tokenFile = path
       }
       if let e = m["exec"] { ctx.exec = try execPlugin(e, field: f.child("exec")) }
       if let a = m["auth-provider"] {
         let name = (try? f.mapping(a))?["name"].flatMap { try? f.text($0) } ?? "?"
-        throw f.child("auth-provider").fail(a, "the \"\(Sanitize.short(name))\" auth provider was removed from kubectl; use its exec plugin (gke-gcloud-auth-plugin, kubelogin, aws eks get-token)")
+        throw f.child("auth-provider").fail(
+          a,
+          "the \"\(Sanitize.short(name))\" auth provider was removed from kubectl; use its exec plugin (gke-gcloud-auth-plugin, kubelogin, aws eks get-token)"
+        )
       }
       if m["username"] != nil || m["password"] != nil {
         throw f.child("username").fail(node, "basic authentication is not supported (Kubernetes removed it in 1.19)")
@@ -244,10 +273,12 @@ public enum KubeConfigLoader {
       guard let v = m["apiVersion"] else { throw f.fail(node, "missing apiVersion") }
       let version = try f.child("apiVersion").text(v)
       guard ExecPlugin.apiVersions.contains(version) else {
-        throw f.child("apiVersion").fail(v, "expected \(ExecPlugin.apiVersions.joined(separator: " or ")), not \"\(Sanitize.short(version))\"")
+        throw f.child("apiVersion").fail(
+          v, "expected \(ExecPlugin.apiVersions.joined(separator: " or ")), not \"\(Sanitize.short(version))\"")
       }
       guard let c = m["command"] else { throw f.fail(node, "missing command") }
-      var plugin = ExecPlugin(apiVersion: version, command: try f.child("command").text(c), origin: "\(f.path): \(f.name)")
+      var plugin = ExecPlugin(
+        apiVersion: version, command: try f.child("command").text(c), origin: "\(f.path): \(f.name)")
       guard !plugin.command.isEmpty else { throw f.child("command").fail(c, "empty command") }
       if let a = m["args"] {
         guard case .sequence(let items) = a else { throw f.child("args").fail(a, "expected a list") }
@@ -270,7 +301,8 @@ public enum KubeConfigLoader {
           throw f.child("interactiveMode").fail(i, "expected Never, IfAvailable or Always")
         }
         if mode == "Always" {
-          throw f.child("interactiveMode").fail(i, "Always needs a terminal, which the TUI cannot lend; log in with the plugin first and set IfAvailable")
+          throw f.child("interactiveMode").fail(
+            i, "Always needs a terminal, which the TUI cannot lend; log in with the plugin first and set IfAvailable")
         }
       } else if version == "client.authentication.k8s.io/v1" {
         throw f.fail(node, "interactiveMode is required with client.authentication.k8s.io/v1 (Never or IfAvailable)")
@@ -319,9 +351,13 @@ public enum KubeConfigLoader {
     func pem(_ m: Node.Mapping, data: String, file: String, base: String) throws(KubeConfigError) -> [UInt8]? {
       if let d = m[data] {
         let text = try child(data).text(d).filter { !$0.isWhitespace }
-        guard let decoded = Data(base64Encoded: text), !decoded.isEmpty else { throw child(data).fail(d, "not valid base64") }
+        guard let decoded = Data(base64Encoded: text), !decoded.isEmpty else {
+          throw child(data).fail(d, "not valid base64")
+        }
         let bytes = [UInt8](decoded)
-        guard bytes.starts(with: Array("-----BEGIN".utf8)) else { throw child(data).fail(d, "decodes to something that is not PEM") }
+        guard bytes.starts(with: Array("-----BEGIN".utf8)) else {
+          throw child(data).fail(d, "decodes to something that is not PEM")
+        }
         return bytes
       }
       if let f = m[file] {

@@ -1,10 +1,11 @@
 import ZoneTopHTTP
 import ZoneTopTraffic
 
-
 /// Finds ztunnel pods through the API server and lists one target per node, named by
 /// the node: scraped through the API server's pod proxy, or at the pod IP with
-/// `direct`. Pods are listed again every `relistMs`, so rollouts and new nodes are
+/// `direct`.
+///
+/// Pods are listed again every `relistMs`, so rollouts and new nodes are
 /// followed; a pod whose ztunnel started since the last listing is counted from zero.
 public final class KubeDiscovery: TargetProvider, @unchecked Sendable {
   public struct Options: Sendable {
@@ -42,8 +43,9 @@ public final class KubeDiscovery: TargetProvider, @unchecked Sendable {
   public func start(nowMs: Int64 = WallClock.nowMs()) throws(KubeError) -> [ScrapeTarget] {
     _ = try list(nowMs: nowMs)
     guard !targets.isEmpty else {
-      throw KubeError("no running pod matches \(options.selector) in namespace \(options.namespace) (context \(api.auth.context.name)); " +
-                      "is Istio's ambient mode installed? See --kube-namespace and --kube-selector")
+      throw KubeError(
+        "no running pod matches \(options.selector) in namespace \(options.namespace) (context \(api.auth.context.name)); "
+          + "is Istio's ambient mode installed? See --kube-namespace and --kube-selector")
     }
     return targets
   }
@@ -77,7 +79,9 @@ public final class KubeDiscovery: TargetProvider, @unchecked Sendable {
       if let previous, podOfNode[pod.node] != pod.uid, pod.startedMs >= previous - 5_000 {
         replaced.append((pod.node, pod.startedMs))
       }
-      let url = options.direct ? "http://\(pod.podIP.contains(":") ? "[\(pod.podIP)]" : pod.podIP):\(options.port)/metrics"
+      let url =
+        options.direct
+        ? "http://\(pod.podIP.contains(":") ? "[\(pod.podIP)]" : pod.podIP):\(options.port)/metrics"
         : api.proxyURL(pod, port: options.port, path: "/metrics")
       return ScrapeTarget(name: pod.node, url: url)
     }
@@ -86,12 +90,18 @@ public final class KubeDiscovery: TargetProvider, @unchecked Sendable {
     var problems: [String] = []
     do {
       let all = try api.nodes()
-      status.nodes = Dictionary(uniqueKeysWithValues: targets.map { ($0.name, all[$0.name] ?? NodeLocality(node: $0.name, zone: nil, region: nil)) })
+      status.nodes = Dictionary(
+        uniqueKeysWithValues: targets.map {
+          ($0.name, all[$0.name] ?? NodeLocality(node: $0.name, zone: nil, region: nil))
+        })
     } catch { problems.append("listing nodes: \(error.description)") }
-    do { status.services = try api.serviceRouting() } catch { problems.append("listing services: \(error.description)") }
+    do { status.services = try api.serviceRouting() } catch {
+      problems.append("listing services: \(error.description)")
+    }
     if !problems.isEmpty { status.error = problems.joined(separator: "; ") }
-    status.summary = "\(targets.count) ztunnel pod\(targets.count == 1 ? "" : "s") (\(options.selector) in \(options.namespace)) " +
-      "via \(options.direct ? "pod IPs" : "pod proxy"), context \(api.auth.context.name), listed \(RFC3339.format(ms: nowMs / 1000 * 1000))"
+    status.summary =
+      "\(targets.count) ztunnel pod\(targets.count == 1 ? "" : "s") (\(options.selector) in \(options.namespace)) "
+      + "via \(options.direct ? "pod IPs" : "pod proxy"), context \(api.auth.context.name), listed \(RFC3339.format(ms: nowMs / 1000 * 1000))"
     return replaced
   }
 
@@ -100,7 +110,9 @@ public final class KubeDiscovery: TargetProvider, @unchecked Sendable {
   static func onePerNode(_ pods: [ZtunnelPod]) -> [ZtunnelPod] {
     var best: [String: ZtunnelPod] = [:]
     for p in pods {
-      if let b = best[p.node], (b.ready ? 1 : 0, b.createdMs, b.name) >= (p.ready ? 1 : 0, p.createdMs, p.name) { continue }
+      if let b = best[p.node], (b.ready ? 1 : 0, b.createdMs, b.name) >= (p.ready ? 1 : 0, p.createdMs, p.name) {
+        continue
+      }
       best[p.node] = p
     }
     return best.values.sorted { $0.node < $1.node }

@@ -1,16 +1,17 @@
 import CNCursesW
+import Glibc
 import Synchronization
 import ZoneTopTraffic
 import ZoneTopUI
-
-import Glibc
 
 /// Colour use, from `--color` and `NO_COLOR`.
 public enum ColorMode: String, Sendable, CaseIterable {
   case auto, always, never
 }
 
-/// The curses screen: presents cell buffers and reads keys. The only place that
+/// The curses screen: presents cell buffers and reads keys.
+///
+/// The only place that
 /// calls ncursesw; the terminal is restored on every exit path (`restore()` is
 /// idempotent and also runs from signal handlers and at exit).
 public final class CursesScreen: Screen {
@@ -26,7 +27,10 @@ public final class CursesScreen: Screen {
     setlocale(LC_CTYPE, "")
     let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
     unicode = codeset.uppercased().replacingUTF8Dash() == "UTF8"
-    guard isatty(0) == 1 && isatty(1) == 1 else { throw TerminalError(message: "zonetop needs a terminal (stdin and stdout must be a tty); use `zonetop snapshot` for scripts") }
+    guard isatty(0) == 1 && isatty(1) == 1 else {
+      throw TerminalError(
+        message: "zonetop needs a terminal (stdin and stdout must be a tty); use `zonetop snapshot` for scripts")
+    }
     guard initscr() != nil else { throw TerminalError(message: "cannot initialise the terminal (is TERM set?)") }
     CursesScreen.installRestoreHandlers()
     cbreak()
@@ -62,7 +66,7 @@ public final class CursesScreen: Screen {
 
   /// Draws the cells that changed since the last buffer (all of them after a resize).
   public func draw(_ buffer: CellBuffer) {
-    let full = previous == nil || previous!.width != buffer.width || previous!.height != buffer.height
+    let full = previous.map { $0.width != buffer.width || $0.height != buffer.height } ?? true
     if full { werase(zt_stdscr()) }
     for y in 0..<buffer.height {
       for x in 0..<buffer.width {
@@ -134,12 +138,17 @@ public final class CursesScreen: Screen {
 
   /// Semantic roles to curses pairs and attributes, in one place.
   private func setupRoles() {
-    let bold = zt_a_bold(), dim = zt_a_dim(), rev = zt_a_reverse(), none = zt_a_normal()
+    let bold = zt_a_bold()
+    let dim = zt_a_dim()
+    let rev = zt_a_reverse()
+    let none = zt_a_normal()
     guard colors else {
       pairs = [
-        .title: (0, bold), .header: (0, rev), .footer: (0, rev), .key: (0, rev | bold), .dim: (0, dim), .selected: (0, rev | bold),
+        .title: (0, bold), .header: (0, rev), .footer: (0, rev), .key: (0, rev | bold), .dim: (0, dim),
+        .selected: (0, rev | bold),
         .demo: (0, bold | zt_a_underline()), .paused: (0, rev | bold), .warning: (0, bold), .error: (0, bold),
-        .heat3: (0, bold), .heat4: (0, bold | zt_a_underline()), .diagonal: (0, dim), .columnHeader: (0, zt_a_underline()),
+        .heat3: (0, bold), .heat4: (0, bold | zt_a_underline()), .diagonal: (0, dim),
+        .columnHeader: (0, zt_a_underline()),
         .total: (0, bold),
       ]
       return
@@ -205,7 +214,9 @@ public final class CursesScreen: Screen {
 
 /// Signals that end the TUI or a recording cleanly (SIGINT, SIGTERM, SIGHUP): the main loop polls this.
 public enum TerminationSignals {
-  /// The signal received, or 0. An atomic, so the handler's store is safe to read from any thread.
+  /// The signal received, or 0.
+  ///
+  /// An atomic, so the handler's store is safe to read from any thread.
   public static let received = Atomic<Int32>(0)
 
   public static var wasReceived: Bool { received.load(ordering: .relaxed) != 0 }

@@ -1,32 +1,42 @@
 import ZoneTopTraffic
 
-
 extension ReportExport {
   /// Services view CSV.
+  ///
   /// `traffic_distribution` is the Service's stated preference, known with `--kube`.
-  public static func servicesCSV(_ rows: [ServiceLocality], _ r: TrafficReport, discovery: DiscoveryStatus? = nil) -> String {
-    var out = CSV.row(["window_start", "window_end", "destination_service", "bytes", "in_zone_share", "same_zone_bytes",
-                       "cross_zone_bytes", "cross_region_bytes", "unknown_locality_bytes", "cost_usd", "cost_usd_per_month",
-                       "traffic_distribution"])
+  public static func servicesCSV(_ rows: [ServiceLocality], _ r: TrafficReport, discovery: DiscoveryStatus? = nil)
+    -> String
+  {
+    var out = CSV.row([
+      "window_start", "window_end", "destination_service", "bytes", "in_zone_share", "same_zone_bytes",
+      "cross_zone_bytes", "cross_region_bytes", "unknown_locality_bytes", "cost_usd", "cost_usd_per_month",
+      "traffic_distribution",
+    ])
     for s in rows {
-      out += CSV.row([RFC3339.format(ms: r.windowStartMs), RFC3339.format(ms: r.windowEndMs), CSV.text(s.service), String(s.bytes),
-                      s.inZoneShare.map { NumberText.fixed($0, 4) } ?? "", String(s.byScope[.sameZone] ?? 0),
-                      String(s.byScope[.crossZone] ?? 0), String(s.byScope[.crossRegion] ?? 0), String(s.byScope[.unknown] ?? 0),
-                      NumberText.fixed(s.costUSD, 6), NumberText.fixed(r.perMonth(s.costUSD), 6),
-                      CSV.text(discovery?.routing(ofService: s.service)?.trafficDistribution ?? "")])
+      out += CSV.row([
+        RFC3339.format(ms: r.windowStartMs), RFC3339.format(ms: r.windowEndMs), CSV.text(s.service), String(s.bytes),
+        s.inZoneShare.map { NumberText.fixed($0, 4) } ?? "", String(s.byScope[.sameZone] ?? 0),
+        String(s.byScope[.crossZone] ?? 0), String(s.byScope[.crossRegion] ?? 0), String(s.byScope[.unknown] ?? 0),
+        NumberText.fixed(s.costUSD, 6), NumberText.fixed(r.perMonth(s.costUSD), 6),
+        CSV.text(discovery?.routing(ofService: s.service)?.trafficDistribution ?? ""),
+      ])
     }
     return out
   }
 
   /// Health view CSV.
   public static func healthCSV(_ health: [TargetHealth]) -> String {
-    var out = CSV.row(["target", "up", "scrapes", "failures", "last_scrape", "latency_seconds", "series", "invalid_lines",
-                       "counter_resets", "series_without_locality", "last_error"])
+    var out = CSV.row([
+      "target", "up", "scrapes", "failures", "last_scrape", "latency_seconds", "series", "invalid_lines",
+      "counter_resets", "series_without_locality", "last_error",
+    ])
     for h in health {
-      out += CSV.row([CSV.text(h.target), h.up ? "true" : "false", String(h.scrapes), String(h.failures),
-                      h.lastScrapeMs.map { RFC3339.format(ms: $0) } ?? "", h.lastLatency.map { NumberText.fixed($0, 3) } ?? "",
-                      String(h.series), String(h.invalidLines), String(h.counterResets), String(h.seriesWithoutLocality),
-                      CSV.text(h.lastError ?? "")])
+      out += CSV.row([
+        CSV.text(h.target), h.up ? "true" : "false", String(h.scrapes), String(h.failures),
+        h.lastScrapeMs.map { RFC3339.format(ms: $0) } ?? "", h.lastLatency.map { NumberText.fixed($0, 3) } ?? "",
+        String(h.series), String(h.invalidLines), String(h.counterResets), String(h.seriesWithoutLocality),
+        CSV.text(h.lastError ?? ""),
+      ])
     }
     return out
   }

@@ -1,7 +1,8 @@
 import ArgumentParser
-import ZoneTopExposition
+import Glibc
 import ZoneTopApp
 import ZoneTopCollect
+import ZoneTopExposition
 import ZoneTopFiles
 import ZoneTopHTTP
 import ZoneTopKube
@@ -54,9 +55,9 @@ struct ExtractCommand: ParsableCommand {
       return
     }
     for (i, e) in source.entries.enumerated() {
-      writeStdout("\(i)\t\(RFC3339.format(ms: e.timeMs))\t\(e.status)\t\(Sanitize.visible(e.target))\t\(e.error.map(Sanitize.visible) ?? "")\n")
+      writeStdout(
+        "\(i)\t\(RFC3339.format(ms: e.timeMs))\t\(e.status)\t\(Sanitize.visible(e.target))\t\(e.error.map(Sanitize.visible) ?? "")\n"
+      )
     }
   }
 }
-
-import Glibc

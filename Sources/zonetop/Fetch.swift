@@ -7,7 +7,6 @@ import ZoneTopTerminal
 import ZoneTopTraffic
 import ZoneTopUI
 
-
 /// One body fetched for `validate`.
 struct FetchedBody {
   var bytes: [UInt8]

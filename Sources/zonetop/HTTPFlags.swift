@@ -1,7 +1,7 @@
 import ArgumentParser
-import ZoneTopExposition
 import ZoneTopApp
 import ZoneTopCollect
+import ZoneTopExposition
 import ZoneTopFiles
 import ZoneTopHTTP
 import ZoneTopKube
@@ -47,7 +47,9 @@ struct HTTPFlags: ParsableArguments {
   func httpOptions() throws -> HTTPOptions {
     var o = HTTPOptions()
     o.timeoutMs = Int(timeout?.ms ?? min(10_000, interval.ms * 8 / 10))
-    guard let cap = Self.parseSize(maxBodySize) else { throw ValidationError("--max-body-size: expected a size like 64MiB, 512KiB or 1000000") }
+    guard let cap = Self.parseSize(maxBodySize) else {
+      throw ValidationError("--max-body-size: expected a size like 64MiB, 512KiB or 1000000")
+    }
     o.maxBodyBytes = cap
     o.caCertPath = cacert
     o.insecure = insecure
@@ -59,7 +61,9 @@ struct HTTPFlags: ParsableArguments {
       let bytes: [UInt8]
       do { bytes = try Files.read(path) } catch { throw ValidationError("--bearer-token-file: \(error)") }
       let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \n\r\t")
-      guard !token.isEmpty, !token.contains("\n") else { throw ValidationError("--bearer-token-file \(path): expected one token") }
+      guard !token.isEmpty, !token.contains("\n") else {
+        throw ValidationError("--bearer-token-file \(path): expected one token")
+      }
       o.bearerToken = token
     }
     return o
@@ -85,7 +89,10 @@ struct HTTPFlags: ParsableArguments {
   }
 
   static func parseSize(_ s: String) -> Int? {
-    let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000), ("B", 1)]
+    let units: [(String, Int)] = [
+      ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000),
+      ("B", 1),
+    ]
     for (suffix, mult) in units where s.hasSuffix(suffix) {
       return Int(s.dropLast(suffix.count)).map { $0 * mult }
     }

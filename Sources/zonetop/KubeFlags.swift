@@ -42,7 +42,8 @@ struct KubeFlags: ParsableArguments {
   func discovery(scrape: HTTPOptions) throws -> KubeDiscovery {
     let context: KubeContext
     do {
-      context = try KubeConfigLoader.load(explicit: kubeconfig, context: self.context, environment: ProcessInfo.processInfo.environment)
+      context = try KubeConfigLoader.load(
+        explicit: kubeconfig, context: self.context, environment: ProcessInfo.processInfo.environment)
     } catch {
       printError("zonetop: \(error)")
       throw ExitCode(1)
@@ -54,7 +55,8 @@ struct KubeFlags: ParsableArguments {
     options.relistMs = max(1000, kubeRelist.ms)
     var apiOptions = HTTPOptions()
     apiOptions.timeoutMs = 15_000
-    let discovery = KubeDiscovery(api: KubeAPI(auth: KubeAuth(context: context), base: apiOptions), options: options, scrape: scrape)
+    let discovery = KubeDiscovery(
+      api: KubeAPI(auth: KubeAuth(context: context), base: apiOptions), options: options, scrape: scrape)
     do { _ = try discovery.start() } catch {
       printError("zonetop: \(error)")
       throw ExitCode(1)
@@ -72,9 +74,11 @@ extension HTTPFlags {
     }
     if kube.kube {
       let discovery = try kube.discovery(scrape: try httpOptions())
-      return LiveSource(provider: discovery, intervalMs: interval.ms, label: "kube \(discovery.api.auth.context.name)",
-                        recordTo: writer, engine: engineOptions)
+      return LiveSource(
+        provider: discovery, intervalMs: interval.ms, label: "kube \(discovery.api.auth.context.name)",
+        recordTo: writer, engine: engineOptions)
     }
-    return LiveSource(urls: targets, intervalMs: interval.ms, http: try httpOptions(), recordTo: writer, engine: engineOptions)
+    return LiveSource(
+      urls: targets, intervalMs: interval.ms, http: try httpOptions(), recordTo: writer, engine: engineOptions)
   }
 }

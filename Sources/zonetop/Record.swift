@@ -1,7 +1,8 @@
 import ArgumentParser
-import ZoneTopExposition
+import Glibc
 import ZoneTopApp
 import ZoneTopCollect
+import ZoneTopExposition
 import ZoneTopFiles
 import ZoneTopHTTP
 import ZoneTopKube
@@ -9,14 +10,13 @@ import ZoneTopTerminal
 import ZoneTopTraffic
 import ZoneTopUI
 
-import Glibc
-
 /// `zonetop record URL... --out FILE`: headless recording.
 struct RecordCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "record",
     abstract: "Poll ztunnels and append every scrape to a recording, without the TUI.",
-    discussion: "Stops after --duration, or on Ctrl-C / SIGTERM. Each scrape is one frame written with one write; see the README for the format."
+    discussion:
+      "Stops after --duration, or on Ctrl-C / SIGTERM. Each scrape is one frame written with one write; see the README for the format."
   )
 
   @Argument(help: "ztunnel metrics URLs.")
@@ -33,7 +33,9 @@ struct RecordCommand: ParsableCommand {
 
   func run() throws {
     let targets = try http.targets(urls)
-    guard !targets.isEmpty || kube.kube else { throw ValidationError("give at least one URL (or --targets-file, or --kube)") }
+    guard !targets.isEmpty || kube.kube else {
+      throw ValidationError("give at least one URL (or --targets-file, or --kube)")
+    }
     guard targets.isEmpty || !kube.kube else { throw ValidationError("give either URLs or --kube, not both") }
     let writer: RecordingWriter
     do { writer = try RecordingWriter(path: out) } catch {

@@ -31,8 +31,9 @@ struct SharedOptions: ParsableArguments {
   func reportOptions() throws -> ReportOptions {
     let profile: PricingProfile
     do { profile = try PricingLoader.load(pricing) } catch { throw ValidationError(error.description) }
-    return ReportOptions(policy: reporter, filter: FlowFilter(namespace: namespace, text: filter), pricing: profile,
-                         egressAsInternet: egressAsInternet)
+    return ReportOptions(
+      policy: reporter, filter: FlowFilter(namespace: namespace, text: filter), pricing: profile,
+      egressAsInternet: egressAsInternet)
   }
 }
 

@@ -1,15 +1,14 @@
 import ArgumentParser
-import ZoneTopExposition
+import Glibc
 import ZoneTopApp
 import ZoneTopCollect
+import ZoneTopExposition
 import ZoneTopFiles
 import ZoneTopHTTP
 import ZoneTopKube
 import ZoneTopTerminal
 import ZoneTopTraffic
 import ZoneTopUI
-
-import Glibc
 
 /// `zonetop snapshot SOURCE`: aggregate recorded scrapes and print or write the result.
 struct SnapshotCommand: ParsableCommand {
@@ -49,7 +48,9 @@ struct SnapshotCommand: ParsableCommand {
   @Option(help: "Worker threads for recordings and directories (targets are split among them).")
   var threads: Int = 2
 
-  @Flag(inversion: .prefixedNo, help: "Check each recorded frame's checksum (about an eighth of the CPU time on large recordings).")
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Check each recorded frame's checksum (about an eighth of the CPU time on large recordings).")
   var verifyChecksums = true
 
   @OptionGroup var shared: SharedOptions
@@ -61,7 +62,9 @@ struct SnapshotCommand: ParsableCommand {
   func validate() throws {
     let given = [!sources.isEmpty, prometheus != nil, kube.kube].filter { $0 }.count
     if given == 0 { throw ValidationError("give a recording, a directory, a file, URLs, --kube, or --prometheus URL") }
-    if given > 1 { throw ValidationError("give one source: a recording, directory, file or URLs; --kube; or --prometheus") }
+    if given > 1 {
+      throw ValidationError("give one source: a recording, directory, file or URLs; --kube; or --prometheus")
+    }
   }
 
   func run() throws {
@@ -94,7 +97,8 @@ struct SnapshotCommand: ParsableCommand {
         throw ExitCode(1)
       }
       offline.verifyChecksums = verifyChecksums
-      report = OfflineAggregation.report(source: offline, windowMs: window?.ms, options: options, problems: &problems, threads: max(1, threads))
+      report = OfflineAggregation.report(
+        source: offline, windowMs: window?.ms, options: options, problems: &problems, threads: max(1, threads))
     }
     for p in problems { printError("zonetop: \(p)") }
     let text: String
@@ -123,9 +127,11 @@ extension SnapshotCommand {
         if let e = r.error { problems.append("\(Sanitize.visible(r.target)): \(e)") }
         r.body.withUnsafeBytes { body in
           if r.isSuccess {
-            engine.ingest(target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
+            engine.ingest(
+              target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
           } else {
-            engine.recordFailure(target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
+            engine.recordFailure(
+              target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
           }
         }
       }

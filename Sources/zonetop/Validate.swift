@@ -1,15 +1,14 @@
 import ArgumentParser
-import ZoneTopExposition
+import Glibc
 import ZoneTopApp
 import ZoneTopCollect
+import ZoneTopExposition
 import ZoneTopFiles
 import ZoneTopHTTP
 import ZoneTopKube
 import ZoneTopTerminal
 import ZoneTopTraffic
 import ZoneTopUI
-
-import Glibc
 
 /// `zonetop validate PATH|URL...`: strict format checking like `promtool check metrics`.
 struct Validate: ParsableCommand {
@@ -64,7 +63,11 @@ struct Validate: ParsableCommand {
       }
       for problem in result.problems { printError(problem) }
       if result.isValid {
-        if !quiet { print("\(Sanitize.visible(input)): valid \(result.format == .openMetrics ? "OpenMetrics 1.0" : "Prometheus text 0.0.4"), \(result.samples) samples") }
+        if !quiet {
+          print(
+            "\(Sanitize.visible(input)): valid \(result.format == .openMetrics ? "OpenMetrics 1.0" : "Prometheus text 0.0.4"), \(result.samples) samples"
+          )
+        }
       } else {
         allValid = false
       }
@@ -75,13 +78,16 @@ struct Validate: ParsableCommand {
   private func check(_ input: String) throws -> Validator.Result {
     if input.hasPrefix("http://") || input.hasPrefix("https://") {
       let body = try fetchForValidation(input)
-      return body.bytes.withUnsafeBytes { Validator.validate($0, source: input, contentType: body.contentType, format: format.format) }
+      return body.bytes.withUnsafeBytes {
+        Validator.validate($0, source: input, contentType: body.contentType, format: format.format)
+      }
     }
     if input == "-" {
       let stdin = try FileStream.standardInput()
       return try stdin.readAll().withUnsafeBytes { Validator.validate($0, source: stdin.path, format: format.format) }
     }
-    let byName: ExpositionFormat? = [".om", ".om.txt", ".openmetrics"].contains { input.hasSuffix($0) } ? .openMetrics : nil
+    let byName: ExpositionFormat? =
+      [".om", ".om.txt", ".openmetrics"].contains { input.hasSuffix($0) } ? .openMetrics : nil
     return try Validator.validate(path: input, format: format.format ?? byName)
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import ZoneTopApp
 import ZoneTopCollect
 import ZoneTopFiles
@@ -39,7 +40,9 @@ struct LiveCommand: ParsableCommand {
   @Option(help: "Also append every scrape to this recording.")
   var record: String?
 
-  @Option(help: "Query a Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics) instead of scraping ztunnels.")
+  @Option(
+    help: "Query a Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics) instead of scraping ztunnels."
+  )
   var prometheus: String?
 
   @Option(help: "With --prometheus: the step of range queries; at least twice the server's scrape interval.")
@@ -58,8 +61,9 @@ struct LiveCommand: ParsableCommand {
     }
     if let prometheus {
       let client = PrometheusClient(baseURL: prometheus, http: try http.httpOptions())
-      let source = PrometheusSource(client: client, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
-                                    stepMs: step.ms, namespace: shared.namespace)
+      let source = PrometheusSource(
+        client: client, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
+        stepMs: step.ms, namespace: shared.namespace)
       try display.run(source, options: options, isDemo: false)
       return
     }
@@ -166,11 +170,11 @@ enum DemoData {
         candidates.append(dir + "/Fixtures/demo/demo.ztrec.gz")
       }
     }
-    candidates += ["Fixtures/demo/demo.ztrec.gz", "/usr/local/share/zonetop/demo.ztrec.gz", "/usr/share/zonetop/demo.ztrec.gz"]
+    candidates += [
+      "Fixtures/demo/demo.ztrec.gz", "/usr/local/share/zonetop/demo.ztrec.gz", "/usr/share/zonetop/demo.ztrec.gz",
+    ]
     if let found = candidates.first(where: { Files.exists($0) }) { return found }
     printError("zonetop: the demo recording was not found (set ZONETOP_DEMO to Fixtures/demo/demo.ztrec.gz)")
     throw ExitCode(1)
   }
 }
-
-import Glibc

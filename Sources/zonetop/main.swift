@@ -1,5 +1,4 @@
 import ArgumentParser
-
 import Glibc
 
 // A closed stdout (`zonetop snapshot ... | head -1`) is an EPIPE write error, not a signal.
@@ -10,7 +9,9 @@ signal(SIGPIPE, SIG_IGN)
 // would otherwise never arrive).
 var unblock = sigset_t()
 sigemptyset(&unblock)
-for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE] { sigaddset(&unblock, sig) }
+for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE] {
+  sigaddset(&unblock, sig)
+}
 sigprocmask(SIG_UNBLOCK, &unblock, nil)
 
 // Usage errors exit with 2 (like most Unix tools and promtool), not ArgumentParser's 64.

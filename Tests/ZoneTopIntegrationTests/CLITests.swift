@@ -22,7 +22,8 @@ import ZoneTopTraffic
     #expect(ok == 0)
     #expect(out.contains("valid OpenMetrics 1.0, 1 samples"))
     // A path that is a pipe is read whole, then detected like standard input.
-    let (piped, pipedOut, pipedErr) = try run(zonetop, ["validate", "/dev/stdin"], stdin: "# TYPE a counter\na_total 1\n# EOF\n")
+    let (piped, pipedOut, pipedErr) = try run(
+      zonetop, ["validate", "/dev/stdin"], stdin: "# TYPE a counter\na_total 1\n# EOF\n")
     #expect(piped == 0, "\(pipedErr)")
     #expect(pipedOut.contains("/dev/stdin: valid OpenMetrics 1.0, 1 samples"))
     let (directory, _, directoryErr) = try run(zonetop, ["validate", Harness.repo + "/Fixtures"])
@@ -43,17 +44,27 @@ import ZoneTopTraffic
   @Test func snapshotWritesCsvAtomicallyAndJsonParses() throws {
     let dir = Harness.tempDir("cli")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let (status, _, err) = try run(zonetop, ["snapshot", Harness.demo, "--format", "csv", "--output", dir + "/zones.csv"])
+    let (status, _, err) = try run(
+      zonetop, ["snapshot", Harness.demo, "--format", "csv", "--output", dir + "/zones.csv"])
     #expect(status == 0, "\(err)")
     let csv = String(decoding: try Files.read(dir + "/zones.csv"), as: UTF8.self)
-    #expect(csv.hasPrefix("window_start,window_end,source_region,source_zone,destination_region,destination_zone,scope,bytes,bytes_per_second,connections_opened,cost_usd,cost_usd_per_month\r\n"))
+    #expect(
+      csv.hasPrefix(
+        "window_start,window_end,source_region,source_zone,destination_region,destination_zone,scope,bytes,bytes_per_second,connections_opened,cost_usd,cost_usd_per_month\r\n"
+      ))
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["zones.csv"])  // no temporary left behind
-    let (js, json, _) = try run(zonetop, ["snapshot", Harness.demo, "--format", "json", "--group-by", "region", "--pricing", "gcp", "--reporter", "source"])
+    let (js, json, _) = try run(
+      zonetop,
+      [
+        "snapshot", Harness.demo, "--format", "json", "--group-by", "region", "--pricing", "gcp", "--reporter",
+        "source",
+      ])
     #expect(js == 0)
     let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
     #expect(doc["pricing_profile"] as? String == "gcp")
     #expect(doc["reporter_policy"] as? String == "source")
-    let (tableStatus, table, _) = try run(zonetop, ["snapshot", Harness.demo, "--group-by", "workload", "--namespace", "payments"])
+    let (tableStatus, table, _) = try run(
+      zonetop, ["snapshot", Harness.demo, "--group-by", "workload", "--namespace", "payments"])
     #expect(tableStatus == 0)
     #expect(table.contains("payments/"))
     #expect(!table.contains("shop/frontend"))
@@ -64,9 +75,11 @@ import ZoneTopTraffic
     #expect(s1 != 0 && e1.contains("not aws, gcp or azure"))
     let (s2, _, e2) = try run(zonetop, ["snapshot", "/nonexistent"])
     #expect(s2 == 1 && e2.contains("/nonexistent"))
-    let (s3, _, e3) = try run(zonetop, ["snapshot", Harness.demo, "--output", "/nonexistent-dir/x.csv", "--format", "csv"])
+    let (s3, _, e3) = try run(
+      zonetop, ["snapshot", Harness.demo, "--output", "/nonexistent-dir/x.csv", "--format", "csv"])
     #expect(s3 == 1 && e3.contains("cannot write"))
-    let (s4, _, e4) = try run(zonetop, ["replay", Harness.repo + "/Fixtures/invalid/bad_value.prom"], environment: ["TERM": "dumb"])
+    let (s4, _, e4) = try run(
+      zonetop, ["replay", Harness.repo + "/Fixtures/invalid/bad_value.prom"], environment: ["TERM": "dumb"])
     #expect(s4 != 0 && e4.contains("terminal"))
   }
 

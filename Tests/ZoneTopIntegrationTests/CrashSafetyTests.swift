@@ -31,8 +31,11 @@ import ZoneTopTraffic
       // After every kill: whatever is on disk reads back as whole frames, at most the last one torn.
       let file = try MappedFile(path: path)
       let reader = RecordingReader(file.bytes, path: path)
-      #expect(reader.problems.allSatisfy { $0.contains("torn last frame") || $0.contains("torn file header") }, "round \(round): \(reader.problems)")
-      #expect(reader.frames.count >= framesSeen, "round \(round): frames went from \(framesSeen) to \(reader.frames.count)")
+      #expect(
+        reader.problems.allSatisfy { $0.contains("torn last frame") || $0.contains("torn file header") },
+        "round \(round): \(reader.problems)")
+      #expect(
+        reader.frames.count >= framesSeen, "round \(round): frames went from \(framesSeen) to \(reader.frames.count)")
       framesSeen = reader.frames.count
     }
     #expect(framesSeen > 100)

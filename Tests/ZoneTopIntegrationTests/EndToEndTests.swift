@@ -38,7 +38,9 @@ import ZoneTopTraffic
 
     func screen() throws -> String { try run(tmux, ["-L", socket, "capture-pane", "-p", "-t", name]).1 }
 
-    func resize(_ w: Int, _ h: Int) throws { try run(tmux, ["-L", socket, "resize-window", "-t", name, "-x", "\(w)", "-y", "\(h)"]) }
+    func resize(_ w: Int, _ h: Int) throws {
+      try run(tmux, ["-L", socket, "resize-window", "-t", name, "-x", "\(w)", "-y", "\(h)"])
+    }
 
     /// Waits until the screen contains `text` (up to 10 s).
     @discardableResult
@@ -76,8 +78,10 @@ import ZoneTopTraffic
     var screen = try s.waitFor("DEMO")
     #expect(screen.contains("bytes from source zone (rows) to destination zone (columns)"))
     #expect(screen.contains("us-east1-b"))
-    for (key, marker) in [("2", "bytes from source region"), ("3", "hops with traffic crossing zones"),
-                          ("4", "share of each service's traffic"), ("5", "Data quality"), ("1", "bytes from source zone")] {
+    for (key, marker) in [
+      ("2", "bytes from source region"), ("3", "hops with traffic crossing zones"),
+      ("4", "share of each service's traffic"), ("5", "Data quality"), ("1", "bytes from source zone"),
+    ] {
       try s.keys(key)
       try s.waitFor(marker)
     }
@@ -93,12 +97,17 @@ import ZoneTopTraffic
     try s.waitFor("bytes from source zone")
     try s.keys("e")
     screen = try s.waitFor("exported")
-    let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("zonetop-zones-") && $0.hasSuffix(".csv") }
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter {
+      $0.hasPrefix("zonetop-zones-") && $0.hasSuffix(".csv")
+    }
     #expect(files.count == 1)
     if let f = files.first {
       let csv = String(decoding: try Files.read(dir + "/" + f), as: UTF8.self)
       let lines = csv.split(separator: "\r\n")
-      #expect(lines.first == "window_start,window_end,source_region,source_zone,destination_region,destination_zone,scope,bytes,bytes_per_second,connections_opened,cost_usd,cost_usd_per_month")
+      #expect(
+        lines.first
+          == "window_start,window_end,source_region,source_zone,destination_region,destination_zone,scope,bytes,bytes_per_second,connections_opened,cost_usd,cost_usd_per_month"
+      )
       #expect(lines.count > 10)
       #expect(screen.contains("exported \(lines.count - 1) rows"))
     }
@@ -108,18 +117,21 @@ import ZoneTopTraffic
     #expect(String(decoding: (try? Files.read(dir + "/exit")) ?? [], as: UTF8.self) == "EXIT=0\n")
   }
 
-  @Test(.enabled(if: tmux != nil, "tmux is not installed: skipped"), .timeLimit(.minutes(1)),
-        arguments: [SIGTERM, SIGINT, SIGHUP, SIGILL, SIGSEGV, SIGABRT, SIGTRAP])
+  @Test(
+    .enabled(if: tmux != nil, "tmux is not installed: skipped"), .timeLimit(.minutes(1)),
+    arguments: [SIGTERM, SIGINT, SIGHUP, SIGILL, SIGSEGV, SIGABRT, SIGTRAP])
   /// SIGTERM, SIGINT and SIGHUP end zonetop cleanly; SIGILL (a Swift runtime trap on x86-64), SIGTRAP
   /// (one on arm64), SIGSEGV and SIGABRT are what a failure inside zonetop raises: the terminal is
   /// restored before the process dies of it.
   func signalsRestoreTheTerminal(_ signal: Int32) throws {
     let dir = Harness.tempDir("e2e-term")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let command = "cd \(dir) && sh -c 'echo $$ > pid; exec \(Harness.binary) --no-color'; echo EXIT=$? > exit; stty -a > stty; sleep 60"
+    let command =
+      "cd \(dir) && sh -c 'echo $$ > pid; exec \(Harness.binary) --no-color'; echo EXIT=$? > exit; stty -a > stty; sleep 60"
     let s = try Session(tmux: Self.tmux!, command: command, width: 100, height: 30)
     try s.waitFor("DEMO")
-    let pid = Int32(String(decoding: try Files.read(dir + "/pid"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))!
+    let pid = Int32(
+      String(decoding: try Files.read(dir + "/pid"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))!
     kill(pid, signal)
     let deadline = Date().addingTimeInterval(10)
     while !Files.exists(dir + "/stty") && Date() < deadline { usleep(100_000) }

@@ -2,8 +2,8 @@ import Foundation
 import ZoneTopCollect
 import ZoneTopExposition
 import ZoneTopFiles
-import ZoneTopTraffic
 import ZoneTopHTTP
+import ZoneTopTraffic
 
 /// Paths and helper processes for the integration tests (all traffic stays on loopback).
 enum Harness {
@@ -107,7 +107,9 @@ struct HarnessError: Error, CustomStringConvertible {
 
 /// Runs a command to completion and returns (status, stdout, stderr).
 @discardableResult
-func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> (Int32, String, String) {
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws
+  -> (Int32, String, String)
+{
   let p = Process()
   p.executableURL = URL(fileURLWithPath: executable)
   p.arguments = arguments
@@ -142,8 +144,10 @@ func demoPrefix(frames k: [String: Int], to path: String) throws {
     let n = taken[e.target, default: 0]
     guard n < (k[e.target] ?? 0) else { continue }
     taken[e.target] = n + 1
-    try writer.append(Frame(target: e.target, timeMs: e.timeMs, status: e.status, contentType: e.contentType, error: e.error,
-                            body: e.isSuccess ? try demo.body(of: e) : []))
+    try writer.append(
+      Frame(
+        target: e.target, timeMs: e.timeMs, status: e.status, contentType: e.contentType, error: e.error,
+        body: e.isSuccess ? try demo.body(of: e) : []))
   }
 }
 
@@ -159,10 +163,14 @@ func zoneBytes(_ r: TrafficReport) -> [ZonePair: UInt64] {
 }
 
 /// Runs a command to completion and returns its exit status, stderr, peak resident
-/// memory (bytes) and wall time. A small Python parent starts it and reads its peak from
+/// memory (bytes) and wall time.
+///
+/// A small Python parent starts it and reads its peak from
 /// wait4: a child spawned directly from this large test process would inherit the test's
 /// own high-water mark at exec (Linux carries it over into ru_maxrss).
-func runMeasured(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stderr: String, peakRSS: Int, seconds: Double) {
+func runMeasured(_ executable: String, _ arguments: [String]) throws -> (
+  status: Int32, stderr: String, peakRSS: Int, seconds: Double
+) {
   let script = """
     import resource, subprocess, sys
     r = subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -170,8 +178,11 @@ func runMeasured(_ executable: String, _ arguments: [String]) throws -> (status:
     print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     """
   let t0 = Date()
-  let (status, out, err) = try run(Harness.which("python3") ?? "/usr/bin/python3", ["-c", script, executable] + arguments)
+  let (status, out, err) = try run(
+    Harness.which("python3") ?? "/usr/bin/python3", ["-c", script, executable] + arguments)
   let fields = out.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-  guard status == 0, fields.count == 2 else { throw HarnessError(message: "measuring \(executable) failed: \(out) \(err)") }
+  guard status == 0, fields.count == 2 else {
+    throw HarnessError(message: "measuring \(executable) failed: \(out) \(err)")
+  }
   return (Int32(fields[0]), err, fields[1] * 1024, Date().timeIntervalSince(t0))
 }

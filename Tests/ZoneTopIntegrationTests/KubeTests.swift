@@ -3,9 +3,9 @@ import Testing
 import ZoneTopCollect
 import ZoneTopExposition
 import ZoneTopFiles
-import ZoneTopTraffic
 import ZoneTopHTTP
 import ZoneTopKube
+import ZoneTopTraffic
 
 /// A test CA, server and client certificates, an exec credential plugin, and the fake
 /// API server (scripts/fake_apiserver.py) over HTTPS on loopback.
@@ -17,22 +17,38 @@ final class FakeCluster {
 
   init(tokens: [String] = ["secret-token"], tokenPrefix: String? = nil) throws {
     dir = Harness.tempDir("kube")
-    guard let openssl = Harness.which("openssl") else { throw HarnessError(message: "openssl is needed (make test installs it)") }
+    guard let openssl = Harness.which("openssl") else {
+      throw HarnessError(message: "openssl is needed (make test installs it)")
+    }
     func ssl(_ args: [String]) throws {
       let (status, _, err) = try run(openssl, args)
       if status != 0 { throw HarnessError(message: "openssl \(args.first ?? ""): \(err)") }
     }
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    try ssl(["req", "-x509"] + ec + ["-keyout", dir + "/ca.key", "-out", dir + "/ca.crt", "-days", "2", "-subj", "/CN=zonetop-test-ca"])
-    try ssl(["req", "-x509"] + ec + ["-keyout", dir + "/other-ca.key", "-out", dir + "/other-ca.crt", "-days", "2", "-subj", "/CN=other-ca"])
-    for (name, ext) in [("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth"), ("client", "extendedKeyUsage=clientAuth")] {
+    try ssl(
+      ["req", "-x509"] + ec + [
+        "-keyout", dir + "/ca.key", "-out", dir + "/ca.crt", "-days", "2", "-subj", "/CN=zonetop-test-ca",
+      ])
+    try ssl(
+      ["req", "-x509"] + ec + [
+        "-keyout", dir + "/other-ca.key", "-out", dir + "/other-ca.crt", "-days", "2", "-subj", "/CN=other-ca",
+      ])
+    for (name, ext) in [
+      ("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth"), ("client", "extendedKeyUsage=clientAuth"),
+    ] {
       try ext.write(toFile: dir + "/\(name).ext", atomically: true, encoding: .utf8)
-      try ssl(["req"] + ec + ["-keyout", dir + "/\(name).key", "-out", dir + "/\(name).csr", "-subj", "/CN=zonetop-\(name)"])
-      try ssl(["x509", "-req", "-in", dir + "/\(name).csr", "-CA", dir + "/ca.crt", "-CAkey", dir + "/ca.key", "-CAcreateserial",
-               "-out", dir + "/\(name).crt", "-days", "2", "-extfile", dir + "/\(name).ext"])
+      try ssl(
+        ["req"] + ec + ["-keyout", dir + "/\(name).key", "-out", dir + "/\(name).csr", "-subj", "/CN=zonetop-\(name)"])
+      try ssl([
+        "x509", "-req", "-in", dir + "/\(name).csr", "-CA", dir + "/ca.crt", "-CAkey", dir + "/ca.key",
+        "-CAcreateserial",
+        "-out", dir + "/\(name).crt", "-days", "2", "-extfile", dir + "/\(name).ext",
+      ])
     }
-    var args = [Harness.repo + "/scripts/fake_apiserver.py", "--cert", dir + "/server.crt", "--key", dir + "/server.key",
-                "--client-ca", dir + "/ca.crt", "--scrapes", Harness.repo + "/Fixtures/demo/scrapes"]
+    var args = [
+      Harness.repo + "/scripts/fake_apiserver.py", "--cert", dir + "/server.crt", "--key", dir + "/server.key",
+      "--client-ca", dir + "/ca.crt", "--scrapes", Harness.repo + "/Fixtures/demo/scrapes",
+    ]
     for t in tokens { args += ["--token", t] }
     if let tokenPrefix { args += ["--token-prefix", tokenPrefix] }
     server = try Child(Harness.which("python3") ?? "/usr/bin/python3", args)
@@ -86,14 +102,19 @@ final class FakeCluster {
       """
     for u in users { text += "- name: \(u.name)\n  context: {cluster: fake, user: \(u.name), namespace: default}\n" }
     text += "users:\n"
-    for u in users { text += "- name: \(u.name)\n  user:\n" + u.yaml.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n" }
+    for u in users {
+      text +=
+        "- name: \(u.name)\n  user:\n" + u.yaml.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        + "\n"
+    }
     if let current { text += "current-context: \(current)\n" }
     return try kubeconfig(text)
   }
 
   /// An exec plugin script that prints token `PREFIX-N` (N counts its runs, kept in `runs`),
   /// valid for `seconds`.
-  func execPlugin(prefix: String, seconds: Int, apiVersion: String = "client.authentication.k8s.io/v1") throws -> String {
+  func execPlugin(prefix: String, seconds: Int, apiVersion: String = "client.authentication.k8s.io/v1") throws -> String
+  {
     let path = dir + "/plugin.sh"
     let script = """
       #!/bin/sh
@@ -113,7 +134,9 @@ final class FakeCluster {
   var pluginRuns: Int { ((try? read("runs")) ?? "").split(separator: "\n").count }
 
   /// Demo nodes (the fixture scrapes are named by node) with ztunnel pods on them.
-  static func pod(_ node: String, uid: String? = nil, created: String = "2026-01-01T00:00:00Z", proxy: Int? = nil) -> [String: Any] {
+  static func pod(_ node: String, uid: String? = nil, created: String = "2026-01-01T00:00:00Z", proxy: Int? = nil)
+    -> [String: Any]
+  {
     var p: [String: Any] = ["name": "ztunnel-\(node)", "node": node, "uid": uid ?? "uid-\(node)", "created": created]
     if let proxy { p["proxy"] = proxy }
     return p
@@ -123,7 +146,11 @@ final class FakeCluster {
     // gke-use1-c-2: region us-east1, zone us-east1-c.
     let parts = name.split(separator: "-")
     let region = ["use1": "us-east1", "euw1": "europe-west1", "ase1": "asia-east1"][String(parts[1])] ?? "?"
-    return ["name": name, "labels": labelled ? ["topology.kubernetes.io/region": region, "topology.kubernetes.io/zone": "\(region)-\(parts[2])"] : [:]]
+    return [
+      "name": name,
+      "labels": labelled
+        ? ["topology.kubernetes.io/region": region, "topology.kubernetes.io/zone": "\(region)-\(parts[2])"] : [:],
+    ]
   }
 }
 
@@ -132,7 +159,8 @@ final class FakeCluster {
     let dir = Harness.tempDir("kubeconfig")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try FileManager.default.createDirectory(atPath: dir + "/certs", withIntermediateDirectories: true)
-    try "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".write(toFile: dir + "/certs/ca.pem", atomically: true, encoding: .utf8)
+    try "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".write(
+      toFile: dir + "/certs/ca.pem", atomically: true, encoding: .utf8)
     try "tok-from-file\n".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
     let first = """
       clusters:
@@ -181,14 +209,23 @@ final class FakeCluster {
 
   /// Every kubeconfig mistake names the file, the line and the field.
   @Test(arguments: [
-    ("users:\n- name: u\n  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1alpha1, command: x}\n",
-     ":11: users[\"u\"].user.exec.apiVersion: expected client.authentication.k8s.io/v1 or client.authentication.k8s.io/v1beta1"),
-    ("users:\n- name: u\n  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1, command: x}\n",
-     ":11: users[\"u\"].user.exec: interactiveMode is required"),
-    ("users:\n- name: u\n  user: {client-certificate-data: \"%%%\", client-key-data: eA==}\n",
-     ":10: users[\"u\"].user.client-certificate-data: not valid base64"),
+    (
+      "users:\n- name: u\n  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1alpha1, command: x}\n",
+      ":11: users[\"u\"].user.exec.apiVersion: expected client.authentication.k8s.io/v1 or client.authentication.k8s.io/v1beta1"
+    ),
+    (
+      "users:\n- name: u\n  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1, command: x}\n",
+      ":11: users[\"u\"].user.exec: interactiveMode is required"
+    ),
+    (
+      "users:\n- name: u\n  user: {client-certificate-data: \"%%%\", client-key-data: eA==}\n",
+      ":10: users[\"u\"].user.client-certificate-data: not valid base64"
+    ),
     ("users:\n- name: u\n  user: {client-key: nope.key}\n", ":10: users[\"u\"].user.client-key: cannot read"),
-    ("users:\n- name: u\n  user: {auth-provider: {name: gcp}}\n", ":10: users[\"u\"].user.auth-provider: the \"gcp\" auth provider was removed"),
+    (
+      "users:\n- name: u\n  user: {auth-provider: {name: gcp}}\n",
+      ":10: users[\"u\"].user.auth-provider: the \"gcp\" auth provider was removed"
+    ),
     ("users:\n- name: other\n  user: {}\n", ":6: contexts[\"c\"].context.user: no user named \"u\""),
   ])
   func kubeconfigErrorsNameTheField(_ users: String, _ expected: String) throws {
@@ -217,8 +254,11 @@ final class FakeCluster {
   @Test func unknownContextAndMissingFilesAreExplained() throws {
     let dir = Harness.tempDir("kubeconfig-ctx")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    try "contexts:\n- name: a\n  context: {cluster: x}\n".write(toFile: dir + "/config", atomically: true, encoding: .utf8)
-    #expect(throws: KubeConfigError.self) { try KubeConfigLoader.load(explicit: dir + "/config", context: nil, environment: [:]) }
+    try "contexts:\n- name: a\n  context: {cluster: x}\n".write(
+      toFile: dir + "/config", atomically: true, encoding: .utf8)
+    #expect(throws: KubeConfigError.self) {
+      try KubeConfigLoader.load(explicit: dir + "/config", context: nil, environment: [:])
+    }
     do { _ = try KubeConfigLoader.load(explicit: dir + "/config", context: "b", environment: [:]) } catch {
       #expect(error.description.contains("no context named \"b\" (contexts: a)"), "\(error)")
     }
@@ -233,7 +273,8 @@ final class FakeCluster {
     try "sa-token-1".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
     try "-----BEGIN CERTIFICATE-----\n".write(toFile: dir + "/ca.crt", atomically: true, encoding: .utf8)
     try "istio-system".write(toFile: dir + "/namespace", atomically: true, encoding: .utf8)
-    let ctx = try KubeConfigLoader.inCluster(environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"], directory: dir)
+    let ctx = try KubeConfigLoader.inCluster(
+      environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"], directory: dir)
     #expect(ctx.server == "https://10.96.0.1:443" && ctx.namespace == "istio-system")
     let auth = KubeAuth(context: ctx)
     #expect(try auth.httpOptions(HTTPOptions()).bearerToken == "sa-token-1")
@@ -244,16 +285,25 @@ final class FakeCluster {
 
   @Test func execCredentialOutputIsChecked() throws {
     let v1 = "client.authentication.k8s.io/v1"
-    let ok = #"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"t","expirationTimestamp":"2030-01-02T03:04:05Z"}}"#
+    let ok =
+      #"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"t","expirationTimestamp":"2030-01-02T03:04:05Z"}}"#
     let c = try ExecCredential.parse(Array(ok.utf8), apiVersion: v1)
     #expect(c.token == "t" && c.expiresMs == RFC3339.parse("2030-01-02T03:04:05Z"))
     for (bad, message) in [
       ("not json", "printed no ExecCredential JSON"),
-      (#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"t"}}"#, "but the kubeconfig asks for"),
-      (#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{}}"#, "neither a token nor a client certificate"),
+      (
+        #"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"t"}}"#,
+        "but the kubeconfig asks for"
+      ),
+      (
+        #"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{}}"#,
+        "neither a token nor a client certificate"
+      ),
     ] {
       #expect(throws: KubeError.self) { try ExecCredential.parse(Array(bad.utf8), apiVersion: v1) }
-      do { _ = try ExecCredential.parse(Array(bad.utf8), apiVersion: v1) } catch { #expect(error.description.contains(message), "\(error)") }
+      do { _ = try ExecCredential.parse(Array(bad.utf8), apiVersion: v1) } catch {
+        #expect(error.description.contains(message), "\(error)")
+      }
     }
   }
 }
@@ -261,7 +311,9 @@ final class FakeCluster {
 @Suite(.serialized) struct KubeDiscoveryTests {
   static let nodes = ["gke-use1-b-1", "gke-use1-c-2", "gke-euw1-b-2", "gke-ase1-a-1"]
 
-  func discovery(_ cluster: FakeCluster, config: String, context: String? = nil, relistMs: Int64 = 30_000) throws -> KubeDiscovery {
+  func discovery(_ cluster: FakeCluster, config: String, context: String? = nil, relistMs: Int64 = 30_000) throws
+    -> KubeDiscovery
+  {
     let ctx = try KubeConfigLoader.load(explicit: config, context: context, environment: [:])
     var options = KubeDiscovery.Options()
     options.relistMs = relistMs
@@ -273,24 +325,34 @@ final class FakeCluster {
   @Test func tokenAuthListsZtunnelsAndScrapesThemThroughThePodProxy() throws {
     let cluster = try FakeCluster()
     try cluster.load([
-      "pods": Self.nodes.map { FakeCluster.pod($0) } + [["name": "not-ztunnel", "node": "gke-use1-b-1", "labels": ["app": "web"]]],
+      "pods": Self.nodes.map { FakeCluster.pod($0) } + [
+        ["name": "not-ztunnel", "node": "gke-use1-b-1", "labels": ["app": "web"]]
+      ],
       "nodes": Self.nodes.map { FakeCluster.node($0, labelled: $0 != "gke-ase1-a-1") },
-      "services": [["name": "reviews", "namespace": "bookinfo", "trafficDistribution": "PreferSameZone"],
-                   ["name": "ratings", "namespace": "bookinfo", "annotations": ["networking.istio.io/traffic-distribution": "PreferClose"]],
-                   ["name": "plain", "namespace": "bookinfo"]],
+      "services": [
+        ["name": "reviews", "namespace": "bookinfo", "trafficDistribution": "PreferSameZone"],
+        [
+          "name": "ratings", "namespace": "bookinfo",
+          "annotations": ["networking.istio.io/traffic-distribution": "PreferClose"],
+        ],
+        ["name": "plain", "namespace": "bookinfo"],
+      ],
     ])
     let config = try cluster.config(users: [("admin", "token: secret-token")], current: "admin")
     let d = try discovery(cluster, config: config)
     let targets = try d.start()
     // One target a node, named by the node; the other app's pod is not selected.
     #expect(targets.map(\.name) == Self.nodes.sorted())
-    #expect(targets[0].url == cluster.url + "/api/v1/namespaces/istio-system/pods/ztunnel-gke-ase1-a-1:15020/proxy/metrics")
+    #expect(
+      targets[0].url == cluster.url + "/api/v1/namespaces/istio-system/pods/ztunnel-gke-ase1-a-1:15020/proxy/metrics")
     let refresh = d.refresh(nowMs: WallClock.nowMs())
     let status = try #require(refresh.discovery)
     #expect(status.error == nil, "\(status.error ?? "")")
     #expect(status.nodes["gke-use1-c-2"] == NodeLocality(node: "gke-use1-c-2", zone: "us-east1-c", region: "us-east1"))
     #expect(status.nodes["gke-ase1-a-1"]?.hasTopology == false)
-    #expect(status.routing(ofService: "reviews.bookinfo.svc.cluster.local") == ServiceRouting(trafficDistribution: "PreferSameZone", from: "spec"))
+    #expect(
+      status.routing(ofService: "reviews.bookinfo.svc.cluster.local")
+        == ServiceRouting(trafficDistribution: "PreferSameZone", from: "spec"))
     #expect(status.routing(ofService: "ratings.bookinfo.svc.cluster.local")?.from == "annotation")
     #expect(status.routing(ofService: "plain.bookinfo.svc.cluster.local") == nil)
     // The scrape goes through the proxy with the same credentials and yields ztunnel metrics.
@@ -327,7 +389,8 @@ final class FakeCluster {
   @Test func clientCertificatesAndSeveralContexts() throws {
     let cluster = try FakeCluster(tokens: [])
     try cluster.load(["pods": [FakeCluster.pod("gke-use1-b-1")], "nodes": [FakeCluster.node("gke-use1-b-1")]])
-    let certUser = "client-certificate-data: \(try cluster.base64("client.crt"))\nclient-key-data: \(try cluster.base64("client.key"))"
+    let certUser =
+      "client-certificate-data: \(try cluster.base64("client.crt"))\nclient-key-data: \(try cluster.base64("client.key"))"
     let config = try cluster.config(users: [("nobody", "token: wrong"), ("cert", certUser)], current: "nobody")
     // The current context's token is refused, with the reason.
     do {
@@ -349,7 +412,8 @@ final class FakeCluster {
       _ = try KubeAPI(auth: KubeAuth(context: ctx)).pods(namespace: "istio-system", selector: "app=ztunnel")
       Issue.record("an unknown CA was trusted")
     } catch {
-      #expect("\(error)".contains("TLS:") && "\(error)".contains("check the kubeconfig's certificate-authority"), "\(error)")
+      #expect(
+        "\(error)".contains("TLS:") && "\(error)".contains("check the kubeconfig's certificate-authority"), "\(error)")
     }
   }
 
@@ -357,14 +421,20 @@ final class FakeCluster {
     let cluster = try FakeCluster(tokens: [], tokenPrefix: "exec-")
     try cluster.load(["pods": [FakeCluster.pod("gke-use1-b-1")], "nodes": [FakeCluster.node("gke-use1-b-1")]])
     let plugin = try cluster.execPlugin(prefix: "exec", seconds: 3600)
-    let config = try cluster.config(users: [("eks", """
-      exec:
-        apiVersion: client.authentication.k8s.io/v1
-        command: ./plugin.sh
-        args: [token, --cluster-name, fake]
-        env: [{name: AWS_PROFILE, value: test}]
-        interactiveMode: IfAvailable
-      """)], current: "eks")
+    let config = try cluster.config(
+      users: [
+        (
+          "eks",
+          """
+          exec:
+            apiVersion: client.authentication.k8s.io/v1
+            command: ./plugin.sh
+            args: [token, --cluster-name, fake]
+            env: [{name: AWS_PROFILE, value: test}]
+            interactiveMode: IfAvailable
+          """
+        )
+      ], current: "eks")
     #expect(FileManager.default.isExecutableFile(atPath: plugin))
     let d = try discovery(cluster, config: config, relistMs: 0)
     _ = try d.start()
@@ -385,12 +455,18 @@ final class FakeCluster {
 
   @Test func aFailingPluginSaysWhy() throws {
     let cluster = try FakeCluster()
-    let config = try cluster.config(users: [("gke", """
-      exec:
-        apiVersion: client.authentication.k8s.io/v1beta1
-        command: gke-gcloud-auth-plugin-not-installed
-        installHint: Install gke-gcloud-auth-plugin for use with kubectl
-      """)], current: "gke")
+    let config = try cluster.config(
+      users: [
+        (
+          "gke",
+          """
+          exec:
+            apiVersion: client.authentication.k8s.io/v1beta1
+            command: gke-gcloud-auth-plugin-not-installed
+            installHint: Install gke-gcloud-auth-plugin for use with kubectl
+          """
+        )
+      ], current: "gke")
     do {
       _ = try discovery(cluster, config: config).start()
       Issue.record("a missing plugin was not reported")
@@ -423,8 +499,11 @@ final class FakeCluster {
     let cluster = try FakeCluster()
     let start = RFC3339.format(ms: WallClock.nowMs() - 3_600_000)
     try cluster.load([
-      "pods": [FakeCluster.pod("gke-use1-b-1", created: start), FakeCluster.pod("gke-use1-c-2", created: start),
-               FakeCluster.pod("gke-euw1-b-2", created: start, proxy: 403), FakeCluster.pod("gke-ase1-a-1", created: start, proxy: 503)],
+      "pods": [
+        FakeCluster.pod("gke-use1-b-1", created: start), FakeCluster.pod("gke-use1-c-2", created: start),
+        FakeCluster.pod("gke-euw1-b-2", created: start, proxy: 403),
+        FakeCluster.pod("gke-ase1-a-1", created: start, proxy: 503),
+      ],
       "nodes": Self.nodes.map { FakeCluster.node($0) },
     ])
     let config = try cluster.config(users: [("admin", "token: secret-token")], current: "admin")
@@ -445,12 +524,17 @@ final class FakeCluster {
     waitRounds(3)
     var health = Dictionary(uniqueKeysWithValues: data.health.map { ($0.target, $0) })
     #expect(health["gke-use1-b-1"]?.up == true && health["gke-use1-c-2"]?.up == true)
-    #expect(health["gke-euw1-b-2"]?.lastError?.hasPrefix("HTTP 403") == true, "\(health["gke-euw1-b-2"]?.lastError ?? "")")
+    #expect(
+      health["gke-euw1-b-2"]?.lastError?.hasPrefix("HTTP 403") == true, "\(health["gke-euw1-b-2"]?.lastError ?? "")")
     #expect(health["gke-ase1-a-1"]?.lastError?.hasPrefix("HTTP 503") == true)
     #expect(data.history.report(windowMs: 60_000, options: ReportOptions()).zonePairs.values.contains { $0.bytes > 0 })
     // A node leaves, a new one arrives, and the ztunnel of another is replaced by a new pod.
     let now = RFC3339.format(ms: WallClock.nowMs())
-    try cluster.load(["pods": [FakeCluster.pod("gke-use1-c-2", uid: "uid-new", created: now), FakeCluster.pod("gke-euw1-b-1", created: now)]])
+    try cluster.load([
+      "pods": [
+        FakeCluster.pod("gke-use1-c-2", uid: "uid-new", created: now), FakeCluster.pod("gke-euw1-b-1", created: now),
+      ]
+    ])
     waitRounds(3)
     health = Dictionary(uniqueKeysWithValues: data.health.map { ($0.target, $0) })
     #expect(Set(health.keys) == ["gke-use1-c-2", "gke-euw1-b-1"])
@@ -479,7 +563,9 @@ final class FakeCluster {
   @Test func recordKubeWritesOneTargetPerNode() throws {
     let (cluster, config) = try cluster()
     let out = cluster.dir + "/kube.ztrec"
-    let (status, _, err) = try run(Harness.binary, ["record", "--kube", "--kubeconfig", config, "--interval", "1s", "--duration", "3s", "--out", out])
+    let (status, _, err) = try run(
+      Harness.binary,
+      ["record", "--kube", "--kubeconfig", config, "--interval", "1s", "--duration", "3s", "--out", out])
     #expect(status == 0, "\(err)")
     #expect(err.contains("gke-euw1-b-2: HTTP 403"), "\(err)")
     let source = try OfflineSource(path: out)
@@ -490,7 +576,8 @@ final class FakeCluster {
     #expect(s2 == 0, "\(e2)")
     #expect(csv.split(whereSeparator: \.isNewline).count > 1, "\(csv) \(e2)")
     // Without access the command stops at once and says why.
-    let (s3, _, e3) = try run(Harness.binary, ["record", "--kube", "--kubeconfig", config, "--context", "nope", "--out", out])
+    let (s3, _, e3) = try run(
+      Harness.binary, ["record", "--kube", "--kubeconfig", config, "--context", "nope", "--out", out])
     #expect(s3 == 1 && e3.contains("no context named \"nope\" (contexts: admin)"), "\(e3)")
   }
 
@@ -501,7 +588,8 @@ final class FakeCluster {
     }
     let (cluster, config) = try cluster()
     _ = cluster
-    let s = try EndToEndTests.Session(tmux: tmux, command: "\(Harness.binary) --kube --kubeconfig \(config) --interval 1s", width: 120, height: 30)
+    let s = try EndToEndTests.Session(
+      tmux: tmux, command: "\(Harness.binary) --kube --kubeconfig \(config) --interval 1s", width: 120, height: 30)
     try s.keys("5")
     let health = try s.waitFor("HTTP 403")
     #expect(health.contains("kube admin"))

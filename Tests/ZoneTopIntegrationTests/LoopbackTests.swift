@@ -3,8 +3,8 @@ import Testing
 import ZoneTopCollect
 import ZoneTopExposition
 import ZoneTopFiles
-import ZoneTopTraffic
 import ZoneTopHTTP
+import ZoneTopTraffic
 
 /// Live polling, recording and replay against a fixture server on loopback.
 @Suite(.serialized) struct LoopbackTests {
@@ -23,10 +23,15 @@ import ZoneTopHTTP
       }
     }
     var problems: [String] = []
-    let live = OfflineAggregation.report(source: try OfflineSource(path: dir + "/live.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
+    let live = OfflineAggregation.report(
+      source: try OfflineSource(path: dir + "/live.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems
+    )
     // What was served: the first `rounds` frames of each demo target.
-    try demoPrefix(frames: Dictionary(uniqueKeysWithValues: try demoTargets().map { ($0, rounds) }), to: dir + "/served.ztrec")
-    let served = OfflineAggregation.report(source: try OfflineSource(path: dir + "/served.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
+    try demoPrefix(
+      frames: Dictionary(uniqueKeysWithValues: try demoTargets().map { ($0, rounds) }), to: dir + "/served.ztrec")
+    let served = OfflineAggregation.report(
+      source: try OfflineSource(path: dir + "/served.ztrec"), windowMs: nil, options: ReportOptions(),
+      problems: &problems)
     #expect(problems == [])
     #expect(!zoneBytes(served).isEmpty)
     #expect(zoneBytes(live) == zoneBytes(served))
@@ -50,7 +55,9 @@ import ZoneTopHTTP
     #expect(data.roundsReceived >= 6)
     let fromFeed = data.history.report(windowMs: nil, options: ReportOptions())
     var problems: [String] = []
-    let fromRecording = OfflineAggregation.report(source: try OfflineSource(path: dir + "/feed.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems)
+    let fromRecording = OfflineAggregation.report(
+      source: try OfflineSource(path: dir + "/feed.ztrec"), windowMs: nil, options: ReportOptions(), problems: &problems
+    )
     #expect(!zoneBytes(fromFeed).isEmpty)
     #expect(zoneBytes(fromFeed) == zoneBytes(fromRecording))
     #expect(data.health.allSatisfy { $0.up })
@@ -102,7 +109,9 @@ import ZoneTopHTTP
     // Random binary is fetched, and the parser skips every invalid line.
     let binary = Poller(options: options).fetch([server.url("/hostile/binary")])[0]
     let engine = TrafficEngine()
-    let health = binary.body.withUnsafeBytes { engine.ingest(target: "b", timeMs: 0, body: $0, contentType: binary.contentType) }
+    let health = binary.body.withUnsafeBytes {
+      engine.ingest(target: "b", timeMs: 0, body: $0, contentType: binary.contentType)
+    }
     #expect(health.invalidLines > 0 && health.series == 0)
   }
 
@@ -112,14 +121,20 @@ import ZoneTopHTTP
     let server = try FixtureServer(recording: Harness.demo)
     let dir = Harness.tempDir("hostile-rss")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let hostile = ["slow", "endless", "gzipbomb", "reset", "500", "redirect", "binary"].map { server.url("/hostile/\($0)") }
+    let hostile = ["slow", "endless", "gzipbomb", "reset", "500", "redirect", "binary"].map {
+      server.url("/hostile/\($0)")
+    }
     let urls = hostile + [server.target(0), "http://127.0.0.1:1/metrics", "http://zonetop-test-host.invalid/metrics"]
-    let r = try runMeasured(Harness.binary, ["record"] + urls + ["--interval", "4s", "--timeout", "3s", "--duration", "7s", "--out", dir + "/r.ztrec"])
+    let r = try runMeasured(
+      Harness.binary,
+      ["record"] + urls + ["--interval", "4s", "--timeout", "3s", "--duration", "7s", "--out", dir + "/r.ztrec"])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.peakRSS < 400 << 20, "peak RSS \(r.peakRSS >> 20) MiB")
     #expect(r.seconds < 10, "took \(r.seconds) s")
-    for message in ["HTTP 500", "too many redirects", "timed out after 3 s", "body larger than 64 MiB", "connection closed mid-body",
-                    "connection refused", "cannot resolve the host name"] {
+    for message in [
+      "HTTP 500", "too many redirects", "timed out after 3 s", "body larger than 64 MiB", "connection closed mid-body",
+      "connection refused", "cannot resolve the host name",
+    ] {
       #expect(r.stderr.contains(message), "\(message) missing from: \(r.stderr)")
     }
     // The good target's two scrapes were recorded whole.
@@ -143,10 +158,17 @@ import ZoneTopHTTP
     guard let openssl = Harness.which("openssl") else { return }
     let dir = Harness.tempDir("tls")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    try run(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
-                      "-days", "1", "-subj", "/CN=127.0.0.1"])
-    let server = try Child(openssl, ["s_server", "-accept", "0", "-cert", dir + "/cert.pem", "-key", dir + "/key.pem", "-www"])
-    guard let line = server.waitForLine(prefix: "ACCEPT"), let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+    try run(
+      openssl,
+      [
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
+        "-days", "1", "-subj", "/CN=127.0.0.1",
+      ])
+    let server = try Child(
+      openssl, ["s_server", "-accept", "0", "-cert", dir + "/cert.pem", "-key", dir + "/key.pem", "-www"])
+    guard let line = server.waitForLine(prefix: "ACCEPT"),
+      let port = line.split(separator: ":").last.flatMap({ Int($0) })
+    else {
       Issue.record("openssl s_server did not start")
       return
     }

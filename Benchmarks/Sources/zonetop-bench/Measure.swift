@@ -30,7 +30,9 @@ func measure(_ argv: [String], stdout: String = "/dev/null", stderr: String = "/
   var usage = rusage()
   wait4(pid, &status, 0, &usage)
   let wall = WallClock.monotonic() - t0
-  let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+  let cpu =
+    Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(
+      usage.ru_stime.tv_usec) / 1e6
   return ProcessCost(wall: wall, cpu: cpu, maxRSSBytes: Int(usage.ru_maxrss) * 1024, status: (status >> 8) & 0xFF)
 }
 
@@ -38,12 +40,15 @@ func measure(_ argv: [String], stdout: String = "/dev/null", stderr: String = "/
 /// the floor of the figure (a child's ru_maxrss starts from its parent's at exec).
 func peakRSSThroughPython(_ argv: [String]) -> Int {
   let args = argv.map { "'\($0)'" }.joined(separator: ", ")
-  let script = "import resource, subprocess; subprocess.run([\(args)], stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+  let script =
+    "import resource, subprocess; subprocess.run([\(args)], stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
   return (Int(shell("python3 -c \"\(script)\"").trimmingCharacters()) ?? 0) * 1024
 }
 
 /// Puts a file in the page cache as reading it from disk does: written back, dropped,
-/// then read once, so that readahead fills the cache in large folios. A cache that has
+/// then read once, so that readahead fills the cache in large folios.
+///
+/// A cache that has
 /// aged under other work can hold the same file in 4 KiB pages, and reading it out then
 /// takes twice as long (here `cat` of the 48.5 MB parser input: 5.5 ms instead of 2.7).
 /// Returns false when the pages could not all be dropped (the file is mapped elsewhere).
@@ -84,7 +89,7 @@ private func readThrough(_ fd: Int32) {
 func shell(_ command: String) -> String {
   guard let f = popen(command, "r") else { return "" }
   defer { pclose(f) }
-  var out = [UInt8]()
+  var out: [UInt8] = []
   var buf = [UInt8](repeating: 0, count: 65536)
   while true {
     let n = fread(&buf, 1, buf.count, f)
@@ -103,7 +108,8 @@ func median(_ xs: [Double]) -> Double {
 func selfCPU() -> Double {
   var u = rusage()
   getrusage(RUSAGE_SELF.rawValue, &u)
-  return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+  return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(
+    u.ru_stime.tv_usec) / 1e6
 }
 
 /// This process's peak resident set, in bytes.

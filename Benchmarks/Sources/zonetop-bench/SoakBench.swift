@@ -8,7 +8,9 @@ import ZoneTopUI
 /// each loop shifts the times and the ztunnels' counters start again (series churn and resets).
 func soakBench(hours: Int) {
   line("== soak: the demo recording replayed at full speed for \(hours) h of data time")
-  guard let source = try? OfflineSource(path: Paths.repo + "/Fixtures/demo/demo.ztrec.gz") else { return line("no demo recording") }
+  guard let source = try? OfflineSource(path: Paths.repo + "/Fixtures/demo/demo.ztrec.gz") else {
+    return line("no demo recording")
+  }
   let engine = TrafficEngine()
   var history = TrafficHistory(maxRounds: 360)
   let span = (source.entries.last?.timeMs ?? 0) - (source.entries.first?.timeMs ?? 0) + 5000
@@ -47,5 +49,7 @@ func soakBench(hours: Int) {
   for (hour, rss, fd) in samplesRSS where hour % 4 == 0 || hour == samplesRSS.last?.0 {
     line("  after \(hour) h: RSS \(mb(rss)), open fds \(fd)")
   }
-  line("engine: \(engine.flows.count) flows interned, \(engine.health.reduce(0) { $0 + $1.series }) live series, \(engine.health.reduce(0) { $0 + $1.counterResets }) counter resets")
+  line(
+    "engine: \(engine.flows.count) flows interned, \(engine.health.reduce(0) { $0 + $1.series }) live series, \(engine.health.reduce(0) { $0 + $1.counterResets }) counter resets"
+  )
 }

@@ -7,8 +7,10 @@ func runFuzzerDriver(
 
 /// Hands control to libFuzzer with `callback` as the test function (SwiftPM links each
 /// executable's entry point as `<target>_main`, which calls this).
-public func runFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-                      _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt {
+public func runFuzzer(
+  _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt {
   var count = argc
   var vector = argv
   return runFuzzerDriver(&count, &vector, callback)

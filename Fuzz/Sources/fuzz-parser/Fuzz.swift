@@ -15,7 +15,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       let summary = ExpositionParser(format: format, mode: mode).parse(body, into: &sink)
       precondition(summary.invalidLines <= summary.lines && summary.samples + summary.invalidLines <= summary.lines)
       let pieces = parseInPieces(body, pieceSize: pieceSize, format: format, mode: mode)
-      precondition(pieces.issues == summary.issues && pieces.samples == summary.samples && pieces.lines == summary.lines)
+      precondition(
+        pieces.issues == summary.issues && pieces.samples == summary.samples && pieces.lines == summary.lines)
     }
   }
   let engine = TrafficEngine()
@@ -42,18 +43,22 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 /// Feeds `body` to a parser through `FileStream.forEachPiece`, at most `pieceSize` bytes a read.
-func parseInPieces(_ body: UnsafeRawBufferPointer, pieceSize: Int, format: ExpositionFormat, mode: ParseMode) -> ParseSummary {
+func parseInPieces(_ body: UnsafeRawBufferPointer, pieceSize: Int, format: ExpositionFormat, mode: ParseMode)
+  -> ParseSummary
+{
   let parser = ExpositionParser(format: format, mode: mode)
   var sink = CountingSink()
   parser.begin()
   var offset = 0
   // Reading memory cannot fail.
-  try! FileStream.forEachPiece(bufferSize: 16, read: { into, room in
-    let n = min(room, pieceSize, body.count - offset)
-    if n > 0 { into.copyMemory(from: body.baseAddress! + offset, byteCount: n) }
-    offset += n
-    return n
-  }) { piece, isLast in parser.feed(piece, isLast: isLast, into: &sink) }
+  try! FileStream.forEachPiece(
+    bufferSize: 16,
+    read: { into, room in
+      let n = min(room, pieceSize, body.count - offset)
+      if n > 0 { into.copyMemory(from: body.baseAddress! + offset, byteCount: n) }
+      offset += n
+      return n
+    }, { piece, isLast in parser.feed(piece, isLast: isLast, into: &sink) })
   return parser.finish()
 }
 

@@ -10,8 +10,15 @@ import Glibc
 final class OpenMetricsRules {
   /// The part of a sample name after its family name.
   enum Suffix: String, CaseIterable {
-    case none = "", total = "_total", created = "_created", count = "_count", sum = "_sum", bucket = "_bucket"
-    case gcount = "_gcount", gsum = "_gsum", info = "_info"
+    case none = ""
+    case total = "_total"
+    case created = "_created"
+    case count = "_count"
+    case sum = "_sum"
+    case bucket = "_bucket"
+    case gcount = "_gcount"
+    case gsum = "_gsum"
+    case info = "_info"
 
     /// This suffix's bit in a family's set of allowed suffixes.
     var bit: UInt16 {
@@ -54,6 +61,7 @@ final class OpenMetricsRules {
   /// `seenGroups` and `groupSeries`.
   private struct Family {
     /// nil until a TYPE line says; a family that starts with a sample is `unknown`.
+    ///
     /// Set with `setFamilyType`, which keeps `allowedSuffixes` in step.
     var type: MetricType?
     /// The sample-name suffixes the type allows (`Suffix.bit`s).
@@ -135,20 +143,27 @@ final class OpenMetricsRules {
 
   // MARK: - Metadata
 
-  func metadata(_ parser: ExpositionParser, keyword: String, name: [UInt8], type: MetricType?, unit: [UInt8]?, column: Int) {
+  func metadata(
+    _ parser: ExpositionParser, keyword: String, name: [UInt8], type: MetricType?, unit: [UInt8]?, column: Int
+  ) {
     if inFamily && familyName.elementsEqual(name) {
       if family.hasSamples {
-        return parser.ruleViolation(column: column, "\(keyword) for \"\(Sanitize.short(name))\" after its samples: metadata must come first")
+        return parser.ruleViolation(
+          column: column, "\(keyword) for \"\(Sanitize.short(name))\" after its samples: metadata must come first")
       }
       switch keyword {
       case "HELP":
         if family.hasHelp { return parser.ruleViolation(column: column, "second HELP for \"\(Sanitize.short(name))\"") }
         family.hasHelp = true
       case "TYPE":
-        if family.type != nil { return parser.ruleViolation(column: column, "second TYPE for \"\(Sanitize.short(name))\"") }
+        if family.type != nil {
+          return parser.ruleViolation(column: column, "second TYPE for \"\(Sanitize.short(name))\"")
+        }
         setFamilyType(type)
       default:
-        if family.unit != nil { return parser.ruleViolation(column: column, "second UNIT for \"\(Sanitize.short(name))\"") }
+        if family.unit != nil {
+          return parser.ruleViolation(column: column, "second UNIT for \"\(Sanitize.short(name))\"")
+        }
         family.unit = unit
       }
       return
@@ -163,9 +178,11 @@ final class OpenMetricsRules {
 
   // MARK: - Samples
 
-  func sample(_ parser: ExpositionParser, _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int,
-                       labels: UnsafeBufferPointer<LabelSpan>, value: ParsedNumber, timestamp: Double?,
-                       hasExemplar: Bool, groupHash: UInt64, seriesHash: UInt64) -> Bool {
+  func sample(
+    _ parser: ExpositionParser, _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int,
+    labels: UnsafeBufferPointer<LabelSpan>, value: ParsedNumber, timestamp: Double?,
+    hasExemplar: Bool, groupHash: UInt64, seriesHash: UInt64
+  ) -> Bool {
     let nameLen = nameEnd - start
     let suffix: Suffix
     if let known = suffixInFamily(p, start, nameLen) {
@@ -181,11 +198,16 @@ final class OpenMetricsRules {
     }
     func label(_ name: [UInt8]) -> (String, LabelSpan)? {
       for l in labels where Int(l.nameLength) == name.count && memcmp(p + Int(l.nameStart), name, name.count) == 0 {
-        return (String(decoding: UnsafeBufferPointer(start: p + Int(l.valueStart), count: Int(l.valueLength)), as: UTF8.self), l)
+        return (
+          String(decoding: UnsafeBufferPointer(start: p + Int(l.valueStart), count: Int(l.valueLength)), as: UTF8.self),
+          l
+        )
       }
       return nil
     }
     var special: (String, LabelSpan)?
+    /// The bucket's `le` bound, for histogram buckets.
+    var bucketBound: Double?
     switch (type, suffix) {
     case (.stateset, _):
       let name = Array(familyName)
@@ -197,7 +219,7 @@ final class OpenMetricsRules {
         return violation("invalid \"le\" label value \"\(Sanitize.short(le.0))\"")
       }
       special = le
-      _ = bound
+      bucketBound = bound.value
     case (.summary, .none):
       guard let q = label(Self.quantile) else { return violation("summary sample has no \"quantile\" label") }
       guard let v = NumberParsing.openMetricsValue(q.0, 0, q.0.utf8.count), v.value >= 0, v.value <= 1 else {
@@ -207,7 +229,8 @@ final class OpenMetricsRules {
     default:
       break
     }
-    if (suffix == .bucket || suffix == .count || suffix == .gcount) && (type == .histogram || type == .gaugehistogram || (type == .summary && suffix == .count)),
+    if (suffix == .bucket || suffix == .count || suffix == .gcount)
+      && (type == .histogram || type == .gaugehistogram || (type == .summary && suffix == .count)),
       value.exact == nil, value.value.rounded() != value.value
     {
       return violation("\(suffix.rawValue) value must be an integer")
@@ -258,15 +281,19 @@ final class OpenMetricsRules {
     let counterLike = suffix.isCounterLike && type != .unknown && type != .gauge
     if counterLike && v.isNaN { return violation("\(suffix.rawValue) value cannot be NaN") }
     if counterLike && suffix != .gsum && v < 0 { return violation("\(suffix.rawValue) value cannot be negative") }
-    if hasExemplar && !((type == .histogram || type == .gaugehistogram) && suffix == .bucket) && !(type == .counter && suffix == .total) {
+    if hasExemplar && !((type == .histogram || type == .gaugehistogram) && suffix == .bucket)
+      && !(type == .counter && suffix == .total)
+    {
       return violation("exemplars are allowed only on counter _total and histogram _bucket samples")
     }
     if type == .histogram || type == .gaugehistogram {
       switch suffix {
       case .bucket:
-        let le = NumberParsing.openMetricsValue(special!.0, 0, special!.0.utf8.count)!.value
+        let le = bucketBound ?? 0
         if le < 0 { family.histogram.hasNegativeBuckets = true }
-        if let b = family.histogram.bucket, le <= b { return violation("histogram buckets are not in increasing \"le\" order") }
+        if let b = family.histogram.bucket, le <= b {
+          return violation("histogram buckets are not in increasing \"le\" order")
+        }
         if v < family.histogram.value { return violation("histogram bucket values are not cumulative") }
         family.histogram.bucket = le
         family.histogram.value = v
@@ -295,12 +322,17 @@ final class OpenMetricsRules {
     for suffix in names {
       let full = bytes + Array(suffix.rawValue.utf8)
       if !seenNames.insert(full).inserted {
-        return parser.familyViolation(line: f.startLine, "metric name \"\(Sanitize.short(name + suffix.rawValue))\" clashes with an earlier metric family (or the family is not contiguous)")
+        return parser.familyViolation(
+          line: f.startLine,
+          "metric name \"\(Sanitize.short(name + suffix.rawValue))\" clashes with an earlier metric family (or the family is not contiguous)"
+        )
       }
     }
     if let unit = f.unit, !unit.isEmpty {
       if !(bytes.count > unit.count && bytes.suffix(unit.count + 1) == ArraySlice([UInt8(ascii: "_")] + unit)) {
-        return parser.familyViolation(line: f.startLine, "metric name \"\(Sanitize.short(name))\" must end with its unit \"_\(Sanitize.short(unit))\"")
+        return parser.familyViolation(
+          line: f.startLine,
+          "metric name \"\(Sanitize.short(name))\" must end with its unit \"_\(Sanitize.short(unit))\"")
       }
       if type == .info || type == .stateset {
         return parser.familyViolation(line: f.startLine, "\(type.rawValue) metrics cannot have a unit")

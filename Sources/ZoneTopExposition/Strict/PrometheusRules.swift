@@ -2,11 +2,13 @@ import Glibc
 
 /// The rules of Prometheus text 0.0.4 that strict mode enforces beyond syntax:
 /// one HELP and one TYPE per family, TYPE before the family's samples, valid
-/// `le` and `quantile` labels, and no duplicate series. A class for the reason
+/// `le` and `quantile` labels, and no duplicate series.
+///
+/// A class for the reason
 /// `OpenMetricsRules` is one.
 final class PrometheusRules {
   private var helps = Set<[UInt8]>()
-  private var types = [[UInt8]: MetricType]()
+  private var types: [[UInt8]: MetricType] = [:]
   private var familiesWithSamples = Set<[UInt8]>()
   private var series = Set<UInt64>()
   private var currentFamily: [UInt8] = []
@@ -38,17 +40,24 @@ final class PrometheusRules {
     types[name] = type
   }
 
-  func sample(_ parser: ExpositionParser, _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int,
-                       labels: UnsafeBufferPointer<LabelSpan>, value: ParsedNumber, timestamp: Int64?, seriesHash: UInt64) -> Bool {
+  func sample(
+    _ parser: ExpositionParser, _ p: UnsafePointer<UInt8>, _ start: Int, _ nameEnd: Int,
+    labels: UnsafeBufferPointer<LabelSpan>, value: ParsedNumber, timestamp: Int64?, seriesHash: UInt64
+  ) -> Bool {
     let name = UnsafeBufferPointer(start: p + start, count: nameEnd - start)
     // A word-wise compare: `elementsEqual` between a buffer and an array is a generic,
     // byte-at-a-time loop here, and this runs for every sample.
-    let sameFamily = currentFamily.count == name.count && currentFamily.withUnsafeBufferPointer { memcmp($0.baseAddress!, p + start, name.count) == 0 }
+    // Force unwrap: equal counts; memcmp of 0 bytes reads nothing.
+    // swift-format-ignore: NeverForceUnwrap
+    let sameFamily =
+      currentFamily.count == name.count
+      && currentFamily.withUnsafeBufferPointer { memcmp($0.baseAddress!, p + start, name.count) == 0 }
     if !sameFamily {
       let bytes = Array(name)
       var family = bytes
       var type = types[bytes] ?? .untyped
-      for suffix in ["_bucket", "_sum", "_count"] where bytes.count > suffix.utf8.count && bytes.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) {
+      for suffix in ["_bucket", "_sum", "_count"]
+      where bytes.count > suffix.utf8.count && bytes.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) {
         let base = Array(bytes.dropLast(suffix.utf8.count))
         if let t = types[base], t == .histogram || (t == .summary && suffix != "_bucket") {
           family = base
@@ -63,10 +72,13 @@ final class PrometheusRules {
     let isQuantile = currentType == .summary && types[Array(name)] == .summary
     for l in labels {
       let labelName = UnsafeBufferPointer(start: p + Int(l.nameStart), count: Int(l.nameLength))
-      let needs = (isBucket && labelName.elementsEqual("le".utf8)) || (isQuantile && labelName.elementsEqual("quantile".utf8))
+      let needs =
+        (isBucket && labelName.elementsEqual("le".utf8)) || (isQuantile && labelName.elementsEqual("quantile".utf8))
       guard needs else { continue }
       if NumberParsing.prometheusValue(p, Int(l.valueStart), Int(l.valueStart + l.valueLength)) == nil {
-        parser.ruleViolation(column: Int(l.valueStart) - start, "invalid \"\(String(decoding: labelName, as: UTF8.self))\" label value: expected a number")
+        parser.ruleViolation(
+          column: Int(l.valueStart) - start,
+          "invalid \"\(String(decoding: labelName, as: UTF8.self))\" label value: expected a number")
         return false
       }
     }

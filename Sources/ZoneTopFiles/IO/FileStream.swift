@@ -4,6 +4,7 @@ import ZoneTopTraffic
 
 /// A file read from start to end in pieces through one small buffer that stays in the
 /// CPU cache: no mapping of the whole file, memory independent of its size.
+///
 /// A file it opened is closed when the stream is released.
 public final class FileStream {
   public let path: String
@@ -62,6 +63,8 @@ public final class FileStream {
     var out = [UInt8](repeating: 0, count: max(0, count))
     var got = 0
     while got < out.count {
+      // Force unwrap: the buffer is not empty (got < out.count).
+      // swift-format-ignore: NeverForceUnwrap
       let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, $0.count - got, off_t(offset + got)) }
       if n < 0 && errno == EINTR { continue }
       if n < 0 { throw FileError(path: path, errno: errno) }
@@ -73,25 +76,33 @@ public final class FileStream {
 
   /// Reads the file to its end and hands `consume` the bytes read so far that it has not
   /// used yet; `consume` returns how many it used (whole lines, say) and sees the rest
-  /// again, followed by more, in the next call. The last call has `isLast` set and must
+  /// again, followed by more, in the next call.
+  ///
+  /// The last call has `isLast` set and must
   /// use everything. The buffer doubles when nothing of a full buffer was used.
-  public func forEachPiece(bufferSize: Int = 1 << 18,
-                           _ consume: (UnsafeRawBufferPointer, _ isLast: Bool) -> Int) throws(FileError) {
-    try Self.forEachPiece(bufferSize: bufferSize, read: { (into, room) throws(FileError) -> Int in
-      while true {
-        let n = read(fd, into, room)
-        if n < 0 && errno == EINTR { continue }
-        if n < 0 { throw FileError(path: path, errno: errno) }
-        return n
-      }
-    }, consume)
+  public func forEachPiece(
+    bufferSize: Int = 1 << 18,
+    _ consume: (UnsafeRawBufferPointer, _ isLast: Bool) -> Int
+  ) throws(FileError) {
+    try Self.forEachPiece(
+      bufferSize: bufferSize,
+      read: { (into, room) throws(FileError) -> Int in
+        while true {
+          let n = read(fd, into, room)
+          if n < 0 && errno == EINTR { continue }
+          if n < 0 { throw FileError(path: path, errno: errno) }
+          return n
+        }
+      }, consume)
   }
 
   /// `forEachPiece` over any source: `read` fills at most `room` bytes at `into` and
   /// returns how many (0 at the end).
-  public static func forEachPiece(bufferSize: Int = 1 << 18,
-                                  read: (_ into: UnsafeMutableRawPointer, _ room: Int) throws(FileError) -> Int,
-                                  _ consume: (UnsafeRawBufferPointer, _ isLast: Bool) -> Int) throws(FileError) {
+  public static func forEachPiece(
+    bufferSize: Int = 1 << 18,
+    read: (_ into: UnsafeMutableRawPointer, _ room: Int) throws(FileError) -> Int,
+    _ consume: (UnsafeRawBufferPointer, _ isLast: Bool) -> Int
+  ) throws(FileError) {
     var capacity = max(bufferSize, 16)
     var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     defer { buffer.deallocate() }

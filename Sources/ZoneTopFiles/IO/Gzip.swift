@@ -18,7 +18,7 @@ public enum Gzip {
     var stream = z_stream()
     guard zt_inflate_init2(&stream, 15 + 32) == Z_OK else { throw Error(description: "cannot start zlib") }
     defer { inflateEnd(&stream) }
-    var out = [UInt8]()
+    var out: [UInt8] = []
     out.reserveCapacity(min(limit, max(input.count * 4, 1 << 16)))
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
@@ -30,7 +30,9 @@ public enum Gzip {
         return CZlib.inflate(&stream, Z_NO_FLUSH)
       }
       let produced = chunk.count - Int(stream.avail_out)
-      if out.count + produced > limit { throw Error(description: "decompressed data larger than \(ByteFormat.size(limit))") }
+      if out.count + produced > limit {
+        throw Error(description: "decompressed data larger than \(ByteFormat.size(limit))")
+      }
       out.append(contentsOf: chunk[0..<produced])
       if status == Z_STREAM_END {
         // Concatenated gzip members: continue with the next one.

@@ -83,10 +83,13 @@ public enum Files {
   }
 
   /// Writes `data` to `path` atomically: a temporary file beside it, fsync, then rename.
+  ///
   /// A reader never sees a half-written file under `path`.
   public static func writeAtomically(_ data: [UInt8], to path: String) throws(FileError) {
-    let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-    var template = Array((dir.isEmpty ? "/" : dir) .utf8CString.dropLast()) + Array("/.zonetop-XXXXXX".utf8CString)
+    let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+    var template = Array((dir.isEmpty ? "/" : dir).utf8CString.dropLast()) + Array("/.zonetop-XXXXXX".utf8CString)
+    // Force unwrap: the template is not empty.
+    // swift-format-ignore: NeverForceUnwrap
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else { throw FileError(path: path, errno: errno) }
     let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -110,6 +113,8 @@ public enum Files {
   public static func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer) -> Bool {
     var off = 0
     while off < buf.count {
+      // Force unwrap: the buffer is not empty (off < buf.count).
+      // swift-format-ignore: NeverForceUnwrap
       let n = write(fd, buf.baseAddress! + off, buf.count - off)
       if n < 0 {
         if errno == EINTR { continue }
@@ -137,6 +142,8 @@ public enum Files {
     var names: [String] = []
     while let e = readdir(d) {
       let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+        // Force unwrap: d_name is a fixed-size array.
+        // swift-format-ignore: NeverForceUnwrap
         String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
       }
       if name != "." && name != ".." { names.append(name) }

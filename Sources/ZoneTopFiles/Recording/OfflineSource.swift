@@ -4,7 +4,9 @@ import ZoneTopTraffic
 
 /// Recorded scrapes read from disk: a zonetop recording (optionally gzip-compressed),
 /// a scrape directory (`DIR/TARGET/TIME.prom[.gz]` or `DIR/TIME.prom[.gz]`), or one
-/// exposition file. Frames are sorted by scrape time.
+/// exposition file.
+///
+/// Frames are sorted by scrape time.
 public final class OfflineSource: @unchecked Sendable {
   /// What the path turned out to be.
   public enum Kind: String, Sendable {
@@ -65,20 +67,25 @@ public final class OfflineSource: @unchecked Sendable {
       // indexing only touches the headers of a memory-mapped recording.
       // Reading a header maps the pages around it (a whole folio or 64 KiB): released as
       // indexing goes, or an 11 GB recording would hold 0.9 GB resident.
-      let reader = RecordingReader(bytes, path: path, verifyChecksums: false,
-                                   read: inflated == nil ? file.releasingBehind() : { _ in })
+      let reader = RecordingReader(
+        bytes, path: path, verifyChecksums: false,
+        read: inflated == nil ? file.releasingBehind() : { _ in })
       problems = reader.problems
       entries = reader.frames.map {
-        Entry(target: $0.target, timeMs: $0.timeMs, status: $0.status, contentType: $0.contentType, error: $0.error,
-              location: .recording(offset: $0.bodyOffset, length: $0.bodyLength, checksum: $0.checksum))
+        Entry(
+          target: $0.target, timeMs: $0.timeMs, status: $0.status, contentType: $0.contentType, error: $0.error,
+          location: .recording(offset: $0.bodyOffset, length: $0.bodyLength, checksum: $0.checksum))
       }
       entries = Self.sortedByTime(entries)
     } else {
       kind = .file
       mapped = file
       let name = path.split(separator: "/").last.map(String.init) ?? path
-      entries = [Entry(target: name, timeMs: Self.timestamp(fromFileName: name) ?? WallClock.nowMs(), status: 200,
-                       contentType: nil, error: nil, location: .file(path: path))]
+      entries = [
+        Entry(
+          target: name, timeMs: Self.timestamp(fromFileName: name) ?? WallClock.nowMs(), status: 200,
+          contentType: nil, error: nil, location: .file(path: path))
+      ]
     }
   }
 
@@ -93,14 +100,19 @@ public final class OfflineSource: @unchecked Sendable {
     case .recording(let offset, let length, let checksum):
       func checked(_ bytes: UnsafeRawBufferPointer) throws -> R {
         guard !verifyChecksums || checksum.matches(bytes) else {
-          throw FileError(path: path, message: "frame of \(entry.target) at \(RFC3339.format(ms: entry.timeMs)) skipped: checksum mismatch (corrupt recording)")
+          throw FileError(
+            path: path,
+            message:
+              "frame of \(entry.target) at \(RFC3339.format(ms: entry.timeMs)) skipped: checksum mismatch (corrupt recording)"
+          )
         }
         return try body(bytes)
       }
       if let mapped {
         return try checked(UnsafeRawBufferPointer(rebasing: mapped.bytes[offset..<(offset + length)]))
       }
-      return try checked(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(inflated!)[offset..<(offset + length)]))
+      guard let inflated else { throw FileError(path: path, message: "the recording's bytes are gone") }
+      return try checked(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(inflated)[offset..<(offset + length)]))
     case .file(let p):
       let file = try MappedFile(path: p)
       if Gzip.isGzip(file.bytes) {
@@ -142,10 +154,14 @@ public final class OfflineSource: @unchecked Sendable {
 
   private func add(_ file: String, in dir: String, target: String, to found: inout [Entry]) {
     guard let t = Self.timestamp(fromFileName: file) else {
-      problems.append("\(dir)/\(file): skipped: the name is not a scrape time (epoch milliseconds or RFC 3339, e.g. 1741000000000.prom)")
+      problems.append(
+        "\(dir)/\(file): skipped: the name is not a scrape time (epoch milliseconds or RFC 3339, e.g. 1741000000000.prom)"
+      )
       return
     }
-    found.append(Entry(target: target, timeMs: t, status: 200, contentType: nil, error: nil, location: .file(path: dir + "/" + file)))
+    found.append(
+      Entry(
+        target: target, timeMs: t, status: 200, contentType: nil, error: nil, location: .file(path: dir + "/" + file)))
   }
 
   /// Scrape time from a file name: `1741000000000.prom`, `2025-03-03T10:00:05Z.prom`, optionally `.gz`.

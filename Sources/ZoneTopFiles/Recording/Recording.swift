@@ -16,7 +16,9 @@ public struct Frame: Sendable {
   public var error: String?
   public var body: [UInt8]
 
-  public init(target: String, timeMs: Int64, status: Int, contentType: String? = nil, error: String? = nil, body: [UInt8] = []) {
+  public init(
+    target: String, timeMs: Int64, status: Int, contentType: String? = nil, error: String? = nil, body: [UInt8] = []
+  ) {
     self.target = target
     self.timeMs = timeMs
     self.status = status
@@ -28,7 +30,7 @@ public struct Frame: Sendable {
   public var isSuccess: Bool { status >= 200 && status < 300 && error == nil }
 }
 
-/// The zonetop recording format (documented in the README):
+/// The zonetop recording format, documented in the README.
 ///
 ///     ZONETOP-RECORDING 1\n
 ///     @frame v1 time_ms=T status=S length=N crc32c=HEX target=URL [content_type=CT] [error=MSG]\n
@@ -45,7 +47,8 @@ public enum RecordingFormat {
   /// Encodes one frame (header line, body, newline).
   public static func encode(_ frame: Frame) -> [UInt8] {
     let crc = frame.body.withUnsafeBytes { FrameChecksum.compute($0) }
-    var header = "@frame v1 time_ms=\(frame.timeMs) status=\(frame.status) length=\(frame.body.count) crc32c=\(hex8(crc)) target=\(PercentEncoding.encode(frame.target))"
+    var header =
+      "@frame v1 time_ms=\(frame.timeMs) status=\(frame.status) length=\(frame.body.count) crc32c=\(hex8(crc)) target=\(PercentEncoding.encode(frame.target))"
     if let ct = frame.contentType { header += " content_type=" + PercentEncoding.encode(ct) }
     if let e = frame.error { header += " error=" + PercentEncoding.encode(e) }
     header += "\n"
@@ -98,12 +101,16 @@ public struct RecordingReader {
   /// Where the valid data ends (a writer appending truncates here).
   public private(set) var validEnd = 0
 
-  /// Indexes `bytes`, which must stay alive while frames are used. `path` names problems.
+  /// Indexes `bytes`, which must stay alive while frames are used.
+  ///
+  /// `path` names problems.
   /// With `verifyChecksums` false only the last frame's checksum is checked here (a torn
   /// write); the caller checks each body's checksum when it reads it. `read` is called
   /// with the offset up to which the bytes have been read, after each frame and at the
   /// end (a caller holding them in a memory map can release the pages behind).
-  public init(_ bytes: UnsafeRawBufferPointer, path: String, verifyChecksums: Bool = true, read: (Int) -> Void = { _ in }) {
+  public init(
+    _ bytes: UnsafeRawBufferPointer, path: String, verifyChecksums: Bool = true, read: (Int) -> Void = { _ in }
+  ) {
     defer { read(bytes.count) }
     let magic = RecordingFormat.magic
     guard bytes.count >= magic.count, zip(bytes.prefix(magic.count), magic).allSatisfy({ $0 == $1 }) else {
@@ -120,9 +127,11 @@ public struct RecordingReader {
     let end = bytes.count
     while pos < end {
       switch Self.frame(at: pos, base, end, verify: verifyChecksums) {
-      case .frame(let f, let next) where !verifyChecksums && next == end
+      case .frame(let f, let next)
+      where !verifyChecksums && next == end
         && !f.checksum.matches(UnsafeRawBufferPointer(start: base + f.bodyOffset, count: f.bodyLength)):
-        problems.append("\(path): byte \(pos): torn last frame ignored (checksum mismatch); \(frames.count) whole frames kept")
+        problems.append(
+          "\(path): byte \(pos): torn last frame ignored (checksum mismatch); \(frames.count) whole frames kept")
         return
       case .frame(let f, let next):
         frames.append(f)
@@ -153,7 +162,9 @@ public struct RecordingReader {
     }
     guard let nl = memchr(p + pos, 0x0A, min(end - pos, 1 << 16)) else { return .torn("header line incomplete") }
     let headerEnd = UnsafeRawPointer(nl).assumingMemoryBound(to: UInt8.self) - p
-    let header = String(decoding: UnsafeBufferPointer(start: p + pos + prefix.count, count: headerEnd - pos - prefix.count), as: UTF8.self)
+    let header = String(
+      decoding: UnsafeBufferPointer(start: p + pos + prefix.count, count: headerEnd - pos - prefix.count), as: UTF8.self
+    )
     var fields: [Substring: Substring] = [:]
     for part in header.split(separator: " ") {
       guard let eq = part.firstIndex(of: "=") else { return .torn("malformed header field") }
@@ -172,10 +183,11 @@ public struct RecordingReader {
     if verify && !checksum.matches(UnsafeRawBufferPointer(start: p + bodyStart, count: length)) {
       return .torn("checksum mismatch")
     }
-    let f = FrameRef(target: PercentEncoding.decode(target), timeMs: t, status: status,
-                     contentType: fields["content_type"].map { PercentEncoding.decode($0) },
-                     error: fields["error"].map { PercentEncoding.decode($0) },
-                     bodyOffset: bodyStart, bodyLength: length, checksum: checksum, offset: pos)
+    let f = FrameRef(
+      target: PercentEncoding.decode(target), timeMs: t, status: status,
+      contentType: fields["content_type"].map { PercentEncoding.decode($0) },
+      error: fields["error"].map { PercentEncoding.decode($0) },
+      bodyOffset: bodyStart, bodyLength: length, checksum: checksum, offset: pos)
     return .frame(f, next: bodyStart + length + 1)
   }
 
@@ -200,7 +212,9 @@ public final class RecordingWriter {
   public let path: String
   private let fd: Int32
 
-  /// Opens (or creates) a recording for appending. An existing file's torn
+  /// Opens (or creates) a recording for appending.
+  ///
+  /// An existing file's torn
   /// tail (a writer killed mid-frame) is cut off first so new frames follow
   /// the last whole one.
   public init(path: String) throws(FileError) {
@@ -266,7 +280,8 @@ public enum PercentEncoding {
     var bytes: [UInt8] = []
     var it = Array(s.utf8)[...]
     while let b = it.popFirst() {
-      if b == UInt8(ascii: "%"), it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+      if b == UInt8(ascii: "%"), it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16)
+      {
         bytes.append(v)
         it = it.dropFirst(2)
       } else {

@@ -18,6 +18,7 @@ public struct TrafficRound: Sendable {
 /// The window rule, the same everywhere (the TUI, `snapshot`, exports, the Prometheus path):
 /// a window of W ends at the newest round and takes whole rounds back from it while the
 /// span they cover, from the earliest scrape their increases start at, stays within W.
+///
 /// The newest round is always taken, so a window of one interval shows one round even when
 /// its scrapes spread over a little more. The span taken is what rates divide by.
 public enum TrafficWindow {
@@ -44,7 +45,9 @@ public enum TrafficWindow {
 }
 
 /// Rounds of per-flow increases kept for a bounded time, with the flows they refer to:
-/// what the live views aggregate over their window and draw sparklines from. The app
+/// what the live views aggregate over their window and draw sparklines from.
+///
+/// The app
 /// owns it; sources hand it new flows and rounds as values.
 public struct TrafficHistory: Sendable {
   public private(set) var flows = FlowTable()
@@ -96,8 +99,9 @@ public struct TrafficHistory: Sendable {
         present[Int(id)] = true
       }
     }
-    return Aggregator.report(flows: flows, counts: counts, present: present, windowStartMs: w.startMs,
-                             windowEndMs: w.endMs, options: options)
+    return Aggregator.report(
+      flows: flows, counts: counts, present: present, windowStartMs: w.startMs,
+      windowEndMs: w.endMs, options: options)
   }
 
   /// Bytes per second of the given flows in each of the last `count` rounds (oldest first).

@@ -15,7 +15,9 @@ public struct FlowFilter: Sendable, Equatable {
   public func matches(_ k: FlowKey) -> Bool {
     if let ns = namespace, k.sourceNamespace != ns && k.destinationNamespace != ns { return false }
     if let t = text?.lowercased(), !t.isEmpty {
-      let fields = [k.sourceWorkload, k.sourceNamespace, k.destinationWorkload, k.destinationNamespace, k.destinationService]
+      let fields = [
+        k.sourceWorkload, k.sourceNamespace, k.destinationWorkload, k.destinationNamespace, k.destinationService,
+      ]
       if !fields.contains(where: { $0.lowercased().contains(t) }) { return false }
     }
     return true
@@ -30,8 +32,10 @@ public struct ReportOptions: Sendable {
   /// Price traffic to destinations outside the mesh as internet egress.
   public var egressAsInternet = false
 
-  public init(policy: ReporterPolicy = .auto, filter: FlowFilter = FlowFilter(), pricing: PricingProfile = .aws,
-              egressAsInternet: Bool = false) {
+  public init(
+    policy: ReporterPolicy = .auto, filter: FlowFilter = FlowFilter(), pricing: PricingProfile = .aws,
+    egressAsInternet: Bool = false
+  ) {
     self.policy = policy
     self.filter = filter
     self.pricing = pricing
@@ -178,11 +182,14 @@ public struct TrafficReport: Sendable {
 public enum Aggregator {
   /// Builds the report for a window from per-flow counts (`counts[id]`; `present[id]`
   /// when the flow's series were seen in the window, even with no increase).
-  public static func report(flows: FlowTable, counts: [Counts], present: [Bool], windowStartMs: Int64,
-                            windowEndMs: Int64, options: ReportOptions) -> TrafficReport {
+  public static func report(
+    flows: FlowTable, counts: [Counts], present: [Bool], windowStartMs: Int64,
+    windowEndMs: Int64, options: ReportOptions
+  ) -> TrafficReport {
     var report = TrafficReport(options: options, windowStartMs: windowStartMs, windowEndMs: windowEndMs)
     report.flows = flows
-    let chosen = chooseSides(flows: flows, counts: counts, present: present, options: options, dropped: &report.duplicateBytesDropped)
+    let chosen = chooseSides(
+      flows: flows, counts: counts, present: present, options: options, dropped: &report.duplicateBytesDropped)
     let pricing = options.pricing
     for id in chosen {
       let key = flows[id]
@@ -204,8 +211,9 @@ public enum Aggregator {
       if options.egressAsInternet && key.isEgress { internet = pricing.internetCost(bytes: c.received) }
       report.internetCostUSD += internet
       if scope == .unknown { report.unknownLocalityBytes &+= c.bytes }
-      let hopKey = WorkloadHop(sourceWorkload: key.sourceWorkload, sourceNamespace: key.sourceNamespace,
-                               destinationService: key.destinationService)
+      let hopKey = WorkloadHop(
+        sourceWorkload: key.sourceWorkload, sourceNamespace: key.sourceNamespace,
+        destinationService: key.destinationService)
       // Updated in place: a copy taken out of the dictionary and stored back would copy
       // the hop's flow list on every append.
       Self.update(&report.hops[hopKey, default: HopStats()]) { hop in
@@ -216,7 +224,8 @@ public enum Aggregator {
         hop.costUSD += forwardCost + backCost + internet
         hop.flows.append(id)
       }
-      Self.update(&report.services[key.destinationService, default: ServiceLocality(service: key.destinationService)]) { svc in
+      Self.update(&report.services[key.destinationService, default: ServiceLocality(service: key.destinationService)]) {
+        svc in
         svc.byScope[scope, default: 0] &+= c.bytes
         svc.costUSD += forwardCost + backCost + internet
       }
@@ -225,8 +234,10 @@ public enum Aggregator {
   }
 
   /// The flows counted under the policy; `dropped` gets the bytes of the other side.
-  static func chooseSides(flows: FlowTable, counts: [Counts], present: [Bool], options: ReportOptions,
-                          dropped: inout UInt64) -> [Int32] {
+  static func chooseSides(
+    flows: FlowTable, counts: [Counts], present: [Bool], options: ReportOptions,
+    dropped: inout UInt64
+  ) -> [Int32] {
     struct Sides {
       var source: [Int32] = []
       var destination: [Int32] = []

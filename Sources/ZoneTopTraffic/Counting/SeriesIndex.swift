@@ -1,6 +1,7 @@
 import ZoneTopExposition
 
 /// Series hash -> slot, as an open-addressing table with linear probing.
+///
 /// The keys are already well-mixed 64-bit hashes, so no second hash is needed
 /// (Swift's `Dictionary` would SipHash them again on every sample).
 struct SeriesIndex {

@@ -40,7 +40,9 @@ public struct TargetHealth: Sendable {
 
 /// The counter engine: per target and series, increases between consecutive
 /// scrapes (counter resets, series that appear mid-way, missed scrapes, targets
-/// that come and go), accumulated per flow. Series are never compared across
+/// that come and go), accumulated per flow.
+///
+/// Series are never compared across
 /// targets. Memory is bounded by the live series.
 public final class TrafficEngine {
   public let options: EngineOptions
@@ -62,8 +64,10 @@ public final class TrafficEngine {
 
   /// Feeds one successful scrape of `target` taken at `timeMs`.
   @discardableResult
-  public func ingest(target: String, timeMs: Int64, body: UnsafeRawBufferPointer, contentType: String?,
-                     latency: Double? = nil) -> TargetHealth {
+  public func ingest(
+    target: String, timeMs: Int64, body: UnsafeRawBufferPointer, contentType: String?,
+    latency: Double? = nil
+  ) -> TargetHealth {
     let state = state(for: target)
     let format = ExpositionFormat.detect(contentType: contentType, body: body)
     let counting: Bool
@@ -169,6 +173,8 @@ struct ValueInterner {
     // Up to 15 bytes a String is stored inline: nothing to share.
     guard bytes.count > 15, let base = bytes.baseAddress else { return String(decoding: bytes, as: UTF8.self) }
     let h = hashBytes(base, bytes.count)
+    // Force unwrap: only strings over 15 bytes are interned.
+    // swift-format-ignore: NeverForceUnwrap
     if let known = strings[h], known.utf8.count == bytes.count,
       known.utf8.withContiguousStorageIfAvailable({ memcmp($0.baseAddress!, base, bytes.count) == 0 }) == true
     {
@@ -417,9 +423,11 @@ struct IstioSink: SampleSink {
 
 extension FlowKey {
   /// The label names a flow is made of (what a Prometheus query must keep in `sum by`).
-  public static let labelNames = ["reporter", "source_workload", "source_workload_namespace", "destination_workload",
-                                  "destination_workload_namespace", "destination_service", "source_region", "source_zone",
-                                  "destination_region", "destination_zone"]
+  public static let labelNames = [
+    "reporter", "source_workload", "source_workload_namespace", "destination_workload",
+    "destination_workload_namespace", "destination_service", "source_region", "source_zone",
+    "destination_region", "destination_zone",
+  ]
 
   /// A flow from ztunnel labels; missing values are `unknown`, missing locality labels mean an older ztunnel.
   public init(labels: [String: String]) {
@@ -434,9 +442,10 @@ extension FlowKey {
     }
     let reporter: Reporter = v[0] == "source" ? .source : v[0] == "destination" ? .destination : .unknown
     let hasLocality = v[6] != nil || v[7] != nil || v[8] != nil || v[9] != nil
-    self.init(reporter: reporter, sourceWorkload: val(1), sourceNamespace: val(2), destinationWorkload: val(3),
-              destinationNamespace: val(4), destinationService: val(5),
-              source: Locality(region: val(6), zone: val(7)), destination: Locality(region: val(8), zone: val(9)),
-              hasLocality: hasLocality)
+    self.init(
+      reporter: reporter, sourceWorkload: val(1), sourceNamespace: val(2), destinationWorkload: val(3),
+      destinationNamespace: val(4), destinationService: val(5),
+      source: Locality(region: val(6), zone: val(7)), destination: Locality(region: val(8), zone: val(9)),
+      hasLocality: hasLocality)
   }
 }

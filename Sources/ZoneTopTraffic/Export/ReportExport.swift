@@ -60,24 +60,30 @@ public enum ReportExport {
     case .zone:
       out += CSV.row(zoneColumns)
       for (p, s) in zoneRows(r) {
-        out += CSV.row([start, end, CSV.text(p.from.region), CSV.text(p.from.zone), CSV.text(p.to.region), CSV.text(p.to.zone),
-                        p.scope.rawValue, String(s.bytes), rate(s.bytes), String(s.connectionsOpened),
-                        NumberText.fixed(s.costUSD, 6), month(s.costUSD)])
+        out += CSV.row([
+          start, end, CSV.text(p.from.region), CSV.text(p.from.zone), CSV.text(p.to.region), CSV.text(p.to.zone),
+          p.scope.rawValue, String(s.bytes), rate(s.bytes), String(s.connectionsOpened),
+          NumberText.fixed(s.costUSD, 6), month(s.costUSD),
+        ])
       }
     case .region:
       out += CSV.row(regionColumns)
       for (p, s) in regionRows(r) {
-        out += CSV.row([start, end, CSV.text(p.from), CSV.text(p.to), regionScope(p), String(s.bytes), rate(s.bytes),
-                        String(s.connectionsOpened), NumberText.fixed(s.costUSD, 6), month(s.costUSD)])
+        out += CSV.row([
+          start, end, CSV.text(p.from), CSV.text(p.to), regionScope(p), String(s.bytes), rate(s.bytes),
+          String(s.connectionsOpened), NumberText.fixed(s.costUSD, 6), month(s.costUSD),
+        ])
       }
     case .workload:
       out += CSV.row(workloadColumns)
       for (h, s) in workloadRows(r) {
-        out += CSV.row([start, end, CSV.text(h.sourceNamespace), CSV.text(h.sourceWorkload), CSV.text(h.destinationService),
-                        String(s.bytes), String(s.forward), String(s.back), String(s.byScope[.sameZone] ?? 0),
-                        String(s.byScope[.crossZone] ?? 0), String(s.byScope[.crossRegion] ?? 0),
-                        String(s.byScope[.unknown] ?? 0), rate(s.bytes), String(s.opened),
-                        NumberText.fixed(s.costUSD, 6), month(s.costUSD)])
+        out += CSV.row([
+          start, end, CSV.text(h.sourceNamespace), CSV.text(h.sourceWorkload), CSV.text(h.destinationService),
+          String(s.bytes), String(s.forward), String(s.back), String(s.byScope[.sameZone] ?? 0),
+          String(s.byScope[.crossZone] ?? 0), String(s.byScope[.crossRegion] ?? 0),
+          String(s.byScope[.unknown] ?? 0), rate(s.bytes), String(s.opened),
+          NumberText.fixed(s.costUSD, 6), month(s.costUSD),
+        ])
       }
     }
     return out
@@ -93,15 +99,21 @@ public enum ReportExport {
     switch groupBy {
     case .zone:
       for (p, s) in zoneRows(r) {
-        rows.append("{\"source_region\":\(JSON.string(p.from.region)),\"source_zone\":\(JSON.string(p.from.zone)),\"destination_region\":\(JSON.string(p.to.region)),\"destination_zone\":\(JSON.string(p.to.zone)),\"scope\":\"\(p.scope.rawValue)\",\"bytes\":\(s.bytes),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.connectionsOpened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}")
+        rows.append(
+          "{\"source_region\":\(JSON.string(p.from.region)),\"source_zone\":\(JSON.string(p.from.zone)),\"destination_region\":\(JSON.string(p.to.region)),\"destination_zone\":\(JSON.string(p.to.zone)),\"scope\":\"\(p.scope.rawValue)\",\"bytes\":\(s.bytes),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.connectionsOpened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}"
+        )
       }
     case .region:
       for (p, s) in regionRows(r) {
-        rows.append("{\"source_region\":\(JSON.string(p.from)),\"destination_region\":\(JSON.string(p.to)),\"scope\":\"\(regionScope(p))\",\"bytes\":\(s.bytes),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.connectionsOpened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}")
+        rows.append(
+          "{\"source_region\":\(JSON.string(p.from)),\"destination_region\":\(JSON.string(p.to)),\"scope\":\"\(regionScope(p))\",\"bytes\":\(s.bytes),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.connectionsOpened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}"
+        )
       }
     case .workload:
       for (h, s) in workloadRows(r) {
-        rows.append("{\"source_namespace\":\(JSON.string(h.sourceNamespace)),\"source_workload\":\(JSON.string(h.sourceWorkload)),\"destination_service\":\(JSON.string(h.destinationService)),\"bytes\":\(s.bytes),\"bytes_to_destination\":\(s.forward),\"bytes_from_destination\":\(s.back),\"same_zone_bytes\":\(s.byScope[.sameZone] ?? 0),\"cross_zone_bytes\":\(s.byScope[.crossZone] ?? 0),\"cross_region_bytes\":\(s.byScope[.crossRegion] ?? 0),\"unknown_locality_bytes\":\(s.byScope[.unknown] ?? 0),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.opened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}")
+        rows.append(
+          "{\"source_namespace\":\(JSON.string(h.sourceNamespace)),\"source_workload\":\(JSON.string(h.sourceWorkload)),\"destination_service\":\(JSON.string(h.destinationService)),\"bytes\":\(s.bytes),\"bytes_to_destination\":\(s.forward),\"bytes_from_destination\":\(s.back),\"same_zone_bytes\":\(s.byScope[.sameZone] ?? 0),\"cross_zone_bytes\":\(s.byScope[.crossZone] ?? 0),\"cross_region_bytes\":\(s.byScope[.crossRegion] ?? 0),\"unknown_locality_bytes\":\(s.byScope[.unknown] ?? 0),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.opened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}"
+        )
       }
     }
     let scopes = Scope.allCases.map { "\"\($0.rawValue)\":\(r.bytesByScope[$0] ?? 0)" }.joined(separator: ",")
@@ -130,21 +142,30 @@ public enum ReportExport {
     case .zone:
       header = ["SOURCE ZONE", "DESTINATION ZONE", "SCOPE", "BYTES", "RATE", "CONNS", "USD", "USD/MONTH"]
       for (p, s) in zoneRows(r).prefix(limit) {
-        rows.append([Sanitize.short(p.from.zone, limit: 28), Sanitize.short(p.to.zone, limit: 28), p.scope.rawValue,
-                     NumberText.bytes(Double(s.bytes)), rate(s.bytes), String(s.connectionsOpened), NumberText.usd(s.costUSD), month(s.costUSD)])
+        rows.append([
+          Sanitize.short(p.from.zone, limit: 28), Sanitize.short(p.to.zone, limit: 28), p.scope.rawValue,
+          NumberText.bytes(Double(s.bytes)), rate(s.bytes), String(s.connectionsOpened), NumberText.usd(s.costUSD),
+          month(s.costUSD),
+        ])
       }
     case .region:
       header = ["SOURCE REGION", "DESTINATION REGION", "SCOPE", "BYTES", "RATE", "CONNS", "USD", "USD/MONTH"]
       for (p, s) in regionRows(r).prefix(limit) {
-        rows.append([Sanitize.short(p.from, limit: 28), Sanitize.short(p.to, limit: 28), regionScope(p),
-                     NumberText.bytes(Double(s.bytes)), rate(s.bytes), String(s.connectionsOpened), NumberText.usd(s.costUSD), month(s.costUSD)])
+        rows.append([
+          Sanitize.short(p.from, limit: 28), Sanitize.short(p.to, limit: 28), regionScope(p),
+          NumberText.bytes(Double(s.bytes)), rate(s.bytes), String(s.connectionsOpened), NumberText.usd(s.costUSD),
+          month(s.costUSD),
+        ])
       }
     case .workload:
       header = ["SOURCE", "DESTINATION SERVICE", "BYTES", "CROSS-ZONE", "CROSS-REGION", "RATE", "USD/MONTH"]
       for (h, s) in workloadRows(r).prefix(limit) {
-        rows.append([Sanitize.short(h.sourceNamespace + "/" + h.sourceWorkload, limit: 36), Sanitize.short(h.destinationService, limit: 44),
-                     NumberText.bytes(Double(s.bytes)), NumberText.bytes(Double(s.byScope[.crossZone] ?? 0)),
-                     NumberText.bytes(Double(s.byScope[.crossRegion] ?? 0)), rate(s.bytes), month(s.costUSD)])
+        rows.append([
+          Sanitize.short(h.sourceNamespace + "/" + h.sourceWorkload, limit: 36),
+          Sanitize.short(h.destinationService, limit: 44),
+          NumberText.bytes(Double(s.bytes)), NumberText.bytes(Double(s.byScope[.crossZone] ?? 0)),
+          NumberText.bytes(Double(s.byScope[.crossRegion] ?? 0)), rate(s.bytes), month(s.costUSD),
+        ])
       }
     }
     var widths = header.map(\.count)
@@ -156,10 +177,14 @@ public enum ReportExport {
       }.joined(separator: "  ") + "\n"
     }
     let scopes = r.bytesByScope
-    var out = "Window \(RFC3339.format(ms: r.windowStartMs)) to \(RFC3339.format(ms: r.windowEndMs)) (\(DurationText.format(ms: r.windowEndMs - r.windowStartMs)))"
-    out += ", reporter policy \(r.options.policy.rawValue), pricing \(Sanitize.short(r.options.pricing.name)) (estimates)\n"
-    out += "Cross-zone \(NumberText.bytes(Double(scopes[.crossZone] ?? 0))), cross-region \(NumberText.bytes(Double(scopes[.crossRegion] ?? 0)))"
-    out += ", unknown locality \(NumberText.bytes(Double(scopes[.unknown] ?? 0))), total cost \(NumberText.usd(r.totalCostUSD))"
+    var out =
+      "Window \(RFC3339.format(ms: r.windowStartMs)) to \(RFC3339.format(ms: r.windowEndMs)) (\(DurationText.format(ms: r.windowEndMs - r.windowStartMs)))"
+    out +=
+      ", reporter policy \(r.options.policy.rawValue), pricing \(Sanitize.short(r.options.pricing.name)) (estimates)\n"
+    out +=
+      "Cross-zone \(NumberText.bytes(Double(scopes[.crossZone] ?? 0))), cross-region \(NumberText.bytes(Double(scopes[.crossRegion] ?? 0)))"
+    out +=
+      ", unknown locality \(NumberText.bytes(Double(scopes[.unknown] ?? 0))), total cost \(NumberText.usd(r.totalCostUSD))"
     if hasRate { out += " (\(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)" }
     out += "\n\n" + line(header)
     for row in rows { out += line(row) }

@@ -23,7 +23,10 @@ public enum NumberText {
     let units = ["", "k", "M", "G", "T", "P"]
     var x = v
     var u = 0
-    while abs(x) >= 1000 && u < units.count - 1 { x /= 1000; u += 1 }
+    while abs(x) >= 1000 && u < units.count - 1 {
+      x /= 1000
+      u += 1
+    }
     if u == 0 { return fixed(x, 0) + " " + suffix }
     return fixed(x, abs(x) < 10 ? 2 : (abs(x) < 100 ? 1 : 0)) + " " + units[u] + suffix
   }
@@ -74,7 +77,9 @@ public enum JSON {
       case "\r": out += "\\r"
       case "\t": out += "\\t"
       default:
-        if scalar.value < 0x20 || scalar.value == 0x7F || (scalar.value >= 0x80 && scalar.value < 0xA0) || scalar.value == 0x2028 || scalar.value == 0x2029 {
+        if scalar.value < 0x20 || scalar.value == 0x7F || (scalar.value >= 0x80 && scalar.value < 0xA0)
+          || scalar.value == 0x2028 || scalar.value == 0x2029
+        {
           out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
         } else {
           out.unicodeScalars.append(scalar)

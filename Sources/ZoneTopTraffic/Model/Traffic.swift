@@ -57,7 +57,7 @@ public enum Scope: String, Sendable, CaseIterable, Comparable {
   case unknown
 
   public static func < (a: Scope, b: Scope) -> Bool {
-    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
   }
 
   /// The scope of traffic from one (region, zone) to another.
@@ -100,9 +100,11 @@ public struct FlowKey: Hashable, Sendable {
   /// Whether the series carried locality labels at all (older ztunnels do not).
   public var hasLocality: Bool
 
-  public init(reporter: Reporter, sourceWorkload: String, sourceNamespace: String, destinationWorkload: String,
-              destinationNamespace: String, destinationService: String, source: Locality, destination: Locality,
-              hasLocality: Bool) {
+  public init(
+    reporter: Reporter, sourceWorkload: String, sourceNamespace: String, destinationWorkload: String,
+    destinationNamespace: String, destinationService: String, source: Locality, destination: Locality,
+    hasLocality: Bool
+  ) {
     self.reporter = reporter
     self.sourceWorkload = sourceWorkload
     self.sourceNamespace = sourceNamespace
@@ -116,8 +118,9 @@ public struct FlowKey: Hashable, Sendable {
 
   /// The hop this flow belongs to, for the reporter policy.
   public var hop: HopKey {
-    HopKey(sourceWorkload: sourceWorkload, sourceNamespace: sourceNamespace,
-           destinationWorkload: destinationWorkload, destinationNamespace: destinationNamespace)
+    HopKey(
+      sourceWorkload: sourceWorkload, sourceNamespace: sourceNamespace,
+      destinationWorkload: destinationWorkload, destinationNamespace: destinationNamespace)
   }
 
   /// Whether the destination is outside the mesh.

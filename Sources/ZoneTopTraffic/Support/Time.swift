@@ -28,7 +28,8 @@ public enum RFC3339 {
     func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
     let frac = ms % 1000
     let fracText = frac == 0 ? "" : "." + String(frac).leftPadded(to: 3)
-    return "\(tmv.tm_year + 1900)-\(two(tmv.tm_mon + 1))-\(two(tmv.tm_mday))T\(two(tmv.tm_hour)):\(two(tmv.tm_min)):\(two(tmv.tm_sec))\(fracText)Z"
+    return
+      "\(tmv.tm_year + 1900)-\(two(tmv.tm_mon + 1))-\(two(tmv.tm_mday))T\(two(tmv.tm_hour)):\(two(tmv.tm_min)):\(two(tmv.tm_sec))\(fracText)Z"
   }
 
   /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`.
@@ -44,7 +45,8 @@ public enum RFC3339 {
       }
       return v
     }
-    guard let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2), b[7] == UInt8(ascii: "-"), let d = num(8, 2),
+    guard let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2), b[7] == UInt8(ascii: "-"),
+      let d = num(8, 2),
       b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"), let h = num(11, 2), b[13] == UInt8(ascii: ":"),
       let mi = num(14, 2), b[16] == UInt8(ascii: ":"), let sec = num(17, 2),
       (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 61
@@ -66,7 +68,9 @@ public enum RFC3339 {
     guard i < b.count else { return nil }
     if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
       i += 1
-    } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), b.count >= i + 6, let oh = num(i + 1, 2), b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2) {
+    } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), b.count >= i + 6, let oh = num(i + 1, 2),
+      b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2)
+    {
       offset = (oh * 60 + om) * (b[i] == UInt8(ascii: "+") ? 1 : -1)
       i += 6
     } else {
@@ -135,8 +139,14 @@ public enum DurationText {
     if ms < 1000 { return "\(ms)ms" }
     var s = ms / 1000
     var out = ""
-    if s >= 3600 { out += "\(s / 3600)h"; s %= 3600 }
-    if s >= 60 { out += "\(s / 60)m"; s %= 60 }
+    if s >= 3600 {
+      out += "\(s / 3600)h"
+      s %= 3600
+    }
+    if s >= 60 {
+      out += "\(s / 60)m"
+      s %= 60
+    }
     if s > 0 || out.isEmpty { out += "\(s)s" }
     return out
   }

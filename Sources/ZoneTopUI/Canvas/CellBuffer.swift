@@ -42,9 +42,12 @@ public struct CellBuffer: Equatable, Sendable {
   }
 
   /// Writes text at (x, y), clipped to `maxWidth` (and the buffer); returns the columns used.
+  ///
   /// Control characters never reach the buffer: they become visible escapes.
   @discardableResult
-  public mutating func text(_ s: String, x: Int, y: Int, role: Role = .normal, bold: Bool = false, maxWidth: Int? = nil) -> Int {
+  public mutating func text(_ s: String, x: Int, y: Int, role: Role = .normal, bold: Bool = false, maxWidth: Int? = nil)
+    -> Int
+  {
     guard y >= 0 && y < height else { return 0 }
     let limit = min(maxWidth ?? width, width - x)
     guard limit > 0 else { return 0 }
@@ -98,7 +101,8 @@ public struct CellBuffer: Equatable, Sendable {
     if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
       || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
       || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v)
-      || (0x0300...0x036F).contains(v) || (0x200B...0x200F).contains(v) || v == 0xFEFF {
+      || (0x0300...0x036F).contains(v) || (0x200B...0x200F).contains(v) || v == 0xFEFF
+    {
       return false
     }
     return true

@@ -2,7 +2,8 @@ import ZoneTopTraffic
 
 /// The views of the TUI, in tab order (keys 1-5).
 public enum View: Int, CaseIterable, Sendable {
-  case zones = 1, regions, flows, services, health
+  case zones = 1
+  case regions, flows, services, health
 
   public var title: String {
     switch self {
@@ -126,14 +127,15 @@ public struct AppState: Sendable {
     switch key {
     case .char("q"): return [.quit]
     case .char("?"): showHelp = true
-    case .tab: switchView(View(rawValue: view.rawValue % View.allCases.count + 1)!)
-    case .backTab: switchView(View(rawValue: (view.rawValue + View.allCases.count - 2) % View.allCases.count + 1)!)
-    case .char(let c) where c >= "1" && c <= "5": switchView(View(rawValue: Int(String(c))!)!)
+    case .tab: switchView(view.cycled(by: 1))
+    case .backTab: switchView(view.cycled(by: -1))
+    case .char(let c) where c.wholeNumberValue.flatMap(View.init(rawValue:)) != nil:
+      if let v = c.wholeNumberValue.flatMap(View.init(rawValue:)) { switchView(v) }
     case .char("u"):
-      units = Units.allCases[(Units.allCases.firstIndex(of: units)! + 1) % Units.allCases.count]
+      units = units.cycled(by: 1)
       status = "units: \(units.title)"
     case .char("s"):
-      sortKey = SortKey.allCases[(SortKey.allCases.firstIndex(of: sortKey)! + 1) % SortKey.allCases.count]
+      sortKey = sortKey.cycled(by: 1)
       status = "sorted by \(sortKey.title)"
     case .char("/"): filterDraft = filter
     case .char("r"):
@@ -145,12 +147,18 @@ public struct AppState: Sendable {
       status = paused ? "paused (collection goes on\(isReplay ? "" : "; the display is frozen"))" : "resumed"
       return [.pauseChanged]
     case .char("+"), .char("="):
-      guard isReplay else { status = "speed applies to replays"; return [] }
+      guard isReplay else {
+        status = "speed applies to replays"
+        return []
+      }
       speed = min(speed * 2, 64)
       status = "replay speed \(Self.speedText(speed))"
       return [.speed(speed)]
     case .char("-"):
-      guard isReplay else { status = "speed applies to replays"; return [] }
+      guard isReplay else {
+        status = "speed applies to replays"
+        return []
+      }
       speed = max(speed / 2, 0.25)
       status = "replay speed \(Self.speedText(speed))"
       return [.speed(speed)]
@@ -178,7 +186,10 @@ public struct AppState: Sendable {
     case .right, .char("l"): move(dx: 1)
     case .pageUp: move(dy: -10)
     case .pageDown: move(dy: 10)
-    case .home: row = 0; column = 0; drillRow = 0
+    case .home:
+      row = 0
+      column = 0
+      drillRow = 0
     case .select(let r, let c): select(row: r, column: c)
     default: break
     }
@@ -260,4 +271,13 @@ public struct AppState: Sendable {
     column = c
   }
 
+}
+
+extension CaseIterable where Self: Equatable, AllCases.Index == Int {
+  /// The case `n` places after this one, wrapping around.
+  func cycled(by n: Int) -> Self {
+    let all = Self.allCases
+    let i = all.firstIndex(of: self) ?? 0
+    return all[((i + n) % all.count + all.count) % all.count]
+  }
 }

@@ -7,10 +7,16 @@ public enum ViewRows {
     let rows = r.hops.filter { $0.value.crossBytes > 0 || ($0.value.byScope[.unknown] ?? 0) > 0 }
     return rows.sorted { a, b in
       switch s.sortKey {
-      case .cost: return (a.value.costUSD, a.value.crossBytes, b.key.sourceWorkload) > (b.value.costUSD, b.value.crossBytes, a.key.sourceWorkload)
+      case .cost:
+        return (a.value.costUSD, a.value.crossBytes, b.key.sourceWorkload) > (
+          b.value.costUSD, b.value.crossBytes, a.key.sourceWorkload
+        )
       case .cross: return (a.value.crossBytes, b.key.sourceWorkload) > (b.value.crossBytes, a.key.sourceWorkload)
       case .bytes: return (a.value.bytes, b.key.sourceWorkload) > (b.value.bytes, a.key.sourceWorkload)
-      case .name: return (a.key.sourceNamespace, a.key.sourceWorkload, a.key.destinationService) < (b.key.sourceNamespace, b.key.sourceWorkload, b.key.destinationService)
+      case .name:
+        return (a.key.sourceNamespace, a.key.sourceWorkload, a.key.destinationService) < (
+          b.key.sourceNamespace, b.key.sourceWorkload, b.key.destinationService
+        )
       }
     }
   }
@@ -41,7 +47,9 @@ public enum ViewRows {
 
   /// The hops whose bytes flow from `from` to `to`, where `place` says where a flow end is
   /// (its zone for the Zones matrix, its region for Regions).
-  static func drillRows<Place: Equatable>(_ r: TrafficReport, from: Place, to: Place, place: (Locality) -> Place) -> [DrillRow] {
+  static func drillRows<Place: Equatable>(_ r: TrafficReport, from: Place, to: Place, place: (Locality) -> Place)
+    -> [DrillRow]
+  {
     var rows: [DrillKey: DrillRow] = [:]
     func add(_ hop: WorkloadHop, request: Bool, bytes: UInt64, opened: UInt64, flow: Int32) {
       let key = DrillKey(hop: hop, request: request)
@@ -53,10 +61,14 @@ public enum ViewRows {
     }
     for (id, c) in r.counted {
       let k = r.flows[id]
-      let src = place(k.source), dst = place(k.destination)
-      let hop = WorkloadHop(sourceWorkload: k.sourceWorkload, sourceNamespace: k.sourceNamespace, destinationService: k.destinationService)
+      let src = place(k.source)
+      let dst = place(k.destination)
+      let hop = WorkloadHop(
+        sourceWorkload: k.sourceWorkload, sourceNamespace: k.sourceNamespace, destinationService: k.destinationService)
       // Request bytes go from the flow's source to its destination, response bytes back.
-      if src == from && dst == to && (c.received > 0 || c.opened > 0) { add(hop, request: true, bytes: c.received, opened: c.opened, flow: id) }
+      if src == from && dst == to && (c.received > 0 || c.opened > 0) {
+        add(hop, request: true, bytes: c.received, opened: c.opened, flow: id)
+      }
       if src == to && dst == from && c.sent > 0 { add(hop, request: false, bytes: c.sent, opened: 0, flow: id) }
     }
     return rows.values.sorted { ($0.bytes, $1.hop.sourceWorkload) > ($1.bytes, $0.hop.sourceWorkload) }

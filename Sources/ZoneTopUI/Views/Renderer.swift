@@ -1,3 +1,4 @@
+import Glibc
 import ZoneTopTraffic
 
 /// Renders the state into a cell buffer: a pure function of state and size.
@@ -6,7 +7,9 @@ public enum Renderer {
   public static let minHeight = 16
 
   /// The screen for `state` at `width` x `height`, and the matrix layout (for mouse clicks).
-  public static func render(_ state: AppState, width: Int, height: Int, ascii: Bool = false) -> (CellBuffer, MatrixLayout?) {
+  public static func render(_ state: AppState, width: Int, height: Int, ascii: Bool = false) -> (
+    CellBuffer, MatrixLayout?
+  ) {
     var b = CellBuffer(width: width, height: height, ascii: ascii)
     guard width >= minWidth && height >= minHeight else {
       tooSmall(&b)
@@ -42,7 +45,9 @@ public enum Renderer {
   // MARK: - Frame
 
   static func tooSmall(_ b: inout CellBuffer) {
-    let lines = ["terminal too small:", "need \(minWidth) x \(minHeight),", "have \(b.width) x \(b.height)", "(q quits)"]
+    let lines = [
+      "terminal too small:", "need \(minWidth) x \(minHeight),", "have \(b.width) x \(b.height)", "(q quits)",
+    ]
     for (i, l) in lines.enumerated() {
       b.text(l, x: max(0, (b.width - l.count) / 2), y: max(0, b.height / 2 - 2) + i, role: i == 0 ? .warning : .normal)
     }
@@ -54,20 +59,27 @@ public enum Renderer {
     if s.isDemo { x += b.text(" DEMO ", x: x, y: 0, role: .demo, bold: true) + 1 }
     let up = s.targetsTotal > 0 ? "targets \(s.targetsUp)/\(s.targetsTotal)" : ""
     // Parts in priority order; the lowest go first when the line is too narrow.
-    let parts = [(s.sourceLabel, 5), (up, 4), ("reporter \(s.policy.rawValue)", 3),
-                 ("pricing \(s.report?.options.pricing.name ?? "-")", 2), ("interval \(DurationText.format(ms: s.intervalMs))", 1)]
-    b.text(" " + fitParts(parts.filter { !$0.0.isEmpty }, width: b.width - x - 9, separator: " · "), x: x, y: 0, role: .header)
+    let parts = [
+      (s.sourceLabel, 5), (up, 4), ("reporter \(s.policy.rawValue)", 3),
+      ("pricing \(s.report?.options.pricing.name ?? "-")", 2), ("interval \(DurationText.format(ms: s.intervalMs))", 1),
+    ]
+    b.text(
+      " " + fitParts(parts.filter { !$0.0.isEmpty }, width: b.width - x - 9, separator: " · "), x: x, y: 0,
+      role: .header)
     b.textRight("? help ", right: b.width, y: 0, role: .header)
     guard let r = s.report else { return }
     let scopes = r.bytesByScope
     let month = r.perMonth(r.totalCostUSD)
     var right = s.paused ? "❚❚ PAUSED" : (s.isReplay ? "▶ \(AppState.speedText(s.speed))" : "● LIVE")
     if s.nowMs > 0 { right += "  " + clock(s.nowMs) }
-    let facts = [("cross-zone \(NumberText.bytes(r.perSecond(scopes[.crossZone] ?? 0), suffix: "B/s"))", 5),
-                 ("cross-region \(NumberText.bytes(r.perSecond(scopes[.crossRegion] ?? 0), suffix: "B/s"))", 4),
-                 ("≈ \(NumberText.usd(month))/month", 6), ("(estimate)", 1),
-                 ("window \(DurationText.format(ms: max(0, r.windowEndMs - r.windowStartMs)))", 2)]
-    b.text(" " + fitParts(facts, width: b.width - right.count - 3, separator: "  "), x: 0, y: 1, role: .header, bold: true)
+    let facts = [
+      ("cross-zone \(NumberText.bytes(r.perSecond(scopes[.crossZone] ?? 0), suffix: "B/s"))", 5),
+      ("cross-region \(NumberText.bytes(r.perSecond(scopes[.crossRegion] ?? 0), suffix: "B/s"))", 4),
+      ("≈ \(NumberText.usd(month))/month", 6), ("(estimate)", 1),
+      ("window \(DurationText.format(ms: max(0, r.windowEndMs - r.windowStartMs)))", 2),
+    ]
+    b.text(
+      " " + fitParts(facts, width: b.width - right.count - 3, separator: "  "), x: 0, y: 1, role: .header, bold: true)
     b.textRight(right + " ", right: b.width, y: 1, role: s.paused ? .paused : .header, bold: true)
   }
 
@@ -75,7 +87,7 @@ public enum Renderer {
   static func fitParts(_ parts: [(String, Int)], width: Int, separator: String) -> String {
     var kept = parts
     while kept.count > 1 && kept.map(\.0.count).reduce(0, +) + separator.count * (kept.count - 1) > width {
-      let lowest = kept.indices.min { kept[$0].1 < kept[$1].1 }!
+      guard let lowest = kept.indices.min(by: { kept[$0].1 < kept[$1].1 }) else { break }
       kept.remove(at: lowest)
     }
     return kept.map(\.0).joined(separator: separator)
@@ -170,7 +182,10 @@ public enum Renderer {
     let units = ["", "k", "M", "G", "T", "P"]
     var x = v
     var u = 0
-    while x >= 999.5 && u < units.count - 1 { x /= 1000; u += 1 }
+    while x >= 999.5 && u < units.count - 1 {
+      x /= 1000
+      u += 1
+    }
     if x == 0 { return "0" }
     if x < 10 && u > 0 { return NumberText.fixed(x, 1) + units[u] }
     if x < 1 { return NumberText.fixed(x, 2) }
@@ -191,14 +206,17 @@ public enum Renderer {
 
   // MARK: - Matrices
 
-  static func zoneMatrix(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) -> MatrixLayout {
+  static func zoneMatrix(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int)
+    -> MatrixLayout
+  {
     let zones = r.zones
     var cells: [[(UInt64, Double)]] = []
     for a in zones {
-      cells.append(zones.map { z in
-        let p = r.zonePairs[ZonePair(from: a, to: z)]
-        return (p?.bytes ?? 0, p?.costUSD ?? 0)
-      })
+      cells.append(
+        zones.map { z in
+          let p = r.zonePairs[ZonePair(from: a, to: z)]
+          return (p?.bytes ?? 0, p?.costUSD ?? 0)
+        })
     }
     let groups = zones.map { $0.isUnknown ? "?" : $0.region }
     let labels = zones.map { z -> String in
@@ -208,11 +226,14 @@ public enum Renderer {
       }
       return z.zone
     }
-    return matrix(&b, s, r, rowNames: zones.map { $0.isUnknown ? "unknown" : $0.zone }, columnNames: labels, groups: groups,
-                  cells: cells, top: top, height: height, title: "bytes from source zone (rows) to destination zone (columns)")
+    return matrix(
+      &b, s, r, rowNames: zones.map { $0.isUnknown ? "unknown" : $0.zone }, columnNames: labels, groups: groups,
+      cells: cells, top: top, height: height, title: "bytes from source zone (rows) to destination zone (columns)")
   }
 
-  static func regionMatrix(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) -> MatrixLayout {
+  static func regionMatrix(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int)
+    -> MatrixLayout
+  {
     let regions = r.regions
     let cells = regions.map { a in
       regions.map { z -> (UInt64, Double) in
@@ -220,12 +241,15 @@ public enum Renderer {
         return (p?.bytes ?? 0, p?.costUSD ?? 0)
       }
     }
-    return matrix(&b, s, r, rowNames: regions, columnNames: regions, groups: regions.map { _ in "" }, cells: cells,
-                  top: top, height: height, title: "bytes from source region (rows) to destination region (columns)")
+    return matrix(
+      &b, s, r, rowNames: regions, columnNames: regions, groups: regions.map { _ in "" }, cells: cells,
+      top: top, height: height, title: "bytes from source region (rows) to destination region (columns)")
   }
 
-  static func matrix(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, rowNames: [String], columnNames: [String],
-                     groups: [String], cells: [[(UInt64, Double)]], top: Int, height: Int, title: String) -> MatrixLayout {
+  static func matrix(
+    _ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, rowNames: [String], columnNames: [String],
+    groups: [String], cells: [[(UInt64, Double)]], top: Int, height: Int, title: String
+  ) -> MatrixLayout {
     let n = rowNames.count
     let labelWidth = min(max(8, (rowNames.map(\.count).max() ?? 8) + 1), 22)
     let totalWidth = 8
@@ -236,27 +260,33 @@ public enum Renderer {
     let selRow = min(s.row, max(0, n - 1))
     let selCol = min(s.column, max(0, n - 1))
     let firstColumn = min(max(0, selCol - visible + 1), max(0, n - visible))
-    let offDiagonalMax = (0..<n).flatMap { i in (0..<n).filter { $0 != i }.map { j in value(s, r, cells[i][j]) } }.max() ?? 0
+    let offDiagonalMax =
+      (0..<n).flatMap { i in (0..<n).filter { $0 != i }.map { j in value(s, r, cells[i][j]) } }.max() ?? 0
     b.text(title + " · " + s.units.title, x: 1, y: top, role: .dim)
     // Group (region) header and column names.
     var lastGroup = ""
     for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
       let x = labelWidth + k * cellWidth
       if groups[j] != lastGroup && !groups[j].isEmpty {
-        b.text(groups[j], x: x, y: top + 1, role: .columnHeader, bold: true, maxWidth: cellWidth * (groups[j...].prefix { $0 == groups[j] }.count) - 1)
+        b.text(
+          groups[j], x: x, y: top + 1, role: .columnHeader, bold: true,
+          maxWidth: cellWidth * (groups[j...].prefix { $0 == groups[j] }.count) - 1)
         lastGroup = groups[j]
       }
-      let name = columnNames[j].count > cellWidth - 1 ? String(columnNames[j].prefix(cellWidth - 2)) + "…" : columnNames[j]
+      let name =
+        columnNames[j].count > cellWidth - 1 ? String(columnNames[j].prefix(cellWidth - 2)) + "…" : columnNames[j]
       b.textRight(name, right: x + cellWidth - 1, y: top + 2, role: j == selCol ? .selected : .columnHeader)
     }
     if firstColumn > 0 { b.text("◀", x: labelWidth - 1, y: top + 2, role: .dim) }
     if firstColumn + visible < n { b.text("▶", x: labelWidth + visible * cellWidth, y: top + 2, role: .dim) }
-    b.textRight("TOTAL", right: labelWidth + visible * cellWidth + totalWidth, y: top + 2, role: .columnHeader, bold: true)
+    b.textRight(
+      "TOTAL", right: labelWidth + visible * cellWidth + totalWidth, y: top + 2, role: .columnHeader, bold: true)
     let rowsAvailable = height - 6
     let firstRow = min(max(0, selRow - rowsAvailable + 1), max(0, n - rowsAvailable))
     var y = top + 3
     for i in firstRow..<min(n, firstRow + max(1, rowsAvailable)) {
-      b.text(rowNames[i], x: 1, y: y, role: i == selRow ? .selected : .normal, bold: i == selRow, maxWidth: labelWidth - 1)
+      b.text(
+        rowNames[i], x: 1, y: y, role: i == selRow ? .selected : .normal, bold: i == selRow, maxWidth: labelWidth - 1)
       for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
         let x = labelWidth + k * cellWidth
         let v = value(s, r, cells[i][j])
@@ -264,32 +294,42 @@ public enum Renderer {
         var role: Role = i == j ? .diagonal : heat(v, max: offDiagonalMax)
         if cells[i][j].0 == 0 { role = .dim }
         if i == selRow && j == selCol { role = .selected }
-        if i == selRow && j == selCol { b.fill(x: x, y: y, width: cellWidth - 1, height: 1, Cell(" ", role: .selected)) }
+        if i == selRow && j == selCol {
+          b.fill(x: x, y: y, width: cellWidth - 1, height: 1, Cell(" ", role: .selected))
+        }
         b.textRight(text, right: x + cellWidth - 1, y: y, role: role, bold: i == selRow && j == selCol)
       }
       let rowBytes = cells[i].reduce(UInt64(0)) { $0 &+ $1.0 }
       let rowCost = cells[i].reduce(0.0) { $0 + $1.1 }
-      b.textRight(compact(s, r, bytes: rowBytes, cost: rowCost), right: labelWidth + visible * cellWidth + totalWidth, y: y, role: .total, bold: true)
+      b.textRight(
+        compact(s, r, bytes: rowBytes, cost: rowCost), right: labelWidth + visible * cellWidth + totalWidth, y: y,
+        role: .total, bold: true)
       y += 1
     }
     b.text("TOTAL", x: 1, y: y, role: .columnHeader, bold: true)
     for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
       let colBytes = (0..<n).reduce(UInt64(0)) { $0 &+ cells[$1][j].0 }
       let colCost = (0..<n).reduce(0.0) { $0 + cells[$1][j].1 }
-      b.textRight(compact(s, r, bytes: colBytes, cost: colCost), right: labelWidth + k * cellWidth + cellWidth - 1, y: y, role: .total, bold: true)
+      b.textRight(
+        compact(s, r, bytes: colBytes, cost: colCost), right: labelWidth + k * cellWidth + cellWidth - 1, y: y,
+        role: .total, bold: true)
     }
     // The selected cell, in words.
     if n > 0 {
       let c = cells[selRow][selCol]
-      let scope = s.view == .regions ? (rowNames[selRow] == columnNames[selCol] ? "same region" : "cross-region") :
-        Scope.of(r.zones[selRow], r.zones[selCol]).rawValue
-      var detail = "\(rowNames[selRow]) → \(rowNames[selCol])  \(scope)  \(NumberText.bytes(r.perSecond(c.0), suffix: "B/s"))"
+      let scope =
+        s.view == .regions
+        ? (rowNames[selRow] == columnNames[selCol] ? "same region" : "cross-region")
+        : Scope.of(r.zones[selRow], r.zones[selCol]).rawValue
+      var detail =
+        "\(rowNames[selRow]) → \(rowNames[selCol])  \(scope)  \(NumberText.bytes(r.perSecond(c.0), suffix: "B/s"))"
       detail += "  \(NumberText.bytes(Double(c.0))) in window  \(NumberText.usd(r.perMonth(c.1)))/month"
       b.text(detail, x: 1, y: y + 2, role: .normal, maxWidth: b.width - 2)
       b.text("Enter lists the hops of this cell", x: 1, y: y + 3, role: .dim)
     }
-    return MatrixLayout(x: 0, y: top + 3 - firstRow, rowLabelWidth: labelWidth, cellWidth: cellWidth,
-                                 firstColumn: firstColumn, rows: n, columns: n)
+    return MatrixLayout(
+      x: 0, y: top + 3 - firstRow, rowLabelWidth: labelWidth, cellWidth: cellWidth,
+      firstColumn: firstColumn, rows: n, columns: n)
   }
 
   static func value(_ s: AppState, _ r: TrafficReport, _ c: (UInt64, Double)) -> Double {
@@ -309,15 +349,17 @@ public enum Renderer {
   static func fit(_ columns: [Column], width: Int) -> [Int] {
     var kept = Array(columns.indices)
     while kept.count > 1 && kept.reduce(0, { $0 + columns[$1].width + 1 }) > width {
-      let drop = kept.dropFirst().min { columns[$0].priority < columns[$1].priority }!
+      guard let drop = kept.dropFirst().min(by: { columns[$0].priority < columns[$1].priority }) else { break }
       kept.removeAll { $0 == drop }
     }
     return kept
   }
 
   /// Draws a table; the column `flexible` (the first by default) takes the width left over.
-  static func table(_ b: inout CellBuffer, columns: [Column], rows: [[String]], roles: [[Role]]? = nil, selected: Int?,
-                    top: Int, height: Int, flexible: Int = 0) {
+  static func table(
+    _ b: inout CellBuffer, columns: [Column], rows: [[String]], roles: [[Role]]? = nil, selected: Int?,
+    top: Int, height: Int, flexible: Int = 0
+  ) {
     let kept = fit(columns, width: b.width - 1)
     let slack = kept.contains(flexible) ? flexible : kept[0]
     let fixed = kept.filter { $0 != slack }.reduce(0) { $0 + columns[$1].width + 1 }
@@ -330,7 +372,11 @@ public enum Renderer {
         var text = fields[i]
         if text.count > w { text = String(text.prefix(max(0, w - 1))) + "…" }
         let r = rowRoles?[i] ?? role
-        if columns[i].right { b.textRight(text, right: x + w, y: y, role: r, bold: bold) } else { b.text(text, x: x, y: y, role: r, bold: bold, maxWidth: w) }
+        if columns[i].right {
+          b.textRight(text, right: x + w, y: y, role: r, bold: bold)
+        } else {
+          b.text(text, x: x, y: y, role: r, bold: bold, maxWidth: w)
+        }
         x += w + 1
       }
     }
@@ -358,11 +404,15 @@ public enum Renderer {
       Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
     ]
     let cellsText = rows.map { h, st -> [String] in
-      let scope = (st.byScope[.crossRegion] ?? 0) > 0 ? "cross-region" : ((st.byScope[.crossZone] ?? 0) > 0 ? "cross-zone" : "unknown")
-      return ["\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService)",
-              shortNumber(r.perSecond(st.forward)), shortNumber(r.perSecond(st.back)),
-              cross > 0 ? NumberText.fixed(100 * Double(st.crossBytes) / Double(cross), 1) + "%" : "-",
-              scope, NumberText.usd(r.perMonth(st.costUSD))]
+      let scope =
+        (st.byScope[.crossRegion] ?? 0) > 0
+        ? "cross-region" : ((st.byScope[.crossZone] ?? 0) > 0 ? "cross-zone" : "unknown")
+      return [
+        "\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService)",
+        shortNumber(r.perSecond(st.forward)), shortNumber(r.perSecond(st.back)),
+        cross > 0 ? NumberText.fixed(100 * Double(st.crossBytes) / Double(cross), 1) + "%" : "-",
+        scope, NumberText.usd(r.perMonth(st.costUSD)),
+      ]
     }
     b.text("hops with traffic crossing zones or regions · sorted by \(s.sortKey.title)", x: 1, y: top, role: .dim)
     table(&b, columns: columns, rows: cellsText, selected: s.row, top: top + 1, height: height - 1)
@@ -387,10 +437,16 @@ public enum Renderer {
       let filled = share.map { Int(($0 * 10).rounded()) } ?? 0
       let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 10 - filled)
       let cross = (svc.byScope[.crossZone] ?? 0) &+ (svc.byScope[.crossRegion] ?? 0)
-      var rowRoles: [Role] = [.normal, share.map { $0 >= 0.8 ? .ok : ($0 >= 0.5 ? .warning : .error) } ?? .dim, .bar, .normal, .normal, .normal]
-      var cells = [svc.service, share.map { NumberText.fixed($0 * 100, 0) + "%" } ?? "?", share == nil ? "" : bar,
-                   shortNumber(r.perSecond(svc.byScope[.crossZone] ?? 0)), shortNumber(r.perSecond(svc.byScope[.crossRegion] ?? 0)),
-                   NumberText.usd(r.perMonth(svc.costUSD))]
+      var rowRoles: [Role] = [
+        .normal, share.map { $0 >= 0.8 ? .ok : ($0 >= 0.5 ? .warning : .error) } ?? .dim, .bar, .normal, .normal,
+        .normal,
+      ]
+      var cells = [
+        svc.service, share.map { NumberText.fixed($0 * 100, 0) + "%" } ?? "?", share == nil ? "" : bar,
+        shortNumber(r.perSecond(svc.byScope[.crossZone] ?? 0)),
+        shortNumber(r.perSecond(svc.byScope[.crossRegion] ?? 0)),
+        NumberText.usd(r.perMonth(svc.costUSD)),
+      ]
       if let routing {
         let asks = routing[i]?.prefersSameZone == true
         if asks {
@@ -409,10 +465,13 @@ public enum Renderer {
       roles.append(rowRoles)
       return cells
     }
-    var title = "share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sortKey.title)"
+    var title =
+      "share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sortKey.title)"
     if routing != nil {
-      let crossShare = asking.known > 0 ? NumberText.fixed(100 * Double(asking.cross) / Double(asking.known), 1) + "%" : "-"
-      title = "\(asking.services) service\(asking.services == 1 ? " asks" : "s ask") for same-zone routing; \(crossShare) of their bytes still leave the zone · sorted by \(s.sortKey.title)"
+      let crossShare =
+        asking.known > 0 ? NumberText.fixed(100 * Double(asking.cross) / Double(asking.known), 1) + "%" : "-"
+      title =
+        "\(asking.services) service\(asking.services == 1 ? " asks" : "s ask") for same-zone routing; \(crossShare) of their bytes still leave the zone · sorted by \(s.sortKey.title)"
     }
     b.text(title, x: 1, y: top, role: .dim, maxWidth: b.width - 2)
     table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1)
@@ -431,13 +490,18 @@ public enum Renderer {
     var roles: [[Role]] = []
     let nodes = s.discovery?.nodes
     let rows = s.health.map { h -> [String] in
-      var rowRoles: [Role] = [.normal, h.up ? .ok : .error, .normal, .normal, h.invalidLines > 0 ? .warning : .normal,
-                              h.counterResets > 0 ? .warning : .normal, .error]
+      var rowRoles: [Role] = [
+        .normal, h.up ? .ok : .error, .normal, .normal, h.invalidLines > 0 ? .warning : .normal,
+        h.counterResets > 0 ? .warning : .normal, .error,
+      ]
       var error = h.lastError ?? ""
       if error.isEmpty && h.seriesWithoutLocality > 0 { error = "no locality labels (older ztunnel)" }
       if error.isEmpty, let issue = h.lastParseIssue, h.invalidLines > 0 { error = issue }
-      var cells = [TargetName.short(h.target), h.up ? "up" : "DOWN", h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
-                   String(h.series), String(h.invalidLines), String(h.counterResets), error]
+      var cells = [
+        TargetName.short(h.target), h.up ? "up" : "DOWN",
+        h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
+        String(h.series), String(h.invalidLines), String(h.counterResets), error,
+      ]
       if let nodes {
         let node = nodes[h.target]
         cells.insert(node.map { $0.hasTopology ? ($0.zone ?? "?") : "no labels" } ?? "-", at: 1)
@@ -449,8 +513,9 @@ public enum Renderer {
     var tableColumns = columns
     if nodes != nil { tableColumns.insert(Column(title: "NODE ZONE", width: 14, right: false, priority: 75), at: 1) }
     let quality = max(6, min(s.discovery == nil ? 8 : 10, height / 3))
-    table(&b, columns: tableColumns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality,
-          flexible: tableColumns.count - 1)
+    table(
+      &b, columns: tableColumns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality,
+      flexible: tableColumns.count - 1)
     var y = top + height - quality + 1
     b.hline(x: 0, y: y - 1, width: b.width)
     b.text("Data quality", x: 1, y: y, role: .title, bold: true)
@@ -461,13 +526,17 @@ public enum Renderer {
     let overLimit = s.health.reduce(0) { $0 + $1.seriesOverLimit }
     let unknown = r.map { NumberText.bytes(Double($0.unknownLocalityBytes)) } ?? "-"
     let dup = r.map { NumberText.bytes(Double($0.duplicateBytesDropped)) } ?? "-"
-    let lines: [(String, Role)] = [
-      ("bytes with unknown locality: \(unknown)", .normal),
-      ("duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal),
-      ("ztunnels without locality labels: \(noLocality)", noLocality > 0 ? .warning : .normal),
-      ("counter resets seen: \(resets)   invalid lines or values: \(invalid)", resets + invalid > 0 ? .warning : .normal),
-      (overLimit > 0 ? "series over the per-target limit, ignored: \(overLimit)" : "", .warning),
-    ] + discoveryLines(s.discovery)
+    let lines: [(String, Role)] =
+      [
+        ("bytes with unknown locality: \(unknown)", .normal),
+        ("duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal),
+        ("ztunnels without locality labels: \(noLocality)", noLocality > 0 ? .warning : .normal),
+        (
+          "counter resets seen: \(resets)   invalid lines or values: \(invalid)",
+          resets + invalid > 0 ? .warning : .normal
+        ),
+        (overLimit > 0 ? "series over the per-target limit, ignored: \(overLimit)" : "", .warning),
+      ] + discoveryLines(s.discovery)
     for (l, role) in lines where !l.isEmpty && y < top + height {
       b.text(l, x: 1, y: y, role: role, maxWidth: b.width - 2)
       y += 1
@@ -480,7 +549,11 @@ public enum Renderer {
     let bare = d.nodes.values.filter { !$0.hasTopology }.map(\.node).sorted()
     var lines: [(String, Role)] = [("kube: " + d.summary, .normal)]
     if !bare.isEmpty {
-      lines.append(("nodes without topology.kubernetes.io labels: \(bare.count) (\(bare.prefix(3).joined(separator: ", "))\(bare.count > 3 ? ", ..." : ""))", .warning))
+      lines.append(
+        (
+          "nodes without topology.kubernetes.io labels: \(bare.count) (\(bare.prefix(3).joined(separator: ", "))\(bare.count > 3 ? ", ..." : ""))",
+          .warning
+        ))
     }
     if let e = d.error { lines.append(("kube: " + e, .error)) }
     return lines
@@ -492,7 +565,8 @@ public enum Renderer {
     let rows = ViewRows.drillRows(r, s)
     let title: String
     if let d = s.drill {
-      title = "\(d.from.isUnknown ? "unknown" : d.from.zone) → \(d.to.isUnknown ? "unknown" : d.to.zone) (\(d.scope.rawValue)): hops, bytes/s over the last rounds"
+      title =
+        "\(d.from.isUnknown ? "unknown" : d.from.zone) → \(d.to.isUnknown ? "unknown" : d.to.zone) (\(d.scope.rawValue)): hops, bytes/s over the last rounds"
     } else if let d = s.drillRegion {
       title = "\(d.from) → \(d.to): hops, bytes/s over the last rounds"
     } else {
@@ -510,8 +584,12 @@ public enum Renderer {
     var roles: [[Role]] = []
     let cellsText = rows.map { row -> [String] in
       roles.append([.normal, .dim, .normal, .normal, .spark])
-      return ["\(row.hop.sourceNamespace)/\(row.hop.sourceWorkload) → \(row.hop.destinationService)", row.request ? "req" : "resp",
-              shortNumber(r.perSecond(row.bytes)), String(row.opened), sparkline(s.sparklines[row.hop] ?? [], width: sparkWidth)]
+      return [
+        "\(row.hop.sourceNamespace)/\(row.hop.sourceWorkload) → \(row.hop.destinationService)",
+        row.request ? "req" : "resp",
+        shortNumber(r.perSecond(row.bytes)), String(row.opened),
+        sparkline(s.sparklines[row.hop] ?? [], width: sparkWidth),
+      ]
     }
     table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.drillRow, top: top + 1, height: height - 1)
   }
@@ -528,5 +606,3 @@ public enum Renderer {
 extension String {
   func trimmingLeading(_ c: Character) -> String { String(drop { $0 == c }) }
 }
-
-import Glibc

@@ -25,8 +25,9 @@ import ZoneTopUI
     for (policy, rows) in pairs {
       var map: [ZonePair: (UInt64, UInt64)] = [:]
       for r in rows {
-        let pair = ZonePair(from: Locality(region: r["source_region"] as! String, zone: r["source_zone"] as! String),
-                            to: Locality(region: r["destination_region"] as! String, zone: r["destination_zone"] as! String))
+        let pair = ZonePair(
+          from: Locality(region: r["source_region"] as! String, zone: r["source_zone"] as! String),
+          to: Locality(region: r["destination_region"] as! String, zone: r["destination_zone"] as! String))
         map[pair] = ((r["bytes"] as! NSNumber).uint64Value, (r["connections_opened"] as! NSNumber).uint64Value)
       }
       truth.pairs[ReporterPolicy(rawValue: policy)!] = map
@@ -38,8 +39,10 @@ import ZoneTopUI
     try Demo.report(path, policy, window: window)
   }
 
-  static func assertMatches(_ report: TrafficReport, _ expected: [ZonePair: (bytes: UInt64, opened: UInt64)],
-                            sourceLocation: SourceLocation = #_sourceLocation) {
+  static func assertMatches(
+    _ report: TrafficReport, _ expected: [ZonePair: (bytes: UInt64, opened: UInt64)],
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
     let got = report.zonePairs.filter { $0.value.bytes > 0 || $0.value.connectionsOpened > 0 }
     #expect(Set(got.keys) == Set(expected.keys), sourceLocation: sourceLocation)
     for (pair, want) in expected {
@@ -67,7 +70,8 @@ import ZoneTopUI
     #expect(report.duplicateBytesDropped == truth.duplicateBytes)
     // Counting both sides would have doubled every mesh-to-mesh hop.
     let sourceOnly = try Self.report(TestPaths.demoRecording, .source)
-    #expect(report.zonePairs.values.reduce(0) { $0 + $1.bytes } > sourceOnly.zonePairs.values.reduce(0) { $0 + $1.bytes })
+    #expect(
+      report.zonePairs.values.reduce(0) { $0 + $1.bytes } > sourceOnly.zonePairs.values.reduce(0) { $0 + $1.bytes })
   }
 
   @Test func counterResetOfRestartedZtunnelIsCountedNotLost() throws {
@@ -75,7 +79,9 @@ import ZoneTopUI
     let source = try OfflineSource(path: TestPaths.demoRecording)
     let engine = TrafficEngine()
     for e in source.entries where e.isSuccess {
-      try source.withBody(e) { _ = engine.ingest(target: e.target, timeMs: e.timeMs, body: $0, contentType: e.contentType) }
+      try source.withBody(e) {
+        _ = engine.ingest(target: e.target, timeMs: e.timeMs, body: $0, contentType: e.contentType)
+      }
     }
     let restarted = engine.health.first { $0.target == "http://10.132.0.11:15020/metrics" }!
     #expect(restarted.counterResets > 0)
@@ -87,11 +93,15 @@ import ZoneTopUI
   @Test func olderZtunnelWithoutLocalityTakesTheDestinationSide() throws {
     let report = try Self.report(TestPaths.demoRecording, .auto)
     // invoice-batch runs only on the old ztunnel's node (us-east1-c); its hops keep their zones.
-    let hop = report.hops.first { $0.key.sourceWorkload == "invoice-batch" && $0.key.destinationService.hasPrefix("billing.") }!
+    let hop = report.hops.first {
+      $0.key.sourceWorkload == "invoice-batch" && $0.key.destinationService.hasPrefix("billing.")
+    }!
     #expect(hop.value.byScope[.unknown] == nil)
     #expect(hop.value.bytes > 0)
     let forced = try Self.report(TestPaths.demoRecording, .source)
-    let forcedHop = forced.hops.first { $0.key.sourceWorkload == "invoice-batch" && $0.key.destinationService.hasPrefix("billing.") }!
+    let forcedHop = forced.hops.first {
+      $0.key.sourceWorkload == "invoice-batch" && $0.key.destinationService.hasPrefix("billing.")
+    }!
     #expect(forcedHop.value.byScope[.unknown] == forcedHop.value.bytes)
   }
 
@@ -114,7 +124,9 @@ import ZoneTopUI
 
   @Test func waypointHopsAreCountedOnEachSide() throws {
     let report = try Self.report(TestPaths.demoRecording, .auto)
-    let toWaypoint = report.hops.filter { $0.key.sourceWorkload == "frontend" && $0.key.destinationService.hasPrefix("shipping.") }
+    let toWaypoint = report.hops.filter {
+      $0.key.sourceWorkload == "frontend" && $0.key.destinationService.hasPrefix("shipping.")
+    }
     let fromWaypoint = report.hops.filter { $0.key.sourceWorkload == "shop-waypoint" }
     #expect(toWaypoint.count == 1 && fromWaypoint.count == 1)
     #expect(fromWaypoint.first!.value.bytes > 0)
@@ -124,7 +136,9 @@ import ZoneTopUI
     let report = try Self.report(TestPaths.demoRecording, .auto)
     // frontend -> recommendation starts at round 36: every byte after it appears is counted,
     // which the exact match with the ground truth proves; here, that it is there at all.
-    let hop = report.hops.first { $0.key.sourceWorkload == "frontend" && $0.key.destinationService.hasPrefix("recommendation.") }
+    let hop = report.hops.first {
+      $0.key.sourceWorkload == "frontend" && $0.key.destinationService.hasPrefix("recommendation.")
+    }
     #expect((hop?.value.bytes ?? 0) > 0)
   }
 

@@ -8,7 +8,9 @@ import ZoneTopUI
 
 /// Data that an endpoint we do not control may send: the numbers stay sane and memory bounded.
 @Suite struct HostileDataTests {
-  static func line(_ family: String, _ i: Int, _ value: String, reporter: String = "source", extra: String = "") -> String {
+  static func line(_ family: String, _ i: Int, _ value: String, reporter: String = "source", extra: String = "")
+    -> String
+  {
     "istio_tcp_\(family)_total{reporter=\"\(reporter)\",source_workload=\"w\(i % 50)\",source_workload_namespace=\"ns\","
       + "destination_workload=\"d\(i)\",destination_workload_namespace=\"ns\",destination_service=\"s\(i)\",source_region=\"r\","
       + "source_zone=\"r-a\",destination_region=\"r\",destination_zone=\"r-b\"\(extra)} \(value)\n"
@@ -34,11 +36,13 @@ import ZoneTopUI
 
   @Test func nanNegativeInfiniteAndHugeCounters() {
     let engine = TrafficEngine()
-    let first = Self.line("received_bytes", 1, "9007199254740993") + Self.line("received_bytes", 2, "10")
+    let first =
+      Self.line("received_bytes", 1, "9007199254740993") + Self.line("received_bytes", 2, "10")
       + Self.line("received_bytes", 3, "10") + Self.line("received_bytes", 4, "10")
     _ = Self.ingest(engine, first, at: 0)
     _ = engine.takeDeltas()
-    let second = Self.line("received_bytes", 1, "9007199254741000") + Self.line("received_bytes", 2, "NaN")
+    let second =
+      Self.line("received_bytes", 1, "9007199254741000") + Self.line("received_bytes", 2, "NaN")
       + Self.line("received_bytes", 3, "-5") + Self.line("received_bytes", 4, "+Inf")
       + Self.line("received_bytes", 1, "1")  // the same series again in one body: ignored
     let h = Self.ingest(engine, second, at: 5000)
@@ -68,8 +72,10 @@ import ZoneTopUI
         + "destination_workload=\"d\",destination_workload_namespace=\"ns\",destination_service=\"\(service)\"} 1\n"
     }
     let long = "reviews.bookinfo-production.svc.cluster.local-"
-    let body = series("sent_bytes", long + "1") + series("received_bytes", long + "1") + series("sent_bytes", long + "2")
-      + series("sent_bytes", "quoted-\\\"name\\\\with-escapes-long") + series("sent_bytes", "bad-utf8-\u{FF}-long-enough-value")
+    let body =
+      series("sent_bytes", long + "1") + series("received_bytes", long + "1") + series("sent_bytes", long + "2")
+      + series("sent_bytes", "quoted-\\\"name\\\\with-escapes-long")
+      + series("sent_bytes", "bad-utf8-\u{FF}-long-enough-value")
       + series("received_bytes", "bad-utf8-\u{FF}-long-enough-value")
     // "ÿ" (C3 BF) becomes a lone 0xFF byte: invalid UTF-8.
     var bytes: [UInt8] = []
@@ -79,7 +85,8 @@ import ZoneTopUI
     let engine = TrafficEngine()
     _ = bytes.withUnsafeBytes { engine.ingest(target: "t", timeMs: 0, body: $0, contentType: nil) }
     let services = engine.flows.keys.map(\.destinationService)
-    #expect(services == [long + "1", long + "2", "quoted-\"name\\with-escapes-long", "bad-utf8-\u{FFFD}-long-enough-value"])
+    #expect(
+      services == [long + "1", long + "2", "quoted-\"name\\with-escapes-long", "bad-utf8-\u{FFFD}-long-enough-value"])
   }
 
   @Test func memoryFollowsLiveSeriesAcrossChurn() {
@@ -87,7 +94,9 @@ import ZoneTopUI
     let engine = TrafficEngine()
     var last = TargetHealth(target: "t")
     for scrape in 0..<50 {
-      let body = (0..<1000).map { Self.line("received_bytes", $0 < 500 ? $0 : scrape * 1000 + $0, "\(scrape * 10 + 1)") }.joined()
+      let body = (0..<1000).map {
+        Self.line("received_bytes", $0 < 500 ? $0 : scrape * 1000 + $0, "\(scrape * 10 + 1)")
+      }.joined()
       last = Self.ingest(engine, body, at: Int64(scrape) * 5000)
     }
     // Series absent for 3 scrapes are forgotten at the next 4-scrape sweep: at most 500 steady series

@@ -10,7 +10,9 @@ import ZoneTopUI
 /// TUI against `snapshot` for the same window.
 @Suite struct WindowRuleTests {
   /// Windows from one interval (5 s) to the whole recording, on and off the scrape times.
-  static let windows: [Int64] = [5_000, 7_000, 10_000, 11_000, 30_000, 31_000, 60_000, 61_000, 300_000, 303_000, 3_600_000]
+  static let windows: [Int64] = [
+    5_000, 7_000, 10_000, 11_000, 30_000, 31_000, 60_000, 61_000, 300_000, 303_000, 3_600_000,
+  ]
 
   /// Source-reported bytes of every series, per target, scrape by scrape (the demo, parsed once).
   static let scrapes: [String: [(timeMs: Int64, values: [String: UInt64])]] = {
@@ -63,8 +65,9 @@ import ZoneTopUI
     let counted = report.zonePairs.values.reduce(UInt64(0)) { $0 + $1.bytes }
     #expect(report.windowEndMs - report.windowStartMs <= max(windowMs, 5_500), "span within the window")
     #expect(counted > 0)
-    #expect(counted == Self.independentCount(from: report.windowStartMs, to: report.windowEndMs),
-            "window \(windowMs) ms printed as \(report.windowStartMs)...\(report.windowEndMs)")
+    #expect(
+      counted == Self.independentCount(from: report.windowStartMs, to: report.windowEndMs),
+      "window \(windowMs) ms printed as \(report.windowStartMs)...\(report.windowEndMs)")
   }
 
   @Test(arguments: [Int64(10_000), 31_000, 300_000])
@@ -72,8 +75,9 @@ import ZoneTopUI
     let replay = ReplaySource(source: Demo.recording)
     replay.advance(toMs: replay.endMs)
     let screen = InMemoryScreen(width: 120, height: 40)
-    let loop = TUILoop(source: replay, screen: screen, options: TUIOptions(report: ReportOptions(), windowMs: windowMs),
-                       monotonic: { 0 })
+    let loop = TUILoop(
+      source: replay, screen: screen, options: TUIOptions(report: ReportOptions(), windowMs: windowMs),
+      monotonic: { 0 })
     loop.turn(timeoutMs: 0)
     let tui = try #require(loop.state.report)
     let snapshot = try Demo.report(TestPaths.demoRecording, .auto, window: windowMs)

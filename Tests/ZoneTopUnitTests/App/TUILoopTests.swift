@@ -24,16 +24,21 @@ final class FakeSource: MetricsSource {
   static let flow = FlowKey(
     reporter: .source, sourceWorkload: "client", sourceNamespace: "shop", destinationWorkload: "server",
     destinationNamespace: "shop", destinationService: "server.shop.svc.cluster.local",
-    source: Locality(region: "us-east1", zone: "us-east1-b"), destination: Locality(region: "us-east1", zone: "us-east1-c"),
+    source: Locality(region: "us-east1", zone: "us-east1-b"),
+    destination: Locality(region: "us-east1", zone: "us-east1-c"),
     hasLocality: true)
 
   /// One poll: `bytes` sent by the client between `endMs - 5 s` and `endMs`, with `up` of `targets` targets up.
-  static func poll(endMs: Int64, bytes: UInt64, newFlow: Bool, up: Int = 1, targets: Int = 1, error: String = "connection refused")
+  static func poll(
+    endMs: Int64, bytes: UInt64, newFlow: Bool, up: Int = 1, targets: Int = 1, error: String = "connection refused"
+  )
     -> SourceUpdate
   {
     var u = SourceUpdate()
     if newFlow { u.newFlows = [flow] }
-    u.rounds = [TrafficRound(startMs: endMs - 5000, endMs: endMs, deltas: bytes > 0 ? [(Int32(0), Counts(received: bytes))] : [])]
+    u.rounds = [
+      TrafficRound(startMs: endMs - 5000, endMs: endMs, deltas: bytes > 0 ? [(Int32(0), Counts(received: bytes))] : [])
+    ]
     u.health = (0..<targets).map { i in
       var h = TargetHealth(target: "http://10.0.0.\(i):15020/metrics")
       h.up = i < up
@@ -47,12 +52,16 @@ final class FakeSource: MetricsSource {
 }
 
 @Suite struct TUILoopTests {
-  func loop(_ source: any MetricsSource, events: [InputEvent] = [], width: Int = 100, height: Int = 30,
-            exportDirectory: String = ".") -> (TUILoop, InMemoryScreen) {
+  func loop(
+    _ source: any MetricsSource, events: [InputEvent] = [], width: Int = 100, height: Int = 30,
+    exportDirectory: String = "."
+  ) -> (TUILoop, InMemoryScreen) {
     let screen = InMemoryScreen(width: width, height: height, events: events)
     var options = TUIOptions(report: ReportOptions(), windowMs: 300_000)
     options.exportDirectory = exportDirectory
-    return (TUILoop(source: source, screen: screen, options: options, monotonic: { 0 }, wallMs: { 1_741_000_000_000 }), screen)
+    return (
+      TUILoop(source: source, screen: screen, options: options, monotonic: { 0 }, wallMs: { 1_741_000_000_000 }), screen
+    )
   }
 
   @Test func dataFromTheSourceReachesTheScreenAndAResizeRedraws() throws {
@@ -124,8 +133,9 @@ final class FakeSource: MetricsSource {
     replay.speed = 64
     var clock = 0.0
     let screen = InMemoryScreen(width: 120, height: 40)
-    let loop = TUILoop(source: replay, screen: screen, options: TUIOptions(report: ReportOptions(), windowMs: 300_000),
-                       monotonic: { clock })
+    let loop = TUILoop(
+      source: replay, screen: screen, options: TUIOptions(report: ReportOptions(), windowMs: 300_000),
+      monotonic: { clock })
     // 20 s of real time at 64x covers the 10-minute recording.
     for _ in 0..<40 {
       clock += 0.5

@@ -14,10 +14,13 @@ import ZoneTopUI
     let evil = "=HYPERLINK(\"http://x\",\"y\")\u{1B}[31m\n"
     let a = Locality(region: "r1", zone: "-zone,a")
     let b = Locality(region: "@r2", zone: "+zb\"")
-    _ = flows.id(for: FlowKey(reporter: .source, sourceWorkload: evil, sourceNamespace: "ns", destinationWorkload: "d",
-                                   destinationNamespace: "ns", destinationService: "svc\u{07}", source: a, destination: b, hasLocality: true))
-    return Aggregator.report(flows: flows, counts: [Counts(received: 1000, sent: 10, opened: 2)], present: [true],
-                             windowStartMs: 0, windowEndMs: 10_000, options: ReportOptions())
+    _ = flows.id(
+      for: FlowKey(
+        reporter: .source, sourceWorkload: evil, sourceNamespace: "ns", destinationWorkload: "d",
+        destinationNamespace: "ns", destinationService: "svc\u{07}", source: a, destination: b, hasLocality: true))
+    return Aggregator.report(
+      flows: flows, counts: [Counts(received: 1000, sent: 10, opened: 2)], present: [true],
+      windowStartMs: 0, windowEndMs: 10_000, options: ReportOptions())
   }
 
   @Test func zoneCsvHasTheDocumentedSchema() throws {
@@ -26,7 +29,10 @@ import ZoneTopUI
     let report = OfflineAggregation.report(source: source, windowMs: nil, options: ReportOptions(), problems: &problems)
     let csv = ReportExport.csv(report, groupBy: .zone)
     let lines = csv.split(separator: "\r\n").map(String.init)
-    #expect(lines[0] == "window_start,window_end,source_region,source_zone,destination_region,destination_zone,scope,bytes,bytes_per_second,connections_opened,cost_usd,cost_usd_per_month")
+    #expect(
+      lines[0]
+        == "window_start,window_end,source_region,source_zone,destination_region,destination_zone,scope,bytes,bytes_per_second,connections_opened,cost_usd,cost_usd_per_month"
+    )
     let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     #expect(rows.allSatisfy { $0.count == 12 })
     let bytes = rows.map { UInt64($0[7])! }

@@ -22,7 +22,8 @@ import ZoneTopUI
       if result.isValid == shouldParse {
         passed += 1
       } else {
-        failures.append("\(name): expected \(shouldParse ? "valid" : "invalid"), got \(result.problems.first ?? "valid")")
+        failures.append(
+          "\(name): expected \(shouldParse ? "valid" : "invalid"), got \(result.problems.first ?? "valid")")
       }
     }
     #expect(cases.count == 211)
@@ -30,14 +31,17 @@ import ZoneTopUI
     #expect(passed == 211)
   }
 
-  @Test(.enabled(if: TestPaths.hasShared, "../shared/testdata is absent (a user's clone): Prometheus text vectors skipped"))
+  @Test(
+    .enabled(if: TestPaths.hasShared, "../shared/testdata is absent (a user's clone): Prometheus text vectors skipped"))
   func prometheusGoodVectorsParse() throws {
     let dir = TestPaths.sharedTestdata + "/promtext"
-    let good = [
-      "prometheus-2.42-debian/promtestdata.txt", "prometheus-2.42-debian/promtestdata.nometa.txt",
-      "prometheus-textparse/alltypes.237mfs.prom.txt", "prometheus-textparse/alltypes.237mfs.nometa.prom.txt",
-      "prometheus-textparse/1histogram.om.txt", "prometheus-promtool/metrics-test.prom", "common-expfmt/testdata/text",
-    ] + (try Files.list(dir + "/common-expfmt/fuzz-corpus/good")).map { "common-expfmt/fuzz-corpus/good/" + $0 }
+    let good =
+      [
+        "prometheus-2.42-debian/promtestdata.txt", "prometheus-2.42-debian/promtestdata.nometa.txt",
+        "prometheus-textparse/alltypes.237mfs.prom.txt", "prometheus-textparse/alltypes.237mfs.nometa.prom.txt",
+        "prometheus-textparse/1histogram.om.txt", "prometheus-promtool/metrics-test.prom",
+        "common-expfmt/testdata/text",
+      ] + (try Files.list(dir + "/common-expfmt/fuzz-corpus/good")).map { "common-expfmt/fuzz-corpus/good/" + $0 }
     for path in good {
       let file = try MappedFile(path: "\(dir)/\(path)")
       let result = Validator.validate(file.bytes, source: path)

@@ -17,7 +17,9 @@ import ZoneTopUI
       for mode in [ParseMode.strict, .lenient] {
         var sink = CountingSink()
         let summary = ExpositionParser(format: format, mode: mode).parse(file.bytes, into: &sink)
-        #expect(summary.invalidLines <= summary.lines, "\(format) \(mode): \(summary.invalidLines) invalid of \(summary.lines) lines")
+        #expect(
+          summary.invalidLines <= summary.lines,
+          "\(format) \(mode): \(summary.invalidLines) invalid of \(summary.lines) lines")
         #expect(summary.samples + summary.invalidLines <= summary.lines)
       }
     }

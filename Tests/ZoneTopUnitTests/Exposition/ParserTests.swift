@@ -10,7 +10,8 @@ import ZoneTopUI
 /// Every construct of both formats, and the error each mistake produces.
 @Suite struct ParserTests {
   @Test func ztunnelLineWithAllLabels() {
-    let line = #"istio_tcp_received_bytes_total{reporter="source",source_workload="frontend",source_zone="us-east1-b"} 18446744073709551615"#
+    let line =
+      #"istio_tcp_received_bytes_total{reporter="source",source_workload="frontend",source_zone="us-east1-b"} 18446744073709551615"#
     let (summary, samples) = parse(line + "\n", .prometheusText)
     #expect(summary.isValid)
     #expect(samples.count == 1)
@@ -106,7 +107,9 @@ import ZoneTopUI
     ]
     for (text, message) in cases {
       let (summary, _) = parse(text, .openMetrics)
-      #expect(summary.issues.contains { $0.message.contains(message) }, "\(text) should fail with \(message): \(summary.issues)")
+      #expect(
+        summary.issues.contains { $0.message.contains(message) },
+        "\(text) should fail with \(message): \(summary.issues)")
     }
   }
 
@@ -165,7 +168,9 @@ import ZoneTopUI
       let eof = format == .openMetrics ? "# EOF\n" : ""
       for broken in ["m{a=\"x\nn 2\n", "m{a=\"x\\\nn 2\n", "m{a=\"\\\nn 2\n"] {
         let (strict, _) = parse(broken + eof, format)
-        #expect(strict.issues.first?.description == "1:5: label value has no closing quote", "\(format) \(broken.debugDescription): \(strict.issues)")
+        #expect(
+          strict.issues.first?.description == "1:5: label value has no closing quote",
+          "\(format) \(broken.debugDescription): \(strict.issues)")
         let (lenient, samples) = parse(broken + eof, format, .lenient)
         #expect(lenient.invalidLines == 1 && lenient.lines == 2 + (format == .openMetrics ? 1 : 0))
         #expect(samples.map(\.name) == ["n"], "\(format) \(broken.debugDescription)")
@@ -177,14 +182,18 @@ import ZoneTopUI
   // that only starts like the previous one, or a previous line that failed after its
   // name, must still be read and checked in full.
   @Test func labelNamesRepeatedFromThePreviousLine() {
-    let (ok, samples) = parse("m{source=\"a\",b=\"1\"} 1\nm{sourcex=\"a\",b=\"2\"} 2\nm{sourc=\"a\",b=\"3\"} 3\n", .prometheusText)
+    let (ok, samples) = parse(
+      "m{source=\"a\",b=\"1\"} 1\nm{sourcex=\"a\",b=\"2\"} 2\nm{sourc=\"a\",b=\"3\"} 3\n", .prometheusText)
     #expect(ok.isValid, "\(ok.issues)")
     #expect(samples.map { $0.labels.keys.sorted() } == [["b", "source"], ["b", "sourcex"], ["b", "sourc"]])
-    let (bad, _) = parse("m{foo x} 1\nm{foo x} 1\nm{foo=x} 1\nm{foo=\"x\",a=\"1\",a=\"2\"} 1\nm{foo=\"x\",a=\"1\",a=\"2\"} 1\n", .prometheusText, .lenient)
-    #expect(bad.issues.map(\.description) == [
-      "1:7: expected \"=\" after label name", "2:7: expected \"=\" after label name",
-      "3:7: expected a quoted label value", "4:17: duplicate label name \"a\"", "5:17: duplicate label name \"a\"",
-    ])
+    let (bad, _) = parse(
+      "m{foo x} 1\nm{foo x} 1\nm{foo=x} 1\nm{foo=\"x\",a=\"1\",a=\"2\"} 1\nm{foo=\"x\",a=\"1\",a=\"2\"} 1\n",
+      .prometheusText, .lenient)
+    #expect(
+      bad.issues.map(\.description) == [
+        "1:7: expected \"=\" after label name", "2:7: expected \"=\" after label name",
+        "3:7: expected a quoted label value", "4:17: duplicate label name \"a\"", "5:17: duplicate label name \"a\"",
+      ])
   }
 
   @Test func lastLineWithoutNewline() {
@@ -207,7 +216,8 @@ import ZoneTopUI
     let file = try MappedFile(path: path)
     var sink = CountingSink()
     let summary = ExpositionParser(format: .prometheusText, mode: .lenient).parse(file.bytes, into: &sink)
-    #expect(summary.issues.map(\.description) == ["1:1: input is 2147483648 bytes: at most 2 GiB can be parsed at once"])
+    #expect(
+      summary.issues.map(\.description) == ["1:1: input is 2147483648 bytes: at most 2 GiB can be parsed at once"])
     #expect(sink.samples == 0)
   }
 }

@@ -28,8 +28,10 @@ import ZoneTopUI
       out.append(("demo scrape, gzip bytes", bytes))
       if let text = try? bytes.withUnsafeBytes({ try Gzip.inflate($0) }) { out.append(("demo scrape", text)) }
     }
-    for text in ["a 1\nm{x=\"y\"} 2", "m{a=\"x\nn 2\n# EOF\n", "# TYPE a gauge\na 1\n# EOF\nb 2\nc 3\n", "", "\n\n",
-                 "m{a=\"" + String(repeating: "v", count: 300) + "\"} 1\n# EOF\n"] {
+    for text in [
+      "a 1\nm{x=\"y\"} 2", "m{a=\"x\nn 2\n# EOF\n", "# TYPE a gauge\na 1\n# EOF\nb 2\nc 3\n", "", "\n\n",
+      "m{a=\"" + String(repeating: "v", count: 300) + "\"} 1\n# EOF\n",
+    ] {
       out.append((text.debugDescription, Array(text.utf8)))
     }
     return out
@@ -44,12 +46,14 @@ import ZoneTopUI
     parser.begin()
     var offset = 0
     // Reading memory cannot fail.
-    try! FileStream.forEachPiece(bufferSize: 16, read: { into, room in
-      let n = min(room, pieceSize, body.count - offset)
-      if n > 0 { body.withUnsafeBytes { into.copyMemory(from: $0.baseAddress! + offset, byteCount: n) } }
-      offset += n
-      return n
-    }) { piece, isLast in parser.feed(piece, isLast: isLast, into: &sink) }
+    try! FileStream.forEachPiece(
+      bufferSize: 16,
+      read: { into, room in
+        let n = min(room, pieceSize, body.count - offset)
+        if n > 0 { body.withUnsafeBytes { into.copyMemory(from: $0.baseAddress! + offset, byteCount: n) } }
+        offset += n
+        return n
+      }, { piece, isLast in parser.feed(piece, isLast: isLast, into: &sink) })
     return (parser.finish(), sink.samples)
   }
 

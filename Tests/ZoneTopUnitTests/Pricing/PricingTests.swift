@@ -29,7 +29,8 @@ import ZoneTopUI
   @Test func azureCrossZoneIsFree() {
     #expect(PricingProfile.azure.cost(bytes: 10 * gib, from: useB, to: useC, scope: .crossZone) == 0)
     // Azure's GB is 10^9 bytes: 5 * 10^9 bytes across regions at 0.02 = 0.10 USD.
-    #expect(abs(PricingProfile.azure.cost(bytes: 5_000_000_000, from: useB, to: euw, scope: .crossRegion) - 0.10) < 1e-12)
+    #expect(
+      abs(PricingProfile.azure.cost(bytes: 5_000_000_000, from: useB, to: euw, scope: .crossRegion) - 0.10) < 1e-12)
   }
 
   @Test func unknownScopeCostsNothing() {
@@ -62,7 +63,10 @@ import ZoneTopUI
 
   @Test func yamlErrorsNameFieldAndLine() {
     let cases: [(String, String)] = [
-      ("base: aws\ncross_zone:\n  billed: everyone\n", "prices.yaml:3: cross_zone.billed: expected sender, receiver or both"),
+      (
+        "base: aws\ncross_zone:\n  billed: everyone\n",
+        "prices.yaml:3: cross_zone.billed: expected sender, receiver or both"
+      ),
       ("overhead: 7\n", "prices.yaml:1: overhead: expected a factor from 1.0 to 2.0"),
       ("cross_region:\n  usd_per_gb: -1\n", "prices.yaml:2: cross_region.usd_per_gb: expected a number >= 0"),
       ("bogus: 1\n", "prices.yaml:1: unknown field \"bogus\""),
@@ -87,10 +91,13 @@ import ZoneTopUI
     let source = try OfflineSource(path: TestPaths.demoRecording)
     var problems: [String] = []
     let plain = OfflineAggregation.report(source: source, windowMs: nil, options: ReportOptions(), problems: &problems)
-    let internet = OfflineAggregation.report(source: source, windowMs: nil, options: ReportOptions(egressAsInternet: true), problems: &problems)
+    let internet = OfflineAggregation.report(
+      source: source, windowMs: nil, options: ReportOptions(egressAsInternet: true), problems: &problems)
     #expect(plain.internetCostUSD == 0)
     let hosts: Set = ["api.payments-provider.example", "smtp.mail-relay.example", "203.0.113.40"]
-    let outbound = internet.hops.filter { hosts.contains($0.key.destinationService) }.reduce(UInt64(0)) { $0 + $1.value.forward }
+    let outbound = internet.hops.filter { hosts.contains($0.key.destinationService) }.reduce(UInt64(0)) {
+      $0 + $1.value.forward
+    }
     #expect(outbound > 0)
     #expect(abs(internet.internetCostUSD - Double(outbound) / Double(gib) * 0.09) < 1e-9)
     #expect(abs(internet.totalCostUSD - plain.totalCostUSD - internet.internetCostUSD) < 1e-9)

@@ -11,8 +11,9 @@ import ZoneTopUI
 @Suite struct RecordingTests {
   static func frames() -> [Frame] {
     (0..<3).map { i in
-      Frame(target: "http://10.0.0.\(i):15020/metrics", timeMs: 1_741_000_000_000 + Int64(i) * 5000, status: 200,
-            contentType: "application/openmetrics-text; version=1.0.0", body: Array("a_total \(i)\n# EOF\n".utf8))
+      Frame(
+        target: "http://10.0.0.\(i):15020/metrics", timeMs: 1_741_000_000_000 + Int64(i) * 5000, status: 200,
+        contentType: "application/openmetrics-text; version=1.0.0", body: Array("a_total \(i)\n# EOF\n".utf8))
     } + [Frame(target: "http://dead:15020/metrics", timeMs: 1_741_000_015_000, status: 0, error: "connection refused")]
   }
 
@@ -25,7 +26,9 @@ import ZoneTopUI
     #expect(reader.frames.count == 4)
     #expect(reader.frames[1].target == "http://10.0.0.1:15020/metrics")
     #expect(reader.frames[1].contentType == "application/openmetrics-text; version=1.0.0")
-    #expect(Array(bytes[reader.frames[2].bodyOffset..<(reader.frames[2].bodyOffset + reader.frames[2].bodyLength)]) == Array("a_total 2\n# EOF\n".utf8))
+    #expect(
+      Array(bytes[reader.frames[2].bodyOffset..<(reader.frames[2].bodyOffset + reader.frames[2].bodyLength)])
+        == Array("a_total 2\n# EOF\n".utf8))
     #expect(reader.frames[3].error == "connection refused")
   }
 
@@ -44,7 +47,9 @@ import ZoneTopUI
     var rng = SystemRandomNumberGenerator()
     let data = (0..<40_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
     // Short tails, unaligned starts, and lengths around the three-stream rounds (3 x 4096 bytes).
-    for (start, length) in [(0, 0), (1, 1), (3, 7), (5, 64), (0, 12_287), (0, 12_288), (7, 12_289), (3, 24_576), (1, 39_999)] {
+    for (start, length) in [
+      (0, 0), (1, 1), (3, 7), (5, 64), (0, 12_287), (0, 12_288), (7, 12_289), (3, 24_576), (1, 39_999),
+    ] {
       let slice = data[start..<(start + length)]
       let fast = slice.withUnsafeBytes { FrameChecksum.compute($0) }
       #expect(fast == Self.referenceCRC32C(slice), "start \(start), length \(length)")
@@ -58,7 +63,9 @@ import ZoneTopUI
     let reader = bytes.withUnsafeBytes { RecordingReader($0, path: "old") }
     #expect(reader.frames.isEmpty && reader.problems.first?.contains("crc32c") == true)
     // What zonetop writes now carries CRC-32C.
-    #expect(String(decoding: RecordingFormat.encode(Frame(target: "t", timeMs: 1, status: 200, body: body)), as: UTF8.self).contains(" crc32c="))
+    #expect(
+      String(decoding: RecordingFormat.encode(Frame(target: "t", timeMs: 1, status: 200, body: body)), as: UTF8.self)
+        .contains(" crc32c="))
   }
 
   @Test func recordingCutAtEveryOffsetOfItsLastFrameKeepsAllWholeFrames() {

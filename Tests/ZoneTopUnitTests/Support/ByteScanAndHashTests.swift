@@ -1,12 +1,12 @@
 import CByteScan
 import Testing
-
-@testable import ZoneTopApp
 import ZoneTopCollect
 import ZoneTopExposition
 import ZoneTopFiles
 import ZoneTopTraffic
 import ZoneTopUI
+
+@testable import ZoneTopApp
 
 /// The parser's byte-level building blocks against plain reference versions.
 @Suite struct ByteScanAndHashTests {

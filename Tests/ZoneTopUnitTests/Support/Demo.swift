@@ -18,16 +18,19 @@ enum Demo {
     if let known = reports.withLock({ $0[key] }) { return known }
     let source = path == TestPaths.demoRecording ? recording : try OfflineSource(path: path)
     var problems: [String] = []
-    let report = OfflineAggregation.report(source: source, windowMs: window, options: ReportOptions(policy: policy),
-                                           problems: &problems, threads: 2)
+    let report = OfflineAggregation.report(
+      source: source, windowMs: window, options: ReportOptions(policy: policy),
+      problems: &problems, threads: 2)
     reports.withLock { $0[key] = report }
     return report
   }
 
   /// The TUI over the demo replayed to its start plus `atMs` (default: a full 5-minute window),
   /// on an in-memory screen, after `keys`.
-  static func loop(width: Int = 120, height: Int = 40, atMs: Int64 = 300_000, windowMs: Int64 = 300_000,
-                   keys: [Key] = [], mouse: Bool = false) -> (TUILoop, InMemoryScreen) {
+  static func loop(
+    width: Int = 120, height: Int = 40, atMs: Int64 = 300_000, windowMs: Int64 = 300_000,
+    keys: [Key] = [], mouse: Bool = false
+  ) -> (TUILoop, InMemoryScreen) {
     let replay = ReplaySource(source: recording)
     replay.advance(toMs: replay.startMs + atMs)
     replay.isPaused = true

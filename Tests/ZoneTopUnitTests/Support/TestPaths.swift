@@ -37,11 +37,14 @@ struct CollectingSink: SampleSink {
     for l in s.labels {
       labels[String(decoding: s.labelName(l), as: UTF8.self)] = String(decoding: s.decodedValue(l), as: UTF8.self)
     }
-    samples.append(CollectedSample(name: String(decoding: s.name, as: UTF8.self), labels: labels, value: s.value, timestampMs: s.timestampMs))
+    samples.append(
+      CollectedSample(
+        name: String(decoding: s.name, as: UTF8.self), labels: labels, value: s.value, timestampMs: s.timestampMs))
   }
 }
 
-func parse(_ text: String, _ format: ExpositionFormat, _ mode: ParseMode = .strict) -> (ParseSummary, [CollectedSample]) {
+func parse(_ text: String, _ format: ExpositionFormat, _ mode: ParseMode = .strict) -> (ParseSummary, [CollectedSample])
+{
   var sink = CollectingSink()
   let bytes = Array(text.utf8)
   let summary = bytes.withUnsafeBytes { ExpositionParser(format: format, mode: mode).parse($0, into: &sink) }

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import ZoneTopApp
 import ZoneTopCollect
@@ -5,8 +6,6 @@ import ZoneTopExposition
 import ZoneTopFiles
 import ZoneTopTraffic
 import ZoneTopUI
-
-import Glibc
 
 /// Every view rendered at 80x24 and 120x40 from the demo data into the in-memory
 /// screen, compared with text snapshots in `Snapshots/` (re-record with
@@ -22,13 +21,17 @@ import Glibc
     return (state, loop)
   }
 
-  static func assertSnapshot(_ name: String, _ buffer: CellBuffer, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  static func assertSnapshot(_ name: String, _ buffer: CellBuffer, sourceLocation: SourceLocation = #_sourceLocation)
+    throws
+  {
     let path = "\(TestPaths.repo)/Tests/ZoneTopUnitTests/Snapshots/\(name).txt"
     let actual = buffer.lines.joined(separator: "\n") + "\n"
     if getenv("ZONETOP_RECORD_SNAPSHOTS") != nil || !Files.exists(path) {
       // Recording is never a pass: a missing or re-recorded snapshot fails until it is committed.
       try Files.writeAtomically(Array(actual.utf8), to: path)
-      Issue.record(Comment(rawValue: "snapshot \(name) recorded at \(path): check it and run the tests again"), sourceLocation: sourceLocation)
+      Issue.record(
+        Comment(rawValue: "snapshot \(name) recorded at \(path): check it and run the tests again"),
+        sourceLocation: sourceLocation)
       return
     }
     let expected = String(decoding: try Files.read(path), as: UTF8.self)
@@ -40,7 +43,9 @@ import Glibc
         diff.append("line \(i + 1):\n- \(i < e.count ? String(e[i]) : "")\n+ \(i < a.count ? String(a[i]) : "")")
       }
       let shown = diff.prefix(12).joined(separator: "\n")
-      Issue.record(Comment(rawValue: "snapshot \(name) differs (ZONETOP_RECORD_SNAPSHOTS=1 re-records):\n\(shown)"), sourceLocation: sourceLocation)
+      Issue.record(
+        Comment(rawValue: "snapshot \(name) differs (ZONETOP_RECORD_SNAPSHOTS=1 re-records):\n\(shown)"),
+        sourceLocation: sourceLocation)
     }
   }
 
@@ -74,11 +79,14 @@ import Glibc
   @Test func nothingRawReachesTheScreen() {
     var flows = FlowTable()
     let evil = "\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}txt"
-    _ = flows.id(for: FlowKey(reporter: .source, sourceWorkload: evil, sourceNamespace: evil, destinationWorkload: "d",
-                              destinationNamespace: "n", destinationService: evil,
-                              source: Locality(region: evil, zone: evil), destination: Locality(region: "r", zone: "z"), hasLocality: true))
-    let report = Aggregator.report(flows: flows, counts: [Counts(received: 100, sent: 100, opened: 1)], present: [true],
-                                   windowStartMs: 0, windowEndMs: 5000, options: ReportOptions())
+    _ = flows.id(
+      for: FlowKey(
+        reporter: .source, sourceWorkload: evil, sourceNamespace: evil, destinationWorkload: "d",
+        destinationNamespace: "n", destinationService: evil,
+        source: Locality(region: evil, zone: evil), destination: Locality(region: "r", zone: "z"), hasLocality: true))
+    let report = Aggregator.report(
+      flows: flows, counts: [Counts(received: 100, sent: 100, opened: 1)], present: [true],
+      windowStartMs: 0, windowEndMs: 5000, options: ReportOptions())
     for view in View.allCases {
       var state = AppState(sourceLabel: evil, isDemo: false, isReplay: false)
       state.view = view
@@ -87,7 +95,10 @@ import Glibc
       h.lastError = evil
       state.health = [h]
       let (b, _) = Renderer.render(state, width: 120, height: 40)
-      #expect(!b.cells.contains { $0.scalar.value < 0x20 || ($0.scalar.value >= 0x7F && $0.scalar.value < 0xA0) || $0.scalar == "\u{202E}" }, "\(view)")
+      #expect(
+        !b.cells.contains {
+          $0.scalar.value < 0x20 || ($0.scalar.value >= 0x7F && $0.scalar.value < 0xA0) || $0.scalar == "\u{202E}"
+        }, "\(view)")
     }
   }
 
