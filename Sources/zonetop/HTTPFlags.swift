@@ -94,9 +94,11 @@ struct HTTPFlags: ParsableArguments {
       ("B", 1),
     ]
     for (suffix, mult) in units where s.hasSuffix(suffix) {
-      return Int(s.dropLast(suffix.count)).map { $0 * mult }
+      guard let n = Int(s.dropLast(suffix.count)), n >= 0 else { return nil }
+      let (bytes, overflow) = n.multipliedReportingOverflow(by: mult)
+      return overflow ? nil : bytes
     }
-    return Int(s)
+    return Int(s).flatMap { $0 >= 0 ? $0 : nil }
   }
 }
 

@@ -47,3 +47,11 @@ struct DurationOption: ExpressibleByArgument {
   var defaultValueDescription: String { DurationText.format(ms: ms) }
   init(ms: Int64) { self.ms = ms }
 }
+
+/// Refuses a window shorter than one scrape interval: it could hold no increase.
+func checkWindow(_ windowMs: Int64, interval intervalMs: Int64, of whose: String) throws {
+  guard windowMs < intervalMs else { return }
+  throw ValidationError(
+    "--window \(DurationText.format(ms: windowMs)) is shorter than \(whose) scrape interval "
+      + "(\(DurationText.format(ms: intervalMs))): a window holds whole intervals")
+}

@@ -97,6 +97,9 @@ struct SnapshotCommand: ParsableCommand {
         throw ExitCode(1)
       }
       offline.verifyChecksums = verifyChecksums
+      if let window, offline.kind != .file {
+        try checkWindow(window.ms, interval: offline.intervalMs, of: "the recording's")
+      }
       report = OfflineAggregation.report(
         source: offline, windowMs: window?.ms, options: options, problems: &problems, threads: max(1, threads))
     }

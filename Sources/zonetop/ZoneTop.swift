@@ -68,6 +68,7 @@ struct LiveCommand: ParsableCommand {
       return
     }
     if !targets.isEmpty || kube.kube {
+      try checkWindow(display.window.ms, interval: http.interval.ms, of: "the")
       var writer: RecordingWriter?
       if let record {
         do { writer = try RecordingWriter(path: record) } catch {
@@ -148,6 +149,7 @@ struct ReplayCommand: ParsableCommand {
       throw ExitCode(1)
     }
     let replay = ReplaySource(source: source)
+    if source.kind != .file { try checkWindow(display.window.ms, interval: replay.intervalMs, of: "the recording's") }
     replay.speed = speed
     replay.advance(toMs: replay.startMs)
     try display.run(replay, options: options, isDemo: false)

@@ -17,6 +17,29 @@ import ZoneTopTraffic
     }
   }
 
+  @Test func aWindowShorterThanOneIntervalIsRefusedNamingTheInterval() throws {
+    let demo = Harness.repo + "/Fixtures/demo/demo.ztrec.gz"
+    let (status, out, err) = try run(zonetop, ["snapshot", demo, "--window", "2s"])
+    #expect(status == 2 && out.isEmpty)
+    #expect(err.contains("--window 2s is shorter than the recording's scrape interval (5s)"), "\(err)")
+    let (ok, _, _) = try run(zonetop, ["snapshot", demo, "--window", "5s"])
+    #expect(ok == 0)
+  }
+
+  @Test func absurdDurationsAndSizesGetTheOptionsOwnError() throws {
+    let demo = Harness.repo + "/Fixtures/demo/demo.ztrec.gz"
+    for (args, option) in [
+      (["snapshot", demo, "--window", "inf"], "--window"), (["snapshot", demo, "--window", "1e20"], "--window"),
+      (["snapshot", demo, "--window", "-5s"], "--window"),
+      (["snapshot", "http://127.0.0.1:9/metrics", "--max-body-size", "99999999999GiB"], "--max-body-size"),
+      (["snapshot", "http://127.0.0.1:9/metrics", "--max-body-size", "-1"], "--max-body-size"),
+    ] {
+      let (status, _, err) = try run(zonetop, args)
+      #expect(status == 2, "\(args): \(err)")
+      #expect(err.contains(option), "\(args): \(err)")
+    }
+  }
+
   @Test func validateExitCodes() throws {
     let (ok, out, _) = try run(zonetop, ["validate", "-"], stdin: "# TYPE a counter\na_total 1\n# EOF\n")
     #expect(ok == 0)

@@ -95,9 +95,18 @@ public enum RFC3339 {
 
 /// Durations as users write them: `90s`, `5m`, `1h30m`, `500ms`, `2`.
 public enum DurationText {
-  /// Parses to milliseconds; a bare number means seconds.
+  /// The longest duration accepted: ten years.
+  public static let maxMs: Int64 = 10 * 366 * 86_400_000
+
+  /// Parses to milliseconds; a bare number means seconds. Nil for anything negative, not
+  /// finite (`inf`, `nan`) or longer than `maxMs`.
   public static func parseMs(_ s: String) -> Int64? {
-    if let secs = Double(s), secs >= 0 { return Int64(secs * 1000) }
+    guard let ms = parseUnchecked(s), ms.isFinite, ms >= 0, ms <= Double(maxMs) else { return nil }
+    return Int64(ms)
+  }
+
+  private static func parseUnchecked(_ s: String) -> Double? {
+    if let secs = Double(s) { return secs * 1000 }
     var total: Double = 0
     var number = ""
     var unit = ""
@@ -131,7 +140,7 @@ public enum DurationText {
       }
     }
     guard !number.isEmpty, flush(), any else { return nil }
-    return Int64(total)
+    return total
   }
 
   /// `5s`, `2m30s`, `1h`.
