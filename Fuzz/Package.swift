@@ -12,6 +12,7 @@ let package = Package(
       name: "fuzz-parser",
       dependencies: [
         "FuzzSupport", .product(name: "ZoneTopExposition", package: "zonetop"),
+        .product(name: "ZoneTopFiles", package: "zonetop"),
         .product(name: "ZoneTopTraffic", package: "zonetop"), .product(name: "ZoneTopUI", package: "zonetop"),
       ]
     ),

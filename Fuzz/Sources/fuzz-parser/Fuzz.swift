@@ -1,5 +1,6 @@
 import FuzzSupport
 import ZoneTopExposition
+import ZoneTopFiles
 import ZoneTopTraffic
 import ZoneTopUI
 

@@ -98,7 +98,9 @@ public enum DurationText {
   /// The longest duration accepted: ten years.
   public static let maxMs: Int64 = 10 * 366 * 86_400_000
 
-  /// Parses to milliseconds; a bare number means seconds. Nil for anything negative, not
+  /// Parses to milliseconds; a bare number means seconds.
+  ///
+  /// Nil for anything negative, not
   /// finite (`inf`, `nan`) or longer than `maxMs`.
   public static func parseMs(_ s: String) -> Int64? {
     guard let ms = parseUnchecked(s), ms.isFinite, ms >= 0, ms <= Double(maxMs) else { return nil }
