@@ -181,6 +181,9 @@ class Handler(BaseHTTPRequestHandler):
     def hostile_ok(self):
         self.send_body(200, b"# TYPE istio_tcp_sent_bytes counter\nistio_tcp_sent_bytes_total{reporter=\"source\"} 1\n# EOF\n", self.content_type())
 
+    def hostile_html(self):
+        self.send_body(200, b"<!doctype html><html><body>Not metrics</body></html>\n", "text/html; charset=utf-8")
+
     def hostile_500(self):
         self.send_body(500, b"internal error\n", "text/plain")
 

@@ -18,15 +18,23 @@ public enum OfflineAggregation {
     problems: inout [String], threads: Int = 1,
     engine engineOptions: EngineOptions = EngineOptions()
   ) -> TrafficReport {
-    history(source: source, windowMs: windowMs, problems: &problems, threads: threads, engine: engineOptions)
-      .report(windowMs: windowMs, options: options)
+    run(source: source, windowMs: windowMs, problems: &problems, threads: threads, engine: engineOptions)
+      .history.report(windowMs: windowMs, options: options)
   }
 
-  /// The rounds of `source` that a window of `windowMs` can take (nil: one round holding everything).
-  public static func history(
+  /// What a pass over recorded scrapes gives: the rounds a window can take, and each target's health.
+  public struct Result: Sendable {
+    public var history: TrafficHistory
+    /// Every target's health after its last frame, in first-seen order.
+    public var health: [TargetHealth]
+  }
+
+  /// The rounds of `source` that a window of `windowMs` can take (nil: one round holding
+  /// everything), and the health of its targets.
+  public static func run(
     source: OfflineSource, windowMs: Int64?, problems: inout [String], threads: Int = 1,
     engine engineOptions: EngineOptions = EngineOptions()
-  ) -> TrafficHistory {
+  ) -> Result {
     problems += source.problems
     var options = engineOptions
     options.countFirstScrape = source.kind == .file
@@ -56,7 +64,10 @@ public enum OfflineAggregation {
       }
       history.append(startMs: startMs, endMs: plan.roundEndMs[r], deltas: deltas.map { ($0.key, $0.value) })
     }
-    return history
+    let health = partials.flatMap(\.health)
+    let order = owner
+    return Result(
+      history: history, health: health.sorted { order[$0.target, default: 0] < order[$1.target, default: 0] })
   }
 
   /// Which round each frame belongs to and which rounds are kept.
@@ -105,6 +116,7 @@ public enum OfflineAggregation {
     }
     var rounds: [Int: Bucket] = [:]
     var problems: [String] = []
+    var health: [TargetHealth] = []
   }
 
   /// A worker's sums for one round, by flow id of its engine.
@@ -158,6 +170,7 @@ public enum OfflineAggregation {
         "\(Sanitize.visible(h.target)): \(h.invalidLines) invalid lines skipped in the last scrape (\(h.lastParseIssue ?? ""))"
       )
     }
+    partial.health = engine.health
     for (r, bucket) in byRound {
       var deltas: [FlowKey: Counts] = [:]
       for (i, isPresent) in bucket.present.enumerated() where isPresent {

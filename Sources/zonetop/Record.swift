@@ -71,5 +71,11 @@ struct RecordCommand: ParsableCommand {
     }
     let up = last.health.filter(\.up).count
     printError("zonetop: recorded \(rounds) rounds of \(last.targetCount) targets (\(up) up at the end) to \(out)")
+    // A recording of failures only is no data: say so with the status scripts check.
+    if !last.health.contains(where: { $0.scrapes > 0 }) {
+      let why = last.health.first?.lastError.map { ": \(Sanitize.short($0, limit: 120))" } ?? ""
+      printError("zonetop: no data: none of the \(last.targetCount) targets produced metrics\(why)")
+      throw ExitCode(3)
+    }
   }
 }

@@ -60,7 +60,7 @@ struct SnapshotCommand: ParsableCommand {
   }
 
   func validate() throws {
-    let given = [!sources.isEmpty, prometheus != nil, kube.kube].filter { $0 }.count
+    let given = [!sources.isEmpty || http.targetsFile != nil, prometheus != nil, kube.kube].filter { $0 }.count
     if given == 0 { throw ValidationError("give a recording, a directory, a file, URLs, --kube, or --prometheus URL") }
     if given > 1 {
       throw ValidationError("give one source: a recording, directory, file or URLs; --kube; or --prometheus")
@@ -71,6 +71,7 @@ struct SnapshotCommand: ParsableCommand {
     let options = try shared.reportOptions()
     var problems: [String] = []
     let report: TrafficReport
+    var targets: [TargetHealth] = []
     if let prometheus {
       let windowMs = window?.ms ?? 300_000
       let client = PrometheusClient(baseURL: prometheus, http: try http.httpOptions())
@@ -80,15 +81,20 @@ struct SnapshotCommand: ParsableCommand {
         var history = TrafficHistory()
         history.append(startMs: end - windowMs, endMs: end, deltas: flows)
         report = history.report(windowMs: windowMs, options: options)
+        var server = TargetHealth(target: prometheus)
+        server.up = true
+        server.scrapes = 1
+        targets = [server]
       } catch {
         printError("zonetop: \(error)")
         throw ExitCode(1)
       }
     } else if kube.kube {
-      report = try pollTwice(try kube.discovery(scrape: try http.httpOptions()), options: options, problems: &problems)
+      (report, targets) = try pollTwice(
+        try kube.discovery(scrape: try http.httpOptions()), options: options, problems: &problems)
     } else if sources.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
       let urls = StaticTargets(urls: try http.targets(sources), http: try http.httpOptions())
-      report = try pollTwice(urls, options: options, problems: &problems)
+      (report, targets) = try pollTwice(urls, options: options, problems: &problems)
     } else {
       guard sources.count == 1 else { throw ValidationError("give one recording, directory or file (or only URLs)") }
       var offline: OfflineSource
@@ -100,15 +106,31 @@ struct SnapshotCommand: ParsableCommand {
       if let window, offline.kind != .file {
         try checkWindow(window.ms, interval: offline.intervalMs, of: "the recording's")
       }
-      report = OfflineAggregation.report(
-        source: offline, windowMs: window?.ms, options: options, problems: &problems, threads: max(1, threads))
+      guard !offline.entries.isEmpty else {
+        printError("zonetop: no data: \(sources[0]) holds no scrapes")
+        throw ExitCode(3)
+      }
+      let result = OfflineAggregation.run(
+        source: offline, windowMs: window?.ms, problems: &problems, threads: max(1, threads))
+      report = result.history.report(windowMs: window?.ms, options: options)
+      targets = result.health
     }
     for p in problems { printError("zonetop: \(p)") }
+    // No data is never a $0 result: exit 3 when no target produced metrics.
+    let answered = targets.filter { $0.scrapes > 0 }
+    if answered.isEmpty {
+      let why = targets.first?.lastError.map { ": \(Sanitize.short($0, limit: 120))" } ?? ""
+      printError("zonetop: no data: none of the \(targets.count) targets produced metrics\(why)")
+      throw ExitCode(3)
+    }
+    if answered.count < targets.count {
+      printError("zonetop: warning: \(ReportExport.targetsLine(targets))")
+    }
     let text: String
     switch format {
-    case .table: text = ReportExport.table(report, groupBy: groupBy)
+    case .table: text = ReportExport.table(report, groupBy: groupBy, targets: targets)
     case .csv: text = ReportExport.csv(report, groupBy: groupBy)
-    case .json: text = ReportExport.json(report, groupBy: groupBy)
+    case .json: text = ReportExport.json(report, groupBy: groupBy, targets: targets)
     }
     try emit(text, to: output)
   }
@@ -116,7 +138,9 @@ struct SnapshotCommand: ParsableCommand {
 
 extension SnapshotCommand {
   /// Polls the targets at the start and the end of the window and aggregates the increase.
-  func pollTwice(_ provider: TargetProvider, options: ReportOptions, problems: inout [String]) throws -> TrafficReport {
+  func pollTwice(_ provider: TargetProvider, options: ReportOptions, problems: inout [String]) throws -> (
+    TrafficReport, [TargetHealth]
+  ) {
     var history = TrafficHistory()
     let engine = TrafficEngine(options: http.engineOptions)
     let windowMs = window?.ms ?? 10_000
@@ -141,7 +165,7 @@ extension SnapshotCommand {
       history.append(flows: Array(engine.flows.keys[history.flows.count...]))
       history.append(engine.takeRound(endMs: latest))
     }
-    return history.report(windowMs: nil, options: options)
+    return (history.report(windowMs: nil, options: options), engine.health)
   }
 }
 

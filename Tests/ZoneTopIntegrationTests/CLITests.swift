@@ -26,6 +26,35 @@ import ZoneTopTraffic
     #expect(ok == 0)
   }
 
+  @Test func noDataIsExitStatus3NeverADollarZeroSuccess() throws {
+    let dir = Harness.tempDir("nodata")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let server = try FixtureServer()
+    let dead = "http://127.0.0.1:9/metrics"
+    for (args, reason) in [
+      (["snapshot", dead, "--window", "1s"], "connection refused"),
+      (["snapshot", server.url("/hostile/html"), "--window", "1s"], "not metrics: Content-Type text/html"),
+      (["snapshot", "/etc/passwd"], "no valid sample: 1:"),
+      (["snapshot", dir], "holds no scrapes"),
+      (["record", dead, "--out", dir + "/dead.ztrec", "--interval", "1s", "--duration", "2s"], "connection refused"),
+    ] {
+      let (status, out, err) = try run(zonetop, args)
+      #expect(status == 3, "\(args): \(err)")
+      #expect(err.contains("no data") && err.contains(reason), "\(args): \(err)")
+      #expect(!out.contains("$0.00"), "\(args)")
+    }
+    // Partial data: exit 0, a warning naming the target that gave none, and the counts in JSON.
+    try "\(server.target(0))\n\(dead)\n".write(toFile: dir + "/targets.txt", atomically: true, encoding: .utf8)
+    let (status, out, err) = try run(
+      zonetop, ["snapshot", "--targets-file", dir + "/targets.txt", "--window", "1s", "--format", "json"])
+    #expect(status == 0, "\(err)")
+    #expect(err.contains("warning: 1 of 2 targets answered (no data from 127.0.0.1:9)"), "\(err)")
+    #expect(out.contains("\"targets_total\":2,\"targets_up\":1,"))
+    #expect(out.contains("\"status\":\"down\",\"scrapes\":0,\"failures\":2,\"last_error\":\"connection refused\""))
+    let (_, table, _) = try run(zonetop, ["snapshot", Harness.demo])
+    #expect(table.contains("12 of 12 targets answered"))
+  }
+
   @Test func absurdDurationsAndSizesGetTheOptionsOwnError() throws {
     let demo = Harness.repo + "/Fixtures/demo/demo.ztrec.gz"
     for (args, option) in [

@@ -13,6 +13,8 @@ import ZoneTopTraffic
     let socket = "zonetop-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let name = "e2e"
     let tmux: String
+    /// The tmux server and the program in its pane, killed in `deinit` if `kill-server` left them.
+    private var pids: [pid_t] = []
 
     init(tmux: String, command: String, width: Int, height: Int) throws {
       self.tmux = tmux
@@ -32,6 +34,8 @@ import ZoneTopTraffic
       try p.run()
       var status: Int32 = 0
       waitpid(p.processIdentifier, &status, 0)
+      let ids = try run(tmux, ["-L", socket, "display-message", "-p", "-t", name, "#{pid} #{pane_pid}"]).1
+      pids = ids.split(whereSeparator: \.isWhitespace).compactMap { pid_t($0) }
     }
 
     func keys(_ k: String...) throws { try run(tmux, ["-L", socket, "send-keys", "-t", name] + k) }
@@ -66,6 +70,10 @@ import ZoneTopTraffic
       try? p.run()
       var status: Int32 = 0
       waitpid(p.processIdentifier, &status, 0)
+      // No test leaves a process behind: what is still alive a second later is killed.
+      let deadline = Date().addingTimeInterval(1)
+      while pids.contains(where: { kill($0, 0) == 0 }) && Date() < deadline { usleep(20_000) }
+      for pid in pids where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
     }
   }
 

@@ -106,13 +106,18 @@ import ZoneTopTraffic
         #expect(r.error?.hasPrefix(message) == true, "\(r.target): got \(r.error ?? "success")")
       }
     }
-    // Random binary is fetched, and the parser skips every invalid line.
-    let binary = Poller(options: options).fetch([server.url("/hostile/binary")])[0]
+    // Random binary and an HTML page are fetched, but they are not metrics: the target is down, saying why.
     let engine = TrafficEngine()
-    let health = binary.body.withUnsafeBytes {
-      engine.ingest(target: "b", timeMs: 0, body: $0, contentType: binary.contentType)
+    for (path, reason) in [
+      ("/hostile/binary", "no valid sample: 1:"), ("/hostile/html", "not metrics: Content-Type text/html"),
+    ] {
+      let body = Poller(options: options).fetch([server.url(path)])[0]
+      let health = body.body.withUnsafeBytes {
+        engine.ingest(target: path, timeMs: 0, body: $0, contentType: body.contentType)
+      }
+      #expect(!health.up && health.series == 0 && health.failures == 1, "\(path)")
+      #expect(health.lastError?.hasPrefix(reason) == true, "\(path): \(health.lastError ?? "")")
     }
-    #expect(health.invalidLines > 0 && health.series == 0)
   }
 
   /// The whole process, with the default 64 MiB body limit: every hostile endpoint at once in

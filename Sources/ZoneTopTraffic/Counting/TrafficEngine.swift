@@ -63,22 +63,25 @@ public final class TrafficEngine {
   // MARK: - Ingest
 
   /// Feeds one successful scrape of `target` taken at `timeMs`.
+  ///
+  /// A body that is not metrics (a non-metrics content type, or no valid sample and parse
+  /// errors) is a failed scrape.
   @discardableResult
   public func ingest(
     target: String, timeMs: Int64, body: UnsafeRawBufferPointer, contentType: String?,
     latency: Double? = nil
   ) -> TargetHealth {
     let state = state(for: target)
+    if let why = Self.notMetrics(contentType: contentType) {
+      recordFailure(target: target, timeMs: timeMs, error: why, latency: latency)
+      return state.health
+    }
     let format = ExpositionFormat.detect(contentType: contentType, body: body)
     let counting: Bool
     if let last = state.lastScrapeMs {
       counting = timeMs >= last
     } else {
       counting = options.countFirstScrape
-    }
-    if counting {
-      let from = state.lastScrapeMs ?? timeMs
-      pendingStartMs = min(pendingStartMs ?? from, from)
     }
     state.scrapeNumber += 1
     // The sink owns the target's series and the accumulator while the body is parsed:
@@ -91,6 +94,17 @@ public final class TrafficEngine {
     let summary = parser.parse(body, into: &sink)
     swap(&sink.series, &state.series)
     swap(&sink.accumulator, &accumulator)
+    if summary.samples == 0 && summary.invalidLines > 0 {
+      // Nothing was counted (no sample reached the sink): as if the scrape had failed.
+      state.scrapeNumber -= 1
+      let issue = summary.issues.first.map { "\($0.line):\($0.column): \($0.message)" } ?? "no sample"
+      recordFailure(target: target, timeMs: timeMs, error: "no valid sample: \(issue)", latency: latency)
+      return state.health
+    }
+    if counting {
+      let from = state.lastScrapeMs ?? timeMs
+      pendingStartMs = min(pendingStartMs ?? from, from)
+    }
     state.health.invalidLines = summary.invalidLines
     state.health.lastParseIssue = summary.issues.first.map { "line \($0.line):\($0.column): \($0.message)" }
     state.health.samples = summary.samples
@@ -105,6 +119,16 @@ public final class TrafficEngine {
     state.health.series = state.liveSeries
     state.health.lastError = nil
     return state.health
+  }
+
+  /// Why a body of this content type is not metrics, or nil when it may be.
+  static func notMetrics(contentType: String?) -> String? {
+    guard let ct = contentType?.split(separator: ";").first?.filter({ !$0.isWhitespace }).lowercased(),
+      !ct.isEmpty
+    else { return nil }
+    let refused = ["text/html", "application/json", "application/xml", "text/xml", "application/xhtml+xml"]
+    guard refused.contains(ct) || ct.hasPrefix("image/") else { return nil }
+    return "not metrics: Content-Type \(Sanitize.short(ct, limit: 60))"
   }
 
   /// Records a failed scrape: the target's series keep their last values.

@@ -91,7 +91,7 @@ public enum ReportExport {
 
   // MARK: - JSON
 
-  public static func json(_ r: TrafficReport, groupBy: GroupBy) -> String {
+  public static func json(_ r: TrafficReport, groupBy: GroupBy, targets: [TargetHealth]? = nil) -> String {
     let hasRate = r.windowSeconds > 0
     func rate(_ bytes: UInt64) -> String { hasRate ? JSON.number(r.perSecond(bytes), 3) : "null" }
     func month(_ cost: Double) -> String { hasRate ? JSON.number(r.perMonth(cost)) : "null" }
@@ -124,15 +124,39 @@ public enum ReportExport {
       "bytes_by_scope":{\(scopes)},"duplicate_bytes_dropped":\(r.duplicateBytesDropped),\
       "unknown_locality_bytes":\(r.unknownLocalityBytes),"internet_egress_cost_usd":\(JSON.number(r.internetCostUSD)),\
       "total_cost_usd":\(JSON.number(r.totalCostUSD)),"total_cost_usd_per_month":\(month(r.totalCostUSD)),\
-      "rows":[\(rows.joined(separator: ","))]}
+      \(targets.map(targetsJSON) ?? "")"rows":[\(rows.joined(separator: ","))]}
 
       """
+  }
+
+  /// `"targets_total":N,"targets_up":M,"targets":[...],`: who produced data (a target is
+  /// up when at least one of its scrapes gave metrics).
+  static func targetsJSON(_ targets: [TargetHealth]) -> String {
+    let items = targets.map { h in
+      "{\"target\":\(JSON.string(h.target)),\"status\":\"\(h.scrapes > 0 ? "up" : "down")\",\"scrapes\":\(h.scrapes),"
+        + "\"failures\":\(h.failures),\"last_error\":\(h.lastError.map(JSON.string) ?? "null")}"
+    }
+    let up = targets.filter { $0.scrapes > 0 }.count
+    return "\"targets_total\":\(targets.count),\"targets_up\":\(up),\"targets\":[\(items.joined(separator: ","))],"
+  }
+
+  /// One line: how many targets produced data, and which did not.
+  public static func targetsLine(_ targets: [TargetHealth]) -> String {
+    let down = targets.filter { $0.scrapes == 0 }
+    var line = "\(targets.count - down.count) of \(targets.count) target\(targets.count == 1 ? "" : "s") answered"
+    if !down.isEmpty {
+      let names = down.prefix(3).map { Sanitize.short(TargetName.short($0.target), limit: 40) }
+      line += " (no data from \(names.joined(separator: ", "))\(down.count > 3 ? " and \(down.count - 3) more" : ""))"
+    }
+    return line
   }
 
   // MARK: - Table
 
   /// An aligned text table for terminals: label values are made visible, never raw.
-  public static func table(_ r: TrafficReport, groupBy: GroupBy, limit: Int = 50) -> String {
+  public static func table(_ r: TrafficReport, groupBy: GroupBy, limit: Int = 50, targets: [TargetHealth]? = nil)
+    -> String
+  {
     var header: [String]
     var rows: [[String]] = []
     let hasRate = r.windowSeconds > 0
@@ -186,6 +210,7 @@ public enum ReportExport {
     out +=
       ", unknown locality \(NumberText.bytes(Double(scopes[.unknown] ?? 0))), total cost \(NumberText.usd(r.totalCostUSD))"
     if hasRate { out += " (\(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)" }
+    if let targets { out += "\n" + targetsLine(targets) }
     out += "\n\n" + line(header)
     for row in rows { out += line(row) }
     if rows.isEmpty { out += "(no traffic in the window)\n" }
