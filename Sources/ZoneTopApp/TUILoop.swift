@@ -13,6 +13,8 @@ public struct TUIOptions: Sendable {
   public var exportDirectory = "."
   /// Rounds of history kept (sparklines, the longest window).
   public var maxRounds = 360
+  /// The units shown first (one exposition file has totals and no rates: bytes).
+  public var units: Units = .rate
 
   public init(report: ReportOptions, windowMs: Int64) {
     self.report = report
@@ -58,6 +60,7 @@ public final class TUILoop {
     state.mouseEnabled = options.mouse
     state.intervalMs = source.intervalMs
     state.windowMs = options.windowMs
+    state.units = options.units
     if let p = source.playback { state.speed = p.speed }
     last = monotonic()
     takeUpdates()

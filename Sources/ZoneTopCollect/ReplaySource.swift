@@ -32,6 +32,9 @@ public final class ReplaySource: MetricsSource, Playback {
 
   public init(source: OfflineSource, startAtMs: Int64? = nil, engine: EngineOptions = EngineOptions()) {
     self.source = source
+    var engine = engine
+    // One exposition file: its totals are counted (there is no second scrape to take rates from).
+    engine.countFirstScrape = source.kind == .file
     engineOptions = engine
     self.engine = TrafficEngine(options: engine)
     startMs = source.entries.first?.timeMs ?? 0

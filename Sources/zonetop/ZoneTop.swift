@@ -104,8 +104,14 @@ struct DisplayOptions: ParsableArguments {
   var mouse = false
 
   /// Runs the TUI over `source` until the user quits or a termination signal arrives.
-  func run(_ source: any MetricsSource, options: ReportOptions, isDemo: Bool) throws {
+  func run(_ source: any MetricsSource, options: ReportOptions, isDemo: Bool, units: Units = .rate) throws {
+    if let term = getenv("TERM").map({ String(cString: $0) }), term == "dumb" || term.isEmpty {
+      printError(
+        "zonetop: TERM=\(term) cannot draw the TUI; use a terminal that can (xterm-256color), or zonetop snapshot")
+      throw ExitCode(1)
+    }
     var tui = TUIOptions(report: options, windowMs: window.ms)
+    tui.units = units
     tui.isDemo = isDemo
     tui.mouse = mouse
     TerminationSignals.install()
@@ -149,10 +155,13 @@ struct ReplayCommand: ParsableCommand {
       throw ExitCode(1)
     }
     let replay = ReplaySource(source: source)
+    guard speed.isFinite, speed >= 0.25, speed <= 64 else {
+      throw ValidationError("--speed \(speed): expected a speed from 0.25 to 64 (what + and - reach)")
+    }
     if source.kind != .file { try checkWindow(display.window.ms, interval: replay.intervalMs, of: "the recording's") }
     replay.speed = speed
     replay.advance(toMs: replay.startMs)
-    try display.run(replay, options: options, isDemo: false)
+    try display.run(replay, options: options, isDemo: false, units: source.kind == .file ? .bytes : .rate)
   }
 }
 

@@ -55,6 +55,16 @@ import ZoneTopTraffic
     #expect(table.contains("12 of 12 targets answered"))
   }
 
+  @Test func replaySpeedOutsideTheKeysRangeAndDumbTerminalsAreRefused() throws {
+    for speed in ["0", "-1", "inf", "nan", "1e300", "65"] {
+      let (status, _, err) = try run(zonetop, ["replay", Harness.demo, "--speed", speed])
+      #expect(status == 2, "--speed \(speed): \(err)")
+      #expect(err.contains("--speed"), "--speed \(speed): \(err)")
+    }
+    let (status, _, err) = try run(zonetop, ["replay", Harness.demo], environment: ["TERM": "dumb"])
+    #expect(status == 1 && err.contains("TERM=dumb cannot draw the TUI"), "\(err)")
+  }
+
   @Test func absurdDurationsAndSizesGetTheOptionsOwnError() throws {
     let demo = Harness.repo + "/Fixtures/demo/demo.ztrec.gz"
     for (args, option) in [

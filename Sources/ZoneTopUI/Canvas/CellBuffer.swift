@@ -85,6 +85,16 @@ public struct CellBuffer: Equatable, Sendable {
     for xx in x..<min(width, x + w) { self[xx, y] = Cell(ascii ? "-" : "─", role: role) }
   }
 
+  /// The column where `text` starts on row `y`, or nil.
+  public func find(_ text: String, y: Int) -> Int? {
+    let needle = Array(text.unicodeScalars)
+    guard y >= 0, y < height, !needle.isEmpty, needle.count <= width else { return nil }
+    for x in 0...(width - needle.count) where (0..<needle.count).allSatisfy({ self[x + $0, y].scalar == needle[$0] }) {
+      return x
+    }
+    return nil
+  }
+
   /// The buffer as plain text lines (for snapshot tests).
   public var lines: [String] {
     (0..<height).map { y in

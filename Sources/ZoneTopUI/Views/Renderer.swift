@@ -1,4 +1,5 @@
 import Glibc
+import ZoneTopExposition
 import ZoneTopTraffic
 
 /// Renders the state into a cell buffer: a pure function of state and size.
@@ -17,10 +18,17 @@ public enum Renderer {
     }
     header(&b, state)
     tabs(&b, state)
-    let bodyTop = 3
+    var bodyTop = 3
+    if let banner = downBanner(state) {
+      b.fill(x: 0, y: bodyTop, width: width, height: 1, Cell(" ", role: banner.role))
+      b.text(" " + banner.text, x: 0, y: bodyTop, role: banner.role, bold: true)
+      bodyTop += 1
+    }
     let bodyHeight = height - bodyTop - 2
     var layout: MatrixLayout?
-    if let report = state.report {
+    if state.view != .health, let lines = noDataLines(state) {
+      for (i, line) in lines.enumerated() { b.text(line, x: 2, y: bodyTop + 1 + i, role: i == 0 ? .warning : .dim) }
+    } else if let report = state.report {
       if state.drill != nil || state.drillRegion != nil {
         drillDown(&b, state, report, top: bodyTop, height: bodyHeight)
       } else {
@@ -43,6 +51,35 @@ public enum Renderer {
   }
 
   // MARK: - Frame
+
+  /// "3 of 10 targets down - 5 Health", while any target is down.
+  static func downBanner(_ s: AppState) -> (text: String, role: Role)? {
+    let down = s.targetsTotal - s.targetsUp
+    guard s.targetsTotal > 0, down > 0, !s.health.isEmpty else { return nil }
+    let text = "\(down) of \(s.targetsTotal) target\(s.targetsTotal == 1 ? "" : "s") down - 5 Health"
+    return (text, s.targetsUp == 0 ? .error : .warning)
+  }
+
+  /// What the body says instead of numbers when there are none to show (never an empty matrix and $0).
+  static func noDataLines(_ s: AppState) -> [String]? {
+    if s.targetsTotal > 0 && s.targetsUp == 0 && !s.health.isEmpty {
+      let errors = Set(s.health.compactMap(\.lastError))
+      let why = errors.count == 1 ? errors.first.map { ": \(Sanitize.short($0, limit: 80))" } ?? "" : ""
+      return [
+        "No data: none of the \(s.targetsTotal) targets answered with metrics\(why).",
+        "The matrix shows nothing until one does; 5 Health lists each target and its error.",
+      ]
+    }
+    if let r = s.report, r.windowEndMs == r.windowStartMs, r.zonePairs.isEmpty {
+      return ["Collecting the baseline: rates after the next scrape."]
+    }
+    return nil
+  }
+
+  /// The targets counter's role: all up, some down, all down.
+  static func targetsRole(_ s: AppState) -> Role {
+    s.targetsUp == s.targetsTotal ? .ok : (s.targetsUp == 0 ? .error : .warning)
+  }
 
   static func tooSmall(_ b: inout CellBuffer) {
     let lines = [
@@ -67,11 +104,18 @@ public enum Renderer {
       " " + fitParts(parts.filter { !$0.0.isEmpty }, width: b.width - x - 9, separator: " · "), x: x, y: 0,
       role: .header)
     b.textRight("? help ", right: b.width, y: 0, role: .header)
-    guard let r = s.report else { return }
+    if !up.isEmpty, let at = b.find(up, y: 0) { b.text(up, x: at, y: 0, role: targetsRole(s), bold: true) }
+    var right = s.paused ? "❚❚ PAUSED" : (s.isReplay ? "▶ \(AppState.speedText(s.speed))" : "● LIVE")
+    if s.atEnd { right = "■ END" }
+    if s.nowMs > 0 { right += "  " + clock(s.nowMs) }
+    guard let r = s.report, noDataLines(s) == nil else {
+      let text = s.report == nil && s.health.isEmpty ? " waiting for the first scrapes" : " no data"
+      b.text(text, x: 0, y: 1, role: .header, bold: true)
+      b.textRight(right + " ", right: b.width, y: 1, role: s.paused ? .paused : .header, bold: true)
+      return
+    }
     let scopes = r.bytesByScope
     let month = r.perMonth(r.totalCostUSD)
-    var right = s.paused ? "❚❚ PAUSED" : (s.isReplay ? "▶ \(AppState.speedText(s.speed))" : "● LIVE")
-    if s.nowMs > 0 { right += "  " + clock(s.nowMs) }
     let facts = [
       ("cross-zone \(NumberText.bytes(r.perSecond(scopes[.crossZone] ?? 0), suffix: "B/s"))", 5),
       ("cross-region \(NumberText.bytes(r.perSecond(scopes[.crossRegion] ?? 0), suffix: "B/s"))", 4),

@@ -126,6 +126,42 @@ final class FakeSource: MetricsSource {
     #expect(loop.state.targetsUp == 0 && loop.state.targetsTotal == 3)
     let text = screen.lines.joined(separator: "\n")
     #expect(text.contains("DOWN") && text.contains("connection refused"))
+    // Every view says so: a banner, and no matrix or dollars in place of data.
+    screen.events = [.key(.char("1"))]
+    loop.turn(timeoutMs: 0)
+    loop.turn(timeoutMs: 0)
+    let zones = screen.lines.joined(separator: "\n")
+    #expect(zones.contains("3 of 3 targets down - 5 Health"))
+    #expect(zones.contains("No data: none of the 3 targets answered with metrics: connection refused."))
+    #expect(!zones.contains("$0.00") && !zones.contains("TOTAL"))
+  }
+
+  @Test func aPartialOutageIsABannerOverTheNumbers() throws {
+    let source = FakeSource()
+    source.queued = [
+      FakeSource.poll(endMs: 1_741_000_005_000, bytes: 0, newFlow: true, up: 2, targets: 3),
+      FakeSource.poll(endMs: 1_741_000_010_000, bytes: 5_000_000, newFlow: false, up: 2, targets: 3),
+    ]
+    let (loop, screen) = loop(source)
+    loop.turn(timeoutMs: 0)
+    loop.turn(timeoutMs: 0)
+    let text = screen.lines.joined(separator: "\n")
+    #expect(text.contains("1 of 3 targets down - 5 Health"))
+    #expect(text.contains("us-east1-c") && text.contains("/month"))
+  }
+
+  @Test func theFirstRoundSaysItIsTheBaseline() throws {
+    let source = FakeSource()
+    source.queued = [FakeSource.poll(endMs: 1_741_000_005_000, bytes: 0, newFlow: true)]
+    source.queued[0].rounds = [
+      TrafficRound(startMs: 1_741_000_005_000, endMs: 1_741_000_005_000, deltas: [(0, Counts())])
+    ]
+    let (loop, screen) = loop(source)
+    loop.turn(timeoutMs: 0)
+    loop.turn(timeoutMs: 0)
+    let text = screen.lines.joined(separator: "\n")
+    #expect(text.contains("Collecting the baseline: rates after the next scrape."))
+    #expect(!text.contains("$0.00"))
   }
 
   @Test func aReplayEndsAndSaysSo() throws {
@@ -142,6 +178,8 @@ final class FakeSource: MetricsSource {
       loop.turn(timeoutMs: 0)
     }
     #expect(replay.isAtEnd && loop.state.atEnd)
+    loop.turn(timeoutMs: 0)
+    #expect(screen.lines[1].contains("■ END"), "\(screen.lines[1])")
     #expect(loop.state.status?.hasPrefix("end of the recording") == true)
     #expect(loop.state.nowMs == replay.endMs)
     // Stepping back one interval rebuilds the window up to there.
@@ -149,6 +187,20 @@ final class FakeSource: MetricsSource {
     loop.turn(timeoutMs: 0)
     #expect(loop.state.nowMs == replay.endMs - replay.intervalMs)
     #expect(!replay.isAtEnd)
+  }
+
+  @Test func theStartingSpeedIsShownAndTheKeysStartFromIt() {
+    let replay = ReplaySource(source: Demo.recording)
+    replay.speed = 4
+    let screen = InMemoryScreen(width: 120, height: 40, events: [.key(.char("+"))])
+    let loop = TUILoop(
+      source: replay, screen: screen, options: TUIOptions(report: ReportOptions(), windowMs: 300_000),
+      monotonic: { 0 })
+    #expect(loop.state.speed == 4)
+    loop.turn(timeoutMs: 0)
+    #expect(replay.speed == 8 && loop.state.status == "replay speed 8x")
+    loop.turn(timeoutMs: 0)
+    #expect(screen.lines[1].contains("▶ 8x"))
   }
 
   @Test func qQuitsAndLiveSourcesOfferNoReplayControls() {
