@@ -77,7 +77,9 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
       var latest = now
       let poller = Poller(options: refresh.http)
       let stopping = { self.collector.isStopping }
-      poller.fetch(due, cancelled: stopping) { _, r in
+      // The round ends within its interval, whatever hung targets do.
+      let deadline = WallClock.monotonic() + Double(intervalMs) / 1000
+      poller.fetch(due, deadline: deadline, cancelled: stopping) { _, r in
         if let recorder, !recordingFailed {
           do { try recorder.append(r.frame) } catch {
             recordingFailed = true

@@ -139,14 +139,19 @@ public final class Poller: @unchecked Sendable {
     return results
   }
 
-  /// Fetches every target concurrently and hands each result over as soon as it is
-  /// complete (with its index), so its body can be parsed and dropped at once.
+  /// Fetches the targets, at most `options.maxConcurrent` at once, and hands each result
+  /// over as soon as it is complete (with its index), so its body can be parsed and dropped
+  /// at once.
   ///
-  /// When
-  /// `cancelled` turns true (checked every 100 ms), the transfers still running are
-  /// dropped without a result.
-  public func fetch(_ targets: [ScrapeTarget], cancelled: () -> Bool = { false }, onResult: (Int, ScrapeResult) -> Void)
-  {
+  /// A transfer starts (and its timeout starts counting) only when a slot is free, so
+  /// targets that accept a connection and never answer delay the others by at most their
+  /// timeout, never past `deadline` (monotonic seconds): then every transfer still running
+  /// or waiting ends with an error saying so. When `cancelled` turns true (checked every
+  /// 100 ms), the transfers still running are dropped without a result.
+  public func fetch(
+    _ targets: [ScrapeTarget], deadline: Double? = nil, cancelled: () -> Bool = { false },
+    onResult: (Int, ScrapeResult) -> Void
+  ) {
     guard !targets.isEmpty else { return }
     func failAll(_ why: String) {
       for (i, t) in targets.enumerated() {
@@ -157,62 +162,85 @@ public final class Poller: @unchecked Sendable {
     if let why = Curl.unavailable { return failAll(why) }
     guard let multi = curl_multi_init() else { return failAll("cannot create a libcurl multi handle (out of memory?)") }
     defer { curl_multi_cleanup(multi) }
-    let limit = zt_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, options.maxConcurrent)
-    guard limit == CURLM_OK else { return failAll(Curl.describe(limit, "setting CURLMOPT_MAX_TOTAL_CONNECTIONS")) }
     let startMs = WallClock.nowMs()
     let t0 = WallClock.monotonic()
-    var index: [UnsafeMutableRawPointer: (Int, Transfer)] = [:]
-    for (i, target) in targets.enumerated() {
-      let t = Transfer(target: target, cap: options.maxBodyBytes)
-      var problem: String?
-      do { try configure(t) } catch { problem = "\(error)" }
-      if problem == nil, let easy = t.easy {
-        let added = curl_multi_add_handle(multi, easy)
-        if added == CURLM_OK { index[easy] = (i, t) } else { problem = Curl.describe(added, "adding a transfer") }
-      }
-      if let problem {
+    var running: [UnsafeMutableRawPointer: (index: Int, transfer: Transfer, started: Double)] = [:]
+    var next = 0
+    /// Starts waiting transfers while slots are free.
+    func startMore() {
+      while running.count < max(1, options.maxConcurrent) && next < targets.count {
+        let i = next
+        next += 1
+        let t = Transfer(target: targets[i], cap: options.maxBodyBytes)
+        var problem: String?
+        do { try configure(t) } catch { problem = "\(error)" }
+        if problem == nil, let easy = t.easy {
+          let added = curl_multi_add_handle(multi, easy)
+          if added == CURLM_OK {
+            running[easy] = (i, t, WallClock.monotonic())
+            continue
+          }
+          problem = Curl.describe(added, "adding a transfer")
+        }
         if let easy = t.easy { curl_easy_cleanup(easy) }
         curl_slist_free_all(t.headers)
         onResult(
-          i, ScrapeResult(target: target.name, startMs: startMs, latency: 0, status: 0, body: [], error: problem))
+          i, ScrapeResult(target: t.target.name, startMs: startMs, latency: 0, status: 0, body: [], error: problem))
       }
     }
-    var running: Int32 = 1
-    while running > 0 {
+    /// Ends every transfer still running or waiting with `error`.
+    func endAll(_ error: (_ started: Bool) -> String) {
+      for (i, t, _) in running.values {
+        release(t, from: multi)
+        onResult(
+          i,
+          ScrapeResult(
+            target: t.target.name, startMs: startMs, latency: WallClock.monotonic() - t0, status: 0, body: [],
+            error: error(true)))
+      }
+      running.removeAll()
+      while next < targets.count {
+        onResult(
+          next,
+          ScrapeResult(
+            target: targets[next].name, startMs: startMs, latency: 0, status: 0, body: [], error: error(false)))
+        next += 1
+      }
+    }
+    startMore()
+    var stillRunning: Int32 = 0
+    while !running.isEmpty || next < targets.count {
       if cancelled() {
-        for (_, t) in index.values { release(t, from: multi) }
+        for (_, t, _) in running.values { release(t, from: multi) }
         return
       }
-      let performed = curl_multi_perform(multi, &running)
+      if let deadline, WallClock.monotonic() >= deadline {
+        let busy = running.count
+        let seconds = NumberText.fixed(WallClock.monotonic() - t0, 1)
+        return endAll { started in
+          started
+            ? "no answer by the end of the round (\(seconds) s)"
+            : "not fetched: the round ended while \(busy) other transfers held every connection slot"
+        }
+      }
+      let performed = curl_multi_perform(multi, &stillRunning)
       var queued: Int32 = 0
       while let msg = curl_multi_info_read(multi, &queued) {
         guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle,
-          let (i, t) = index.removeValue(forKey: easy)
+          let (i, t, started) = running.removeValue(forKey: easy)
         else { continue }
-        let r = result(t, code: msg.pointee.data.result, startMs: startMs, latency: WallClock.monotonic() - t0)
+        let r = result(t, code: msg.pointee.data.result, startMs: startMs, latency: WallClock.monotonic() - started)
         release(t, from: multi)
         onResult(i, r)
       }
+      startMore()
       var failure = performed == CURLM_OK ? nil : Curl.describe(performed, "running the transfers")
-      if failure == nil, running > 0 {
-        let polled = curl_multi_poll(multi, nil, 0, 100, nil)
+      if failure == nil, !running.isEmpty {
+        let wait = deadline.map { Int32(max(1, min(100, ($0 - WallClock.monotonic()) * 1000))) } ?? 100
+        let polled = curl_multi_poll(multi, nil, 0, wait, nil)
         if polled != CURLM_OK { failure = Curl.describe(polled, "waiting for the transfers") }
       }
-      if let failure {
-        for (i, t) in index.values {
-          release(t, from: multi)
-          onResult(
-            i,
-            ScrapeResult(
-              target: t.target.name, startMs: startMs, latency: WallClock.monotonic() - t0, status: 0, body: [],
-              error: failure))
-        }
-        return
-      }
-    }
-    for (i, t) in index.values {
-      onResult(i, result(t, code: CURLE_OPERATION_TIMEDOUT, startMs: startMs, latency: WallClock.monotonic() - t0))
-      release(t, from: multi)
+      if let failure { return endAll { _ in failure } }
     }
   }
 

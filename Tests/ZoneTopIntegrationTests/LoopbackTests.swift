@@ -120,6 +120,31 @@ import ZoneTopTraffic
     }
   }
 
+  /// Hung targets never make the others time out: a transfer waits for a free slot before
+  /// its timeout starts, and the round's deadline ends whatever is left, each saying why.
+  @Test func hungTargetsNeitherStarveTheOthersNorOutlastTheRound() throws {
+    let server = try FixtureServer()
+    var options = HTTPOptions()
+    options.maxConcurrent = 2
+    options.timeoutMs = 1500
+    let targets = [server.url("/hostile/slow"), server.url("/hostile/slow")] + (0..<3).map(server.target)
+    let results = Poller(options: options).fetch(targets)
+    for r in results.prefix(2) { #expect(r.error == "timed out after 1.5 s", "\(r.target): \(r.error ?? "success")") }
+    for r in results.dropFirst(2) { #expect(r.isSuccess, "\(r.target): \(r.error ?? "")") }
+    // A round that ends before the hung targets time out: every transfer is accounted for.
+    var ended: [Int: ScrapeResult] = [:]
+    Poller(options: options).fetch(targets.map(ScrapeTarget.init(url:)), deadline: WallClock.monotonic() + 0.5) {
+      ended[$0] = $1
+    }
+    #expect(ended.count == targets.count)
+    for i in 0..<2 {
+      #expect(ended[i]?.error?.hasPrefix("no answer by the end of the round") == true, "\(ended[i]?.error ?? "")")
+    }
+    for i in 2..<5 {
+      #expect(ended[i]?.error == "not fetched: the round ended while 2 other transfers held every connection slot")
+    }
+  }
+
   /// The whole process, with the default 64 MiB body limit: every hostile endpoint at once in
   /// each poll, for two polls; each gets its own error, and memory stays bounded.
   @Test func hostileEndpointsKeepThePollOnTimeAndMemoryBounded() throws {
