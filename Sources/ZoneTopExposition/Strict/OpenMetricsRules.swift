@@ -102,9 +102,9 @@ final class OpenMetricsRules {
   private var family = Family()
   private var inFamily = false
   /// The label sets (less `le`, `quantile` or the stateset label) of the family's groups so far.
-  private var seenGroups = Set<UInt64>()
+  private let seenGroups = SeriesHashSet()
   /// The series (name and label set) of the current group.
-  private var groupSeries = Set<UInt64>()
+  private let groupSeries = SeriesHashSet()
   /// The family's name, outside reference counting: compared on every sample.
   private var familyName = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 0)
   private var seenNames = Set<[UInt8]>()
@@ -123,8 +123,8 @@ final class OpenMetricsRules {
   func reset() {
     family = Family()
     inFamily = false
-    seenGroups.removeAll(keepingCapacity: true)
-    groupSeries.removeAll(keepingCapacity: true)
+    seenGroups.removeAll()
+    groupSeries.removeAll()
     seenNames.removeAll()
   }
 
@@ -137,8 +137,8 @@ final class OpenMetricsRules {
     _ = familyName.initialize(from: name)
     setFamilyType(type)
     inFamily = true
-    seenGroups.removeAll(keepingCapacity: true)
-    groupSeries.removeAll(keepingCapacity: true)
+    seenGroups.removeAll()
+    groupSeries.removeAll()
   }
 
   // MARK: - Metadata
@@ -259,7 +259,7 @@ final class OpenMetricsRules {
         return violation("duplicate sample: the same name and label set appear twice")
       }
     } else {
-      groupSeries.removeAll(keepingCapacity: true)
+      groupSeries.removeAll()
     }
     if type == .histogram || type == .gaugehistogram {
       if !sameGroup || family.groupTimestamp != timestamp {

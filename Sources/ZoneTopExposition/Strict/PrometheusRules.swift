@@ -10,7 +10,7 @@ final class PrometheusRules {
   private var helps = Set<[UInt8]>()
   private var types: [[UInt8]: MetricType] = [:]
   private var familiesWithSamples = Set<[UInt8]>()
-  private var series = Set<UInt64>()
+  private let series = SeriesHashSet()
   private var currentFamily: [UInt8] = []
   private var currentType: MetricType = .untyped
 
@@ -19,7 +19,7 @@ final class PrometheusRules {
     helps.removeAll()
     types.removeAll()
     familiesWithSamples.removeAll()
-    series.removeAll(keepingCapacity: true)
+    series.removeAll()
     currentFamily = []
     currentType = .untyped
   }
