@@ -32,7 +32,7 @@ struct ExtractCommand: ParsableCommand {
       printError("zonetop: \(error)")
       throw ExitCode(1)
     }
-    for p in source.problems { printError("zonetop: \(p)") }
+    printProblems(source.problems)
     if let n = frame {
       guard n >= 0 && n < source.entries.count else {
         printError("zonetop: frame \(n) does not exist (the recording has \(source.entries.count))")

@@ -115,7 +115,7 @@ struct SnapshotCommand: ParsableCommand {
       report = result.history.report(windowMs: window?.ms, options: options)
       targets = result.health
     }
-    for p in problems { printError("zonetop: \(p)") }
+    printProblems(problems)
     // No data is never a $0 result: exit 3 when no target produced metrics.
     let answered = targets.filter { $0.scrapes > 0 }
     if answered.isEmpty {

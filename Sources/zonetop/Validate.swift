@@ -104,3 +104,10 @@ func writeStdout(_ text: String) {
   let ok = bytes.withUnsafeMutableBytes { Files.writeAll(1, UnsafeRawBufferPointer($0)) }
   if !ok { exit(errno == EPIPE ? 0 : 1) }
 }
+
+/// Problems on stderr, the first `limit` of them and then how many more (a wrong directory
+/// can hold thousands of files that are not scrapes).
+func printProblems(_ problems: [String], limit: Int = 10) {
+  for p in problems.prefix(limit) { printError("zonetop: \(p)") }
+  if problems.count > limit { printError("zonetop: ... and \(problems.count - limit) more problems like these") }
+}

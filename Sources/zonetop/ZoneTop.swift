@@ -149,7 +149,7 @@ struct ReplayCommand: ParsableCommand {
       printError("zonetop: \(error)")
       throw ExitCode(1)
     }
-    for p in source.problems { printError("zonetop: \(p)") }
+    printProblems(source.problems)
     guard !source.entries.isEmpty else {
       printError("zonetop: \(path): no scrapes to replay")
       throw ExitCode(1)

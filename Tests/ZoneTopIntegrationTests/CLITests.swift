@@ -65,6 +65,18 @@ import ZoneTopTraffic
     #expect(status == 1 && err.contains("TERM=dumb cannot draw the TUI"), "\(err)")
   }
 
+  @Test func aWrongDirectoryGivesTenProblemsAndACountNotHundreds() throws {
+    let dir = Harness.tempDir("wrongdir")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for i in 0..<30 { try "x\n".write(toFile: "\(dir)/notes-\(i).txt", atomically: true, encoding: .utf8) }
+    let (status, _, err) = try run(zonetop, ["snapshot", dir])
+    let lines = err.split(separator: "\n")
+    #expect(status == 3)
+    #expect(lines.filter { $0.contains("skipped: the name is not a scrape time") }.count == 10)
+    #expect(err.contains("... and 20 more problems like these"))
+    #expect(err.contains("no data: \(dir) holds no scrapes"))
+  }
+
   @Test func absurdDurationsAndSizesGetTheOptionsOwnError() throws {
     let demo = Harness.repo + "/Fixtures/demo/demo.ztrec.gz"
     for (args, option) in [
