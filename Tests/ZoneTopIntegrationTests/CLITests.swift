@@ -93,6 +93,53 @@ import ZoneTopTraffic
     #expect(!table.contains("shop/frontend"))
   }
 
+  /// `-o` writes what the path names without replacing it: a FIFO's reader, a symlink's target,
+  /// a device, the process's own stdout; a new path is created.
+  @Test func snapshotOutputWritesFIFOsLinksAndDevicesInPlace() throws {
+    let dir = Harness.tempDir("out")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let args = ["snapshot", Harness.demo, "--format", "csv"]
+    let (status, expected, _) = try run(zonetop, args)
+    #expect(status == 0 && expected.hasPrefix("window_start,"))
+    func kind(_ path: String) -> mode_t {
+      var st = stat()
+      return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : 0
+    }
+
+    #expect(mkfifo(dir + "/fifo", 0o600) == 0)
+    let reader = try FIFOReader(path: dir + "/fifo")
+    let (fifoStatus, _, fifoErr) = try run(zonetop, args + ["-o", dir + "/fifo"])
+    let got = String(decoding: reader.finish(), as: UTF8.self)
+    #expect(fifoStatus == 0, "\(fifoErr)")
+    #expect(got == expected)
+    #expect(kind(dir + "/fifo") == S_IFIFO)
+
+    try Files.writeAtomically(Array("precious\n".utf8), to: dir + "/precious")
+    symlink("precious", dir + "/link")
+    let (linkStatus, _, linkErr) = try run(zonetop, args + ["-o", dir + "/link"])
+    #expect(linkStatus == 0, "\(linkErr)")
+    #expect(kind(dir + "/link") == S_IFLNK)
+    #expect(String(decoding: try Files.read(dir + "/precious"), as: UTF8.self) == expected)
+
+    let null = nullDevice(in: dir)
+    var before = stat()
+    #expect(stat(null, &before) == 0)
+    let (nullStatus, nullOut, nullErr) = try run(zonetop, args + ["-o", null])
+    var after = stat()
+    #expect(nullStatus == 0 && nullOut.isEmpty, "\(nullErr)")
+    #expect(lstat(null, &after) == 0 && after.st_mode & S_IFMT == S_IFCHR && after.st_rdev == before.st_rdev)
+
+    let (fdStatus, fdOut, fdErr) = try run(zonetop, args + ["-o", "/dev/fd/1"])
+    #expect(fdStatus == 0 && fdOut == expected, "\(fdErr)")
+
+    let (newStatus, _, _) = try run(zonetop, args + ["-o", dir + "/new.csv"])
+    #expect(newStatus == 0)
+    #expect(kind(dir + "/new.csv") == S_IFREG)
+    #expect(String(decoding: try Files.read(dir + "/new.csv"), as: UTF8.self) == expected)
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+    #expect(names == (["fifo", "link", "new.csv", "precious"] + (null.hasPrefix(dir) ? ["null"] : [])).sorted())
+  }
+
   @Test func badInputsGetClearErrors() throws {
     let (s1, _, e1) = try run(zonetop, ["snapshot", Harness.demo, "--pricing", "nowhere"])
     #expect(s1 != 0 && e1.contains("not aws, gcp or azure"))
