@@ -166,6 +166,45 @@ import ZoneTopTraffic
     #expect(out.split(separator: "\n").count == 35)
   }
 
+  /// Reliability report D4 and D13: a header with `length=9223372036854775807`, or a frame at a
+  /// time near Int64's ends, crashed snapshot, extract and `record --out`; now a problem each.
+  @Test func hostileRecordingHeadersAreReportedNotACrash() throws {
+    let dir = Harness.tempDir("hostile")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let demo = try OfflineSource(path: Harness.demo)
+    let first = demo.entries[0]
+    let body = try demo.body(of: first)
+    func frame(_ timeMs: Int64, _ target: String = first.target) -> [UInt8] {
+      RecordingFormat.encode(Frame(target: target, timeMs: timeMs, status: 200, body: body))
+    }
+    let huge = Array(
+      "@frame v1 time_ms=\(first.timeMs + 5000) status=200 length=9223372036854775807 crc32c=00000000 target=x\nabc\n"
+        .utf8)
+    try Files.writeAtomically(RecordingFormat.magic + frame(first.timeMs) + huge, to: dir + "/length.ztrec")
+    for command in ["snapshot", "extract"] {
+      let (status, _, err) = try run(zonetop, [command, dir + "/length.ztrec"])
+      #expect(status == 0, "\(command): \(err)")
+      #expect(err.contains("torn last frame ignored (body has 4 of 9223372036854775807 bytes); 1 whole frames kept"))
+    }
+    let (recorded, _, recordErr) = try run(
+      zonetop, ["record", "http://127.0.0.1:9/metrics", "--out", dir + "/length.ztrec", "--duration", "1s"])
+    #expect(recorded == 0, "\(recordErr)")
+    #expect(recordErr.contains("recorded "))
+    let (listed, list, listErr) = try run(zonetop, ["extract", dir + "/length.ztrec"])
+    #expect(listed == 0 && listErr.isEmpty, "\(listErr)")
+    #expect(list.hasPrefix("0\t\(RFC3339.format(ms: first.timeMs))\t200\t"))
+
+    let extremes = RecordingFormat.magic + frame(.min) + frame(first.timeMs) + frame(first.timeMs + 5000) + frame(.max)
+    try Files.writeAtomically(extremes, to: dir + "/times.ztrec")
+    for extra in [[], ["--format", "json"], ["--window", "5m"]] {
+      let (status, out, err) = try run(zonetop, ["snapshot", dir + "/times.ztrec"] + extra)
+      #expect(status == 0, "\(extra): \(err)")
+      #expect(!out.isEmpty)
+      #expect(err.contains("time_ms=-9223372036854775808 is outside 2000-01-01 to 2200-01-01"), "\(err)")
+      #expect(err.contains("time_ms=9223372036854775807 is outside 2000-01-01 to 2200-01-01"), "\(err)")
+    }
+  }
+
   @Test func closedStdoutEndsQuietly() throws {
     let shell = "\(zonetop) snapshot \(Harness.demo) --format csv | head -1"
     let (status, out, err) = try run("/bin/bash", ["-c", "set -o pipefail; " + shell])
