@@ -299,7 +299,7 @@ public enum Renderer {
         }
         b.textRight(text, right: x + cellWidth - 1, y: y, role: role, bold: i == selRow && j == selCol)
       }
-      let rowBytes = cells[i].reduce(UInt64(0)) { $0 &+ $1.0 }
+      let rowBytes = cells[i].reduce(UInt64(0)) { $0.addingSaturating($1.0) }
       let rowCost = cells[i].reduce(0.0) { $0 + $1.1 }
       b.textRight(
         compact(s, r, bytes: rowBytes, cost: rowCost), right: labelWidth + visible * cellWidth + totalWidth, y: y,
@@ -308,7 +308,7 @@ public enum Renderer {
     }
     b.text("TOTAL", x: 1, y: y, role: .columnHeader, bold: true)
     for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
-      let colBytes = (0..<n).reduce(UInt64(0)) { $0 &+ cells[$1][j].0 }
+      let colBytes = (0..<n).reduce(UInt64(0)) { $0.addingSaturating(cells[$1][j].0) }
       let colCost = (0..<n).reduce(0.0) { $0 + cells[$1][j].1 }
       b.textRight(
         compact(s, r, bytes: colBytes, cost: colCost), right: labelWidth + k * cellWidth + cellWidth - 1, y: y,
@@ -394,7 +394,7 @@ public enum Renderer {
 
   static func flows(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
     let rows = ViewRows.flowRows(r, s)
-    let cross = rows.reduce(UInt64(0)) { $0 &+ $1.1.crossBytes }
+    let cross = rows.reduce(UInt64(0)) { $0.addingSaturating($1.1.crossBytes) }
     let columns = [
       Column(title: "SOURCE → DESTINATION SERVICE", width: 30, right: false, priority: 100),
       Column(title: "→ B/s", width: 9, right: true, priority: 80),
@@ -436,7 +436,7 @@ public enum Renderer {
       let share = svc.inZoneShare
       let filled = share.map { Int(($0 * 10).rounded()) } ?? 0
       let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 10 - filled)
-      let cross = (svc.byScope[.crossZone] ?? 0) &+ (svc.byScope[.crossRegion] ?? 0)
+      let cross = (svc.byScope[.crossZone] ?? 0).addingSaturating(svc.byScope[.crossRegion] ?? 0)
       var rowRoles: [Role] = [
         .normal, share.map { $0 >= 0.8 ? .ok : ($0 >= 0.5 ? .warning : .error) } ?? .dim, .bar, .normal, .normal,
         .normal,
@@ -451,8 +451,8 @@ public enum Renderer {
         let asks = routing[i]?.prefersSameZone == true
         if asks {
           asking.services += 1
-          asking.cross &+= cross
-          asking.known &+= svc.bytes &- (svc.byScope[.unknown] ?? 0)
+          asking.cross.addSaturating(cross)
+          asking.known.addSaturating(svc.bytes - (svc.byScope[.unknown] ?? 0))
         }
         cells.insert(routing[i]?.trafficDistribution ?? "-", at: 1)
         rowRoles.insert(asks ? .ok : .dim, at: 1)
