@@ -205,6 +205,49 @@ import ZoneTopTraffic
     }
   }
 
+  /// Reliability report D5: one value of `+Inf` or `1e30`, or a timestamp of 1e300, in a
+  /// Prometheus API answer crashed `snapshot --prometheus`.
+  @Test func prometheusAnswersWithAbsurdNumbersDoNotCrashSnapshot() throws {
+    let dir = Harness.tempDir("promapi")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try FileManager.default.createDirectory(atPath: dir + "/api/v1", withIntermediateDirectories: true)
+    // A static server: every query (all four families) gets the file api/v1/query.
+    let server = try Child(
+      Harness.which("python3") ?? "/usr/bin/python3",
+      ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir])
+    guard let line = server.waitForLine(prefix: "Serving HTTP on 127.0.0.1 port "),
+      let port = line.split(separator: " ").dropFirst(5).first.flatMap({ Int($0) })
+    else { throw HarnessError(message: "http.server did not start") }
+    let metric =
+      #"{"reporter":"source","source_workload":"a","source_workload_namespace":"ns","destination_workload":"b","#
+      + #""destination_workload_namespace":"ns","destination_service":"b","source_region":"r1","source_zone":"z1","#
+      + #""destination_region":"r1","destination_zone":"z2"}"#
+    func serve(time: String, values: [String]) throws {
+      let result = values.map { #"{"metric":\#(metric),"value":[\#(time),"\#($0)"]}"# }.joined(separator: ",")
+      try Files.writeAtomically(
+        Array(#"{"status":"success","data":{"resultType":"vector","result":[\#(result)]}}"#.utf8),
+        to: dir + "/api/v1/query")
+    }
+    let api = "http://127.0.0.1:\(port)"
+    for value in ["+Inf", "-Inf", "NaN", "1e30", "1e300", "-5"] {
+      try serve(time: "1796154216.0067022", values: [value])
+      let (status, out, err) = try run(zonetop, ["snapshot", "--prometheus", api, "--format", "csv"])
+      #expect(status == 0, "\(value): \(err)")
+      #expect(out.hasPrefix("window_start,") && out.split(separator: "\n").count == 1, "\(value): \(out)")
+    }
+    // The values that are counts still count beside the ones skipped.
+    try serve(time: "1796154216.0067022", values: ["+Inf", "1000"])
+    let (status, out, err) = try run(zonetop, ["snapshot", "--prometheus", api, "--format", "csv"])
+    #expect(status == 0, "\(err)")
+    // Request bytes (received) go z1 -> z2, response bytes (sent) back: 1000 each.
+    #expect(out.contains(",r1,z1,r1,z2,cross-zone,1000,") && out.contains(",r1,z2,r1,z1,cross-zone,1000,"), "\(out)")
+    try serve(time: "1e300", values: ["1000"])
+    let (refused, refusedOut, refusedErr) = try run(zonetop, ["snapshot", "--prometheus", api])
+    #expect(refused == 1 && refusedOut.isEmpty)
+    #expect(refusedErr.hasPrefix("zonetop: \(api): unexpected API answer: series {destination_region=\"r1\","))
+    #expect(refusedErr.contains("has timestamp 1e+300, not a time from 2000-01-01 to 2200-01-01"), "\(refusedErr)")
+  }
+
   @Test func closedStdoutEndsQuietly() throws {
     let shell = "\(zonetop) snapshot \(Harness.demo) --format csv | head -1"
     let (status, out, err) = try run("/bin/bash", ["-c", "set -o pipefail; " + shell])

@@ -496,7 +496,7 @@ public enum Renderer {
       ]
       var error = h.lastError ?? ""
       if error.isEmpty && h.seriesWithoutLocality > 0 { error = "no locality labels (older ztunnel)" }
-      if error.isEmpty, let issue = h.lastParseIssue, h.invalidLines > 0 { error = issue }
+      if error.isEmpty, let issue = h.lastParseIssue, h.invalidLines > 0 || h.invalidCounterValues > 0 { error = issue }
       var cells = [
         TargetName.short(h.target), h.up ? "up" : "DOWN",
         h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
