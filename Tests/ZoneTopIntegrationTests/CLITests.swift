@@ -248,6 +248,33 @@ import ZoneTopTraffic
     #expect(refusedErr.contains("has timestamp 1e+300, not a time from 2000-01-01 to 2200-01-01"), "\(refusedErr)")
   }
 
+  /// Reliability report D9: a second `record` onto a file another one is writing overwrote
+  /// its frames and both exited 0; now the second is refused with exit 1.
+  @Test func aSecondRecorderOnOneFileIsRefused() throws {
+    let dir = Harness.tempDir("tworec")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/two.ztrec"
+    let first = try Child(zonetop, ["record", "http://127.0.0.1:9/metrics", "--out", path, "--duration", "120s"])
+    // Wait until the first recorder holds the file's lock (it takes it before polling).
+    func locked() -> Bool {
+      let fd = open(path, O_RDONLY | O_CLOEXEC)
+      guard fd >= 0 else { return false }
+      defer { close(fd) }
+      return flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
+    }
+    let deadline = Date().addingTimeInterval(30)
+    while !locked() && Date() < deadline && first.process.isRunning { usleep(20_000) }
+    #expect(locked(), "the first recorder never locked \(path)")
+    let (status, _, err) = try run(
+      zonetop, ["record", "http://127.0.0.1:9/metrics", "--out", path, "--duration", "1s"])
+    #expect(status == 1, "\(err)")
+    #expect(
+      err
+        == "zonetop: \(path): is being written by another zonetop (pid \(first.process.processIdentifier) holds its lock)\n"
+    )
+    #expect(first.process.isRunning)
+  }
+
   @Test func closedStdoutEndsQuietly() throws {
     let shell = "\(zonetop) snapshot \(Harness.demo) --format csv | head -1"
     let (status, out, err) = try run("/bin/bash", ["-c", "set -o pipefail; " + shell])

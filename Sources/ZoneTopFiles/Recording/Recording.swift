@@ -249,6 +249,14 @@ public final class RecordingWriter {
     // second close hit a descriptor another thread had just opened.
     var st = stat()
     fstat(fd, &st)
+    // One writer a file: a second (another `record`, a TUI's --record) would write its
+    // frames at its own offsets over the first's, and cut the first's frame in progress
+    // as a torn tail. The lock goes with this open file and ends when it is closed.
+    // A file system without flock records unlocked, as before.
+    if flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK {
+      let holder = Self.lockHolder(device: st.st_dev, inode: st.st_ino).map { "pid \($0) holds its lock" }
+      throw FileError(path: path, message: "is being written by another zonetop (\(holder ?? "its lock is held"))")
+    }
     var size = Int(st.st_size)
     if size > 0 && size < RecordingFormat.magic.count {
       // A writer killed while writing the file header: start the file again.
@@ -275,6 +283,35 @@ public final class RecordingWriter {
   }
 
   deinit { close(fd) }
+
+  /// The process holding a flock on the file (device, inode), from `/proc/locks`; nil when not found.
+  static func lockHolder(device: dev_t, inode: ino_t) -> Int32? {
+    let fd = open("/proc/locks", O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var text: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while text.count < 1 << 22 {
+      let n = read(fd, &buf, buf.count)
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { break }
+      text += buf[0..<n]
+    }
+    // glibc's dev_t: the major number in bits 8-19 and 32-43, the minor in bits 0-7 and 20-31.
+    let major = (UInt64(device) >> 8) & 0xfff | (UInt64(device) >> 32) & ~0xfff
+    let minor = UInt64(device) & 0xff | (UInt64(device) >> 12) & ~0xff
+    // `1: FLOCK  ADVISORY  WRITE 1234 fd:01:56789 0 EOF` (waiters have `->` before FLOCK).
+    for line in text.split(separator: 0x0A) {
+      let fields = line.split(separator: 0x20).map { String(decoding: $0, as: UTF8.self) }
+      guard fields.count >= 6, fields[1] == "FLOCK", let pid = Int32(fields[4]) else { continue }
+      let id = fields[5].split(separator: ":")
+      guard id.count == 3, UInt64(id[0], radix: 16) == major, UInt64(id[1], radix: 16) == minor,
+        UInt64(id[2]) == UInt64(inode)
+      else { continue }
+      return pid
+    }
+    return nil
+  }
 
   /// Appends one frame with a single write.
   public func append(_ frame: Frame) throws(FileError) {

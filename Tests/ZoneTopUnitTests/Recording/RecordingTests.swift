@@ -200,6 +200,31 @@ import ZoneTopUI
     #expect(reader.problems.count == 1 && reader.problems[0].contains("time_ms=9223372036854775807 is outside"))
   }
 
+  /// Reliability report D9: two writers on one file wrote over each other's frames.
+  ///
+  /// Both reported success. flock is per open file description, so two writers in one
+  /// process see each other as two processes would.
+  @Test func aSecondWriterIsRefusedWhileTheFirstWrites() throws {
+    let path = "/tmp/zonetop-test-\(getpid())-two.ztrec"
+    defer { unlink(path) }
+    let frames = Self.frames()
+    var first: RecordingWriter? = try RecordingWriter(path: path)
+    try first?.append(frames[0])
+    let error = #expect(throws: FileError.self) { try RecordingWriter(path: path) }
+    #expect(error?.description == "\(path): is being written by another zonetop (pid \(getpid()) holds its lock)")
+    try first?.append(frames[1])
+    // Every frame of the first writer is there, whole.
+    let written = try MappedFile(path: path)
+    let reader = RecordingReader(written.bytes, path: path)
+    #expect(reader.problems == [] && reader.frames.map(\.target) == [frames[0].target, frames[1].target])
+    // Once the first writer is gone, the file can be appended to again.
+    first = nil
+    try RecordingWriter(path: path).append(frames[2])
+    let appended = try MappedFile(path: path)
+    let again = RecordingReader(appended.bytes, path: path)
+    #expect(again.problems == [] && again.frames.count == 3)
+  }
+
   @Test func scrapeFileNames() {
     #expect(OfflineSource.timestamp(fromFileName: "1741000000000.prom") == 1_741_000_000_000)
     #expect(OfflineSource.timestamp(fromFileName: "1741000000000.prom.gz") == 1_741_000_000_000)
