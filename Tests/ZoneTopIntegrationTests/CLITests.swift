@@ -275,6 +275,22 @@ import ZoneTopTraffic
     #expect(first.process.isRunning)
   }
 
+  /// Reliability report D12: a targets file with CRLF line endings was read as one URL.
+  @Test func aCRLFTargetsFileGivesOneTargetALine() throws {
+    let dir = Harness.tempDir("crlf")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let urls = ["a", "b", "c"].map { "http://127.0.0.1:9/metrics?\($0)" }
+    let text = "# ztunnels\r\n" + urls.map { " \($0) \r\n\r\n" }.joined()
+    try Files.writeAtomically(Array(text.utf8), to: dir + "/targets.txt")
+    let (status, _, err) = try run(
+      zonetop,
+      ["record", "--targets-file", dir + "/targets.txt", "--out", dir + "/r.ztrec", "--duration", "1s"])
+    #expect(status == 0, "\(err)")
+    #expect(err.contains("recorded ") && err.contains(" rounds of 3 targets (0 up at the end)"), "\(err)")
+    for url in urls { #expect(err.contains("zonetop: \(url): "), "\(url): \(err)") }
+    #expect(!err.contains("\\x0d"))
+  }
+
   @Test func closedStdoutEndsQuietly() throws {
     let shell = "\(zonetop) snapshot \(Harness.demo) --format csv | head -1"
     let (status, out, err) = try run("/bin/bash", ["-c", "set -o pipefail; " + shell])
