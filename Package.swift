@@ -74,7 +74,8 @@ let package = Package(
     .testTarget(
       name: "ZoneTopUnitTests",
       dependencies: [
-        "ZoneTopApp", "ZoneTopExposition", "ZoneTopTraffic", "ZoneTopUI", "ZoneTopFiles", "ZoneTopCollect", "CByteScan",
+        "ZoneTopApp", "ZoneTopExposition", "ZoneTopTraffic", "ZoneTopUI", "ZoneTopFiles", "ZoneTopCollect",
+        "ZoneTopHTTP", "CByteScan",
       ],
       exclude: ["Snapshots"]
     ),

@@ -40,7 +40,9 @@ public final class PrometheusSource: MetricsSource, Sendable {
         let end = clock.nowMs()
         var update = SourceUpdate()
         do {
-          let rounds = try client.rounds(startMs: end - windowMs, endMs: end, stepMs: stepMs, namespace: namespace)
+          var skipped = PrometheusClient.Skipped()
+          let rounds = try client.rounds(
+            startMs: end - windowMs, endMs: end, stepMs: stepMs, namespace: namespace, skipped: &skipped)
           var history = TrafficHistory(maxRounds: Int.max)
           for (t, deltas) in rounds { history.append(startMs: t - stepMs, endMs: t, deltas: deltas) }
           update.resets = true
@@ -51,6 +53,9 @@ public final class PrometheusSource: MetricsSource, Sendable {
           health.scrapes += 1
           health.lastScrapeMs = end
           health.series = rounds.last?.1.count ?? 0
+          // Values that are not counts (NaN, +Inf, negative, 2^64 and more): shown in Health.
+          health.invalidCounterValues = skipped.values
+          health.lastParseIssue = skipped.notes.first
         } catch {
           health.up = false
           health.failures += 1

@@ -35,3 +35,26 @@ public final class StaticTargets: TargetProvider {
   }
   public func refresh(nowMs: Int64) -> TargetRefresh { refresh }
 }
+
+/// The lines of a `--targets-file`: one URL a line.
+public enum TargetsFile {
+  /// The URLs in a targets file, in order.
+  ///
+  /// Lines end in LF or CRLF (a file saved on Windows); blank lines,
+  /// lines starting with `#` and spaces or tabs around a URL are ignored, as is a UTF-8 byte
+  /// order mark. Split as bytes: as Swift characters `"\r\n"` is one, so splitting a String
+  /// on `"\n"` left a CRLF file as a single line.
+  public static func urls(_ bytes: [UInt8]) -> [String] {
+    var text = bytes[...]
+    if text.starts(with: [0xEF, 0xBB, 0xBF]) { text = text.dropFirst(3) }
+    var urls: [String] = []
+    for line in text.split(separator: 0x0A, omittingEmptySubsequences: true) {
+      var s = line
+      while let f = s.first, f == 0x20 || f == 0x09 || f == 0x0D { s = s.dropFirst() }
+      while let l = s.last, l == 0x20 || l == 0x09 || l == 0x0D { s = s.dropLast() }
+      if s.isEmpty || s.first == UInt8(ascii: "#") { continue }
+      urls.append(String(decoding: s, as: UTF8.self))
+    }
+    return urls
+  }
+}

@@ -75,10 +75,7 @@ struct HTTPFlags: ParsableArguments {
     if let file = targetsFile {
       let bytes: [UInt8]
       do { bytes = try Files.read(file) } catch { throw ValidationError("--targets-file: \(error)") }
-      for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-        let t = String(line).trimmingCharacters(in: " \t\r")
-        if !t.isEmpty && !t.hasPrefix("#") { all.append(t) }
-      }
+      all += TargetsFile.urls(bytes)
     }
     var seen = Set<String>()
     let unique = all.filter { seen.insert($0).inserted }

@@ -168,15 +168,3 @@ extension SnapshotCommand {
     return (history.report(windowMs: nil, options: options), engine.health)
   }
 }
-
-/// Writes to stdout, or atomically to a file.
-func emit(_ text: String, to output: String?) throws {
-  if let output, output != "-" {
-    do { try Files.writeAtomically(Array(text.utf8), to: output) } catch {
-      printError("zonetop: cannot write \(error)")
-      throw ExitCode(1)
-    }
-    return
-  }
-  writeStdout(text)
-}

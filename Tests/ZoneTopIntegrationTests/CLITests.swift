@@ -144,6 +144,53 @@ import ZoneTopTraffic
     #expect(!table.contains("shop/frontend"))
   }
 
+  /// `-o` writes what the path names without replacing it: a FIFO's reader, a symlink's target,
+  /// a device, the process's own stdout; a new path is created.
+  @Test func snapshotOutputWritesFIFOsLinksAndDevicesInPlace() throws {
+    let dir = Harness.tempDir("out")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let args = ["snapshot", Harness.demo, "--format", "csv"]
+    let (status, expected, _) = try run(zonetop, args)
+    #expect(status == 0 && expected.hasPrefix("window_start,"))
+    func kind(_ path: String) -> mode_t {
+      var st = stat()
+      return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : 0
+    }
+
+    #expect(mkfifo(dir + "/fifo", 0o600) == 0)
+    let reader = try FIFOReader(path: dir + "/fifo")
+    let (fifoStatus, _, fifoErr) = try run(zonetop, args + ["-o", dir + "/fifo"])
+    let got = String(decoding: reader.finish(), as: UTF8.self)
+    #expect(fifoStatus == 0, "\(fifoErr)")
+    #expect(got == expected)
+    #expect(kind(dir + "/fifo") == S_IFIFO)
+
+    try Files.writeAtomically(Array("precious\n".utf8), to: dir + "/precious")
+    symlink("precious", dir + "/link")
+    let (linkStatus, _, linkErr) = try run(zonetop, args + ["-o", dir + "/link"])
+    #expect(linkStatus == 0, "\(linkErr)")
+    #expect(kind(dir + "/link") == S_IFLNK)
+    #expect(String(decoding: try Files.read(dir + "/precious"), as: UTF8.self) == expected)
+
+    let null = nullDevice(in: dir)
+    var before = stat()
+    #expect(stat(null, &before) == 0)
+    let (nullStatus, nullOut, nullErr) = try run(zonetop, args + ["-o", null])
+    var after = stat()
+    #expect(nullStatus == 0 && nullOut.isEmpty, "\(nullErr)")
+    #expect(lstat(null, &after) == 0 && after.st_mode & S_IFMT == S_IFCHR && after.st_rdev == before.st_rdev)
+
+    let (fdStatus, fdOut, fdErr) = try run(zonetop, args + ["-o", "/dev/fd/1"])
+    #expect(fdStatus == 0 && fdOut == expected, "\(fdErr)")
+
+    let (newStatus, _, _) = try run(zonetop, args + ["-o", dir + "/new.csv"])
+    #expect(newStatus == 0)
+    #expect(kind(dir + "/new.csv") == S_IFREG)
+    #expect(String(decoding: try Files.read(dir + "/new.csv"), as: UTF8.self) == expected)
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+    #expect(names == (["fifo", "link", "new.csv", "precious"] + (null.hasPrefix(dir) ? ["null"] : [])).sorted())
+  }
+
   @Test func badInputsGetClearErrors() throws {
     let (s1, _, e1) = try run(zonetop, ["snapshot", Harness.demo, "--pricing", "nowhere"])
     #expect(s1 != 0 && e1.contains("not aws, gcp or azure"))
@@ -168,6 +215,131 @@ import ZoneTopTraffic
     #expect(status == 0)
     #expect(err.contains("torn last frame ignored"))
     #expect(out.split(separator: "\n").count == 35)
+  }
+
+  /// Reliability report D4 and D13: a header with `length=9223372036854775807`, or a frame at a
+  /// time near Int64's ends, crashed snapshot, extract and `record --out`; now a problem each.
+  @Test func hostileRecordingHeadersAreReportedNotACrash() throws {
+    let dir = Harness.tempDir("hostile")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let demo = try OfflineSource(path: Harness.demo)
+    let first = demo.entries[0]
+    let body = try demo.body(of: first)
+    func frame(_ timeMs: Int64, _ target: String = first.target) -> [UInt8] {
+      RecordingFormat.encode(Frame(target: target, timeMs: timeMs, status: 200, body: body))
+    }
+    let huge = Array(
+      "@frame v1 time_ms=\(first.timeMs + 5000) status=200 length=9223372036854775807 crc32c=00000000 target=x\nabc\n"
+        .utf8)
+    try Files.writeAtomically(RecordingFormat.magic + frame(first.timeMs) + huge, to: dir + "/length.ztrec")
+    for command in ["snapshot", "extract"] {
+      let (status, _, err) = try run(zonetop, [command, dir + "/length.ztrec"])
+      #expect(status == 0, "\(command): \(err)")
+      #expect(err.contains("torn last frame ignored (body has 4 of 9223372036854775807 bytes); 1 whole frames kept"))
+    }
+    let (recorded, _, recordErr) = try run(
+      zonetop, ["record", "http://127.0.0.1:9/metrics", "--out", dir + "/length.ztrec", "--duration", "1s"])
+    #expect(recorded == 0, "\(recordErr)")
+    #expect(recordErr.contains("recorded "))
+    let (listed, list, listErr) = try run(zonetop, ["extract", dir + "/length.ztrec"])
+    #expect(listed == 0 && listErr.isEmpty, "\(listErr)")
+    #expect(list.hasPrefix("0\t\(RFC3339.format(ms: first.timeMs))\t200\t"))
+
+    let extremes = RecordingFormat.magic + frame(.min) + frame(first.timeMs) + frame(first.timeMs + 5000) + frame(.max)
+    try Files.writeAtomically(extremes, to: dir + "/times.ztrec")
+    for extra in [[], ["--format", "json"], ["--window", "5m"]] {
+      let (status, out, err) = try run(zonetop, ["snapshot", dir + "/times.ztrec"] + extra)
+      #expect(status == 0, "\(extra): \(err)")
+      #expect(!out.isEmpty)
+      #expect(err.contains("time_ms=-9223372036854775808 is outside 2000-01-01 to 2200-01-01"), "\(err)")
+      #expect(err.contains("time_ms=9223372036854775807 is outside 2000-01-01 to 2200-01-01"), "\(err)")
+    }
+  }
+
+  /// Reliability report D5: one value of `+Inf` or `1e30`, or a timestamp of 1e300, in a
+  /// Prometheus API answer crashed `snapshot --prometheus`.
+  @Test func prometheusAnswersWithAbsurdNumbersDoNotCrashSnapshot() throws {
+    let dir = Harness.tempDir("promapi")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try FileManager.default.createDirectory(atPath: dir + "/api/v1", withIntermediateDirectories: true)
+    // A static server: every query (all four families) gets the file api/v1/query.
+    let server = try Child(
+      Harness.which("python3") ?? "/usr/bin/python3",
+      ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir])
+    guard let line = server.waitForLine(prefix: "Serving HTTP on 127.0.0.1 port "),
+      let port = line.split(separator: " ").dropFirst(5).first.flatMap({ Int($0) })
+    else { throw HarnessError(message: "http.server did not start") }
+    let metric =
+      #"{"reporter":"source","source_workload":"a","source_workload_namespace":"ns","destination_workload":"b","#
+      + #""destination_workload_namespace":"ns","destination_service":"b","source_region":"r1","source_zone":"z1","#
+      + #""destination_region":"r1","destination_zone":"z2"}"#
+    func serve(time: String, values: [String]) throws {
+      let result = values.map { #"{"metric":\#(metric),"value":[\#(time),"\#($0)"]}"# }.joined(separator: ",")
+      try Files.writeAtomically(
+        Array(#"{"status":"success","data":{"resultType":"vector","result":[\#(result)]}}"#.utf8),
+        to: dir + "/api/v1/query")
+    }
+    let api = "http://127.0.0.1:\(port)"
+    for value in ["+Inf", "-Inf", "NaN", "1e30", "1e300", "-5"] {
+      try serve(time: "1796154216.0067022", values: [value])
+      let (status, out, err) = try run(zonetop, ["snapshot", "--prometheus", api, "--format", "csv"])
+      #expect(status == 0, "\(value): \(err)")
+      #expect(out.hasPrefix("window_start,") && out.split(separator: "\n").count == 1, "\(value): \(out)")
+    }
+    // The values that are counts still count beside the ones skipped.
+    try serve(time: "1796154216.0067022", values: ["+Inf", "1000"])
+    let (status, out, err) = try run(zonetop, ["snapshot", "--prometheus", api, "--format", "csv"])
+    #expect(status == 0, "\(err)")
+    // Request bytes (received) go z1 -> z2, response bytes (sent) back: 1000 each.
+    #expect(out.contains(",r1,z1,r1,z2,cross-zone,1000,") && out.contains(",r1,z2,r1,z1,cross-zone,1000,"), "\(out)")
+    try serve(time: "1e300", values: ["1000"])
+    let (refused, refusedOut, refusedErr) = try run(zonetop, ["snapshot", "--prometheus", api])
+    #expect(refused == 1 && refusedOut.isEmpty)
+    #expect(refusedErr.hasPrefix("zonetop: \(api): unexpected API answer: series {destination_region=\"r1\","))
+    #expect(refusedErr.contains("has timestamp 1e+300, not a time from 2000-01-01 to 2200-01-01"), "\(refusedErr)")
+  }
+
+  /// Reliability report D9: a second `record` onto a file another one is writing overwrote
+  /// its frames and both exited 0; now the second is refused with exit 1.
+  @Test func aSecondRecorderOnOneFileIsRefused() throws {
+    let dir = Harness.tempDir("tworec")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/two.ztrec"
+    let first = try Child(zonetop, ["record", "http://127.0.0.1:9/metrics", "--out", path, "--duration", "120s"])
+    // Wait until the first recorder holds the file's lock (it takes it before polling).
+    func locked() -> Bool {
+      let fd = open(path, O_RDONLY | O_CLOEXEC)
+      guard fd >= 0 else { return false }
+      defer { close(fd) }
+      return flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
+    }
+    let deadline = Date().addingTimeInterval(30)
+    while !locked() && Date() < deadline && first.process.isRunning { usleep(20_000) }
+    #expect(locked(), "the first recorder never locked \(path)")
+    let (status, _, err) = try run(
+      zonetop, ["record", "http://127.0.0.1:9/metrics", "--out", path, "--duration", "1s"])
+    #expect(status == 1, "\(err)")
+    #expect(
+      err
+        == "zonetop: \(path): is being written by another zonetop (pid \(first.process.processIdentifier) holds its lock)\n"
+    )
+    #expect(first.process.isRunning)
+  }
+
+  /// Reliability report D12: a targets file with CRLF line endings was read as one URL.
+  @Test func aCRLFTargetsFileGivesOneTargetALine() throws {
+    let dir = Harness.tempDir("crlf")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let urls = ["a", "b", "c"].map { "http://127.0.0.1:9/metrics?\($0)" }
+    let text = "# ztunnels\r\n" + urls.map { " \($0) \r\n\r\n" }.joined()
+    try Files.writeAtomically(Array(text.utf8), to: dir + "/targets.txt")
+    let (status, _, err) = try run(
+      zonetop,
+      ["record", "--targets-file", dir + "/targets.txt", "--out", dir + "/r.ztrec", "--duration", "1s"])
+    #expect(status == 0, "\(err)")
+    #expect(err.contains("recorded ") && err.contains(" rounds of 3 targets (0 up at the end)"), "\(err)")
+    for url in urls { #expect(err.contains("zonetop: \(url): "), "\(url): \(err)") }
+    #expect(!err.contains("\\x0d"))
   }
 
   @Test func closedStdoutEndsQuietly() throws {

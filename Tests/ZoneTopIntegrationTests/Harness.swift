@@ -186,3 +186,60 @@ func runMeasured(_ executable: String, _ arguments: [String]) throws -> (
   }
   return (Int32(fields[0]), err, fields[1] * 1024, Date().timeIntervalSince(t0))
 }
+
+/// A character device like `/dev/null` to write to.
+///
+/// As root, a private node (c 1 3) in `dir`: a bug that
+/// replaced it cannot replace the machine's `/dev/null`. Otherwise `/dev/null` itself, which
+/// a process without root cannot replace.
+func nullDevice(in dir: String) -> String {
+  let path = dir + "/null"
+  var null = stat()
+  guard getuid() == 0, stat("/dev/null", &null) == 0, mknod(path, S_IFCHR | 0o666, null.st_rdev) == 0 else {
+    return "/dev/null"
+  }
+  return path
+}
+
+/// Reads a FIFO on its own thread, as `cat fifo` would, until `finish`.
+///
+/// The read end is opened without blocking before anything writes, so a writer's open
+/// finds a reader at once, and a writer that never opens the FIFO cannot hang the test.
+final class FIFOReader: @unchecked Sendable {
+  private let fd: Int32
+  private let lock = NSLock()
+  private var data: [UInt8] = []
+  private var writerDone = false
+  private let ended = DispatchSemaphore(value: 0)
+
+  init(path: String) throws {
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard fd >= 0 else { throw HarnessError(message: "\(path): cannot open for reading") }
+    Thread.detachNewThread { [self] in drain() }
+  }
+
+  private func drain() {
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      _ = poll(&p, 1, 50)
+      // Read after looking at the flag: once the writer is done, an empty read means all of it was read.
+      let done = lock.withLock { writerDone }
+      let n = read(fd, &buf, buf.count)
+      if n > 0 {
+        lock.withLock { data += buf[0..<n] }
+      } else if done {
+        break
+      }
+    }
+    ended.signal()
+  }
+
+  /// Call once the writer has ended: what the reader got.
+  func finish() -> [UInt8] {
+    lock.withLock { writerDone = true }
+    ended.wait()
+    close(fd)
+    return lock.withLock { data }
+  }
+}

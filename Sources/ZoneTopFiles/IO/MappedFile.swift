@@ -82,31 +82,123 @@ public enum Files {
     return Array(m.bytes)
   }
 
-  /// Writes `data` to `path` atomically: a temporary file beside it, fsync, then rename.
+  /// Writes `data` to `path` without replacing what is there unless it is a plain file.
   ///
-  /// A reader never sees a half-written file under `path`.
+  /// Like `curl -o` and `sort -o`, by what the path is:
+  /// - a regular file, or nothing yet: atomically, through a temporary file beside it,
+  ///   fsync, rename and an fsync of the directory, so a reader never sees a half-written
+  ///   file under `path`;
+  /// - a symlink: its target, atomically in the same way; the link stays a link;
+  /// - a FIFO, a device or another file that is not regular: opened and written in place
+  ///   (a rename would replace the node, e.g. `/dev/null`, for every other process);
+  /// - `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` or `/proc/self/fd/N`: that descriptor.
   public static func writeAtomically(_ data: [UInt8], to path: String) throws(FileError) {
-    let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-    var template = Array((dir.isEmpty ? "/" : dir).utf8CString.dropLast()) + Array("/.zonetop-XXXXXX".utf8CString)
+    if let fd = inheritedDescriptor(path) {
+      guard fcntl(fd, F_GETFL) >= 0 else { throw FileError(path: path, errno: EBADF) }
+      guard data.withUnsafeBytes({ writeAll(fd, $0) }) else { throw FileError(path: path, errno: errno) }
+      return
+    }
+    var st = stat()
+    if stat(path, &st) == 0 {
+      switch st.st_mode & S_IFMT {
+      case S_IFREG: break
+      case S_IFDIR: throw FileError(path: path, message: "is a directory")
+      case let kind: return try writeInPlace(data, to: path, truncate: kind != S_IFIFO && kind != S_IFCHR)
+      }
+    } else if errno != ENOENT {
+      throw FileError(path: path, errno: errno)
+    }
+    // A regular file, a new one, or a symlink to either (a dangling one creates its target).
+    let target = try resolvingSymlinks(path)
+    var existing = stat()
+    let exists = stat(target, &existing) == 0
+    try replace(data, at: target, shownAs: path, like: exists ? existing : nil)
+  }
+
+  /// The descriptor a path names when it is one of this process's own (`/dev/stdout`, `/dev/fd/3`).
+  ///
+  /// Written to directly: reopening it would lose `>>`'s append mode, and a socket cannot be reopened.
+  static func inheritedDescriptor(_ path: String) -> Int32? {
+    switch path {
+    case "/dev/stdout": return 1
+    case "/dev/stderr": return 2
+    default:
+      for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) {
+        return Int32(path.dropFirst(prefix.count)).flatMap { $0 >= 0 ? $0 : nil }
+      }
+      return nil
+    }
+  }
+
+  /// The path a symlink chain ends at (the last component's links; directories on the way
+  /// are left to the kernel), or `path` itself when it is not a link.
+  static func resolvingSymlinks(_ path: String) throws(FileError) -> String {
+    var p = path
+    for _ in 0..<40 {
+      var st = stat()
+      guard lstat(p, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { return p }
+      var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+      let n = readlink(p, &buf, buf.count - 1)
+      guard n > 0 else { throw FileError(path: path, errno: n < 0 ? errno : ENOENT) }
+      let link = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      p = link.hasPrefix("/") ? link : directory(of: p) + "/" + link
+    }
+    throw FileError(path: path, errno: ELOOP)
+  }
+
+  /// The directory part of a path (`.` for a bare name, `/` for a name in the root).
+  static func directory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    let dir = String(path[..<slash])
+    return dir.isEmpty ? "/" : dir
+  }
+
+  /// Opens a FIFO, device or other special file and writes it in place.
+  static func writeInPlace(_ data: [UInt8], to path: String, truncate: Bool) throws(FileError) {
+    let fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | (truncate ? O_TRUNC : 0))
+    guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+    let ok = data.withUnsafeBytes { writeAll(fd, $0) }
+    let err = errno
+    close(fd)
+    guard ok else { throw FileError(path: path, errno: err) }
+  }
+
+  /// Replaces (or creates) the regular file `path` atomically: a temporary file in its
+  /// directory, fsync, rename, fsync of the directory.
+  ///
+  /// A replaced file keeps its permissions and, where allowed, its owner.
+  static func replace(_ data: [UInt8], at path: String, shownAs shown: String, like old: stat?) throws(FileError) {
+    let dir = directory(of: path)
+    var template = Array(dir.utf8CString.dropLast()) + Array("/.zonetop-XXXXXX".utf8CString)
     // Force unwrap: the template is not empty.
     // swift-format-ignore: NeverForceUnwrap
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+    guard fd >= 0 else { throw FileError(path: shown, errno: errno) }
     let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var ok = data.withUnsafeBytes { writeAll(fd, $0) }
     ok = ok && fsync(fd) == 0
     let err = errno
-    fchmod(fd, 0o644)
+    if let old {
+      _ = fchown(fd, old.st_uid, old.st_gid)
+      fchmod(fd, old.st_mode & 0o777)
+    } else {
+      fchmod(fd, 0o644)
+    }
     close(fd)
     guard ok else {
       unlink(tmp)
-      throw FileError(path: path, errno: err)
+      throw FileError(path: shown, errno: err)
     }
     guard rename(tmp, path) == 0 else {
       let e = errno
       unlink(tmp)
-      throw FileError(path: path, errno: e)
+      throw FileError(path: shown, errno: e)
     }
+    // The rename is durable once the directory is on disk too.
+    let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard dfd >= 0 else { return }
+    defer { close(dfd) }
+    if fsync(dfd) != 0 && errno != EINVAL && errno != EROFS { throw FileError(path: shown, errno: errno) }
   }
 
   /// Writes all bytes, retrying on short writes and EINTR.

@@ -155,7 +155,7 @@ public final class OfflineSource: @unchecked Sendable {
   private func add(_ file: String, in dir: String, target: String, to found: inout [Entry]) {
     guard let t = Self.timestamp(fromFileName: file) else {
       problems.append(
-        "\(dir)/\(file): skipped: the name is not a scrape time (epoch milliseconds or RFC 3339, e.g. 1741000000000.prom)"
+        "\(dir)/\(file): skipped: the name is not a scrape time (epoch milliseconds or RFC 3339 from \(PlausibleTime.text), e.g. 1741000000000.prom)"
       )
       return
     }
@@ -168,8 +168,9 @@ public final class OfflineSource: @unchecked Sendable {
   public static func timestamp(fromFileName name: String) -> Int64? {
     var stem = Substring(name)
     for ext in [".gz", ".prom", ".txt", ".om"] where stem.hasSuffix(ext) { stem = stem.dropLast(ext.count) }
-    if let ms = Int64(stem), stem.count >= 10 { return ms }
-    return RFC3339.parse(String(stem))
+    // Only believable times: later arithmetic on times near Int64's ends would overflow.
+    if let ms = Int64(stem), stem.count >= 10 { return PlausibleTime.contains(ms: ms) ? ms : nil }
+    return RFC3339.parse(String(stem)).flatMap { PlausibleTime.contains(ms: $0) ? $0 : nil }
   }
 
   private static func sortedByTime(_ e: [Entry]) -> [Entry] {

@@ -138,6 +138,12 @@ public struct RecordingReader {
         pos = next
         validEnd = next
         read(next)
+      case .refused(let why, let next):
+        // Whole and intact, but not believable: skipped, and kept on disk for a writer appending.
+        problems.append("\(path): byte \(pos): \(why)")
+        pos = next
+        validEnd = next
+        read(next)
       case .torn(let why):
         if let resume = Self.nextFrameStart(after: pos, base, end) {
           problems.append("\(path): byte \(pos): corrupt frame skipped (\(why))")
@@ -152,6 +158,8 @@ public struct RecordingReader {
 
   private enum Parsed {
     case frame(FrameRef, next: Int)
+    /// A whole frame whose header says something impossible (a time outside `PlausibleTime`).
+    case refused(String, next: Int)
     case torn(String)
   }
 
@@ -170,14 +178,20 @@ public struct RecordingReader {
       guard let eq = part.firstIndex(of: "=") else { return .torn("malformed header field") }
       fields[part[..<eq]] = part[part.index(after: eq)...]
     }
-    guard let t = fields["time_ms"].flatMap({ Int64($0) }), let status = fields["status"].flatMap({ Int($0) }),
-      let length = fields["length"].flatMap({ Int($0) }), length >= 0,
-      let crc = fields["crc32c"].flatMap({ UInt32($0, radix: 16) }), let target = fields["target"]
+    guard let timeText = fields["time_ms"], let status = fields["status"].flatMap({ Int($0) }),
+      let lengthText = fields["length"], let crc = fields["crc32c"].flatMap({ UInt32($0, radix: 16) }),
+      let target = fields["target"]
     else { return .torn("header is missing time_ms, status, length, crc32c or target") }
+    // Numbers from the file are untrusted: a length near Int.max must not overflow below.
+    guard let length = Int(lengthText), length >= 0 else {
+      return .torn("invalid length=\(Sanitize.short(String(lengthText)))")
+    }
+    guard let t = Int64(timeText) else { return .torn("invalid time_ms=\(Sanitize.short(String(timeText)))") }
     let checksum = FrameChecksum(value: crc)
     let bodyStart = headerEnd + 1
-    guard end - bodyStart >= length + 1 else {
-      return .torn("body has \(max(0, end - bodyStart)) of \(length) bytes")
+    // `end - bodyStart` is at least 0 (the header's newline is before `end`); the body and its newline must fit.
+    guard length < end - bodyStart else {
+      return .torn("body has \(end - bodyStart) of \(length) bytes")
     }
     guard p[bodyStart + length] == 0x0A else { return .torn("frame terminator missing") }
     if verify && !checksum.matches(UnsafeRawBufferPointer(start: p + bodyStart, count: length)) {
@@ -188,6 +202,11 @@ public struct RecordingReader {
       contentType: fields["content_type"].map { PercentEncoding.decode($0) },
       error: fields["error"].map { PercentEncoding.decode($0) },
       bodyOffset: bodyStart, bodyLength: length, checksum: checksum, offset: pos)
+    guard PlausibleTime.contains(ms: t) else {
+      return .refused(
+        "frame of \(Sanitize.short(f.target, limit: 80)) skipped: time_ms=\(t) is outside \(PlausibleTime.text)",
+        next: bodyStart + length + 1)
+    }
     return .frame(f, next: bodyStart + length + 1)
   }
 
@@ -199,7 +218,10 @@ public struct RecordingReader {
       let at = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - p
       if end - at >= needle.count && memcmp(p + at, needle, needle.count) == 0 {
         // Only resume at a frame that parses completely.
-        if case .frame = frame(at: at + 1, p, end, verify: true) { return at + 1 }
+        switch frame(at: at + 1, p, end, verify: true) {
+        case .frame, .refused: return at + 1
+        case .torn: break
+        }
       }
       i = at + 1
     }
@@ -227,6 +249,14 @@ public final class RecordingWriter {
     // second close hit a descriptor another thread had just opened.
     var st = stat()
     fstat(fd, &st)
+    // One writer a file: a second (another `record`, a TUI's --record) would write its
+    // frames at its own offsets over the first's, and cut the first's frame in progress
+    // as a torn tail. The lock goes with this open file and ends when it is closed.
+    // A file system without flock records unlocked, as before.
+    if flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK {
+      let holder = Self.lockHolder(device: st.st_dev, inode: st.st_ino).map { "pid \($0) holds its lock" }
+      throw FileError(path: path, message: "is being written by another zonetop (\(holder ?? "its lock is held"))")
+    }
     var size = Int(st.st_size)
     if size > 0 && size < RecordingFormat.magic.count {
       // A writer killed while writing the file header: start the file again.
@@ -253,6 +283,35 @@ public final class RecordingWriter {
   }
 
   deinit { close(fd) }
+
+  /// The process holding a flock on the file (device, inode), from `/proc/locks`; nil when not found.
+  static func lockHolder(device: dev_t, inode: ino_t) -> Int32? {
+    let fd = open("/proc/locks", O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var text: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while text.count < 1 << 22 {
+      let n = read(fd, &buf, buf.count)
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { break }
+      text += buf[0..<n]
+    }
+    // glibc's dev_t: the major number in bits 8-19 and 32-43, the minor in bits 0-7 and 20-31.
+    let major = (UInt64(device) >> 8) & 0xfff | (UInt64(device) >> 32) & ~0xfff
+    let minor = UInt64(device) & 0xff | (UInt64(device) >> 12) & ~0xff
+    // `1: FLOCK  ADVISORY  WRITE 1234 fd:01:56789 0 EOF` (waiters have `->` before FLOCK).
+    for line in text.split(separator: 0x0A) {
+      let fields = line.split(separator: 0x20).map { String(decoding: $0, as: UTF8.self) }
+      guard fields.count >= 6, fields[1] == "FLOCK", let pid = Int32(fields[4]) else { continue }
+      let id = fields[5].split(separator: ":")
+      guard id.count == 3, UInt64(id[0], radix: 16) == major, UInt64(id[1], radix: 16) == minor,
+        UInt64(id[2]) == UInt64(inode)
+      else { continue }
+      return pid
+    }
+    return nil
+  }
 
   /// Appends one frame with a single write.
   public func append(_ frame: Frame) throws(FileError) {

@@ -108,7 +108,8 @@ public struct TrafficHistory: Sendable {
   public func sparkline(flows ids: Set<Int32>, count: Int) -> [Double] {
     rounds.suffix(count).map { round in
       let seconds = Double(max(1, round.endMs - round.startMs)) / 1000
-      return Double(round.deltas.reduce(UInt64(0)) { ids.contains($1.0) ? $0 &+ $1.1.bytes : $0 }) / seconds
+      return Double(round.deltas.reduce(UInt64(0)) { ids.contains($1.0) ? $0.addingSaturating($1.1.bytes) : $0 })
+        / seconds
     }
   }
 }

@@ -54,8 +54,8 @@ extension Dictionary where Value == PairStats {
   /// Adds `stats` to `key`'s entry, unless it carries neither bytes nor connections.
   mutating func accumulate(_ key: Key, _ stats: PairStats) {
     guard stats.bytes > 0 || stats.connectionsOpened > 0 else { return }
-    self[key, default: PairStats()].bytes &+= stats.bytes
-    self[key, default: PairStats()].connectionsOpened &+= stats.connectionsOpened
+    self[key, default: PairStats()].bytes.addSaturating(stats.bytes)
+    self[key, default: PairStats()].connectionsOpened.addSaturating(stats.connectionsOpened)
     self[key, default: PairStats()].costUSD += stats.costUSD
   }
 }
@@ -107,8 +107,8 @@ public struct HopStats: Sendable {
   public var costUSD: Double = 0
   /// Flow ids counted for this hop (for drill-down and history).
   public var flows: [Int32] = []
-  public var bytes: UInt64 { forward &+ back }
-  public var crossBytes: UInt64 { (byScope[.crossZone] ?? 0) &+ (byScope[.crossRegion] ?? 0) }
+  public var bytes: UInt64 { forward.addingSaturating(back) }
+  public var crossBytes: UInt64 { (byScope[.crossZone] ?? 0).addingSaturating(byScope[.crossRegion] ?? 0) }
 }
 
 /// Per destination service: how much of its traffic stays in its zone.
@@ -116,7 +116,7 @@ public struct ServiceLocality: Sendable {
   public var service: String
   public var byScope: [Scope: UInt64] = [:]
   public var costUSD: Double = 0
-  public var bytes: UInt64 { byScope.values.reduce(0, &+) }
+  public var bytes: UInt64 { byScope.values.reduce(0) { $0.addingSaturating($1) } }
   /// Share of bytes with known locality that stay in-zone (nil when none is known).
   public var inZoneShare: Double? {
     let known = bytes - (byScope[.unknown] ?? 0)
@@ -149,7 +149,7 @@ public struct TrafficReport: Sendable {
   /// Bytes per scope.
   public var bytesByScope: [Scope: UInt64] {
     var out: [Scope: UInt64] = [:]
-    for (pair, stats) in zonePairs { out[pair.scope, default: 0] &+= stats.bytes }
+    for (pair, stats) in zonePairs { out[pair.scope, default: 0].addSaturating(stats.bytes) }
     return out
   }
 
@@ -210,23 +210,23 @@ public enum Aggregator {
       var internet = 0.0
       if options.egressAsInternet && key.isEgress { internet = pricing.internetCost(bytes: c.received) }
       report.internetCostUSD += internet
-      if scope == .unknown { report.unknownLocalityBytes &+= c.bytes }
+      if scope == .unknown { report.unknownLocalityBytes.addSaturating(c.bytes) }
       let hopKey = WorkloadHop(
         sourceWorkload: key.sourceWorkload, sourceNamespace: key.sourceNamespace,
         destinationService: key.destinationService)
       // Updated in place: a copy taken out of the dictionary and stored back would copy
       // the hop's flow list on every append.
       Self.update(&report.hops[hopKey, default: HopStats()]) { hop in
-        hop.forward &+= c.received
-        hop.back &+= c.sent
-        hop.opened &+= c.opened
-        hop.byScope[scope, default: 0] &+= c.bytes
+        hop.forward.addSaturating(c.received)
+        hop.back.addSaturating(c.sent)
+        hop.opened.addSaturating(c.opened)
+        hop.byScope[scope, default: 0].addSaturating(c.bytes)
         hop.costUSD += forwardCost + backCost + internet
         hop.flows.append(id)
       }
       Self.update(&report.services[key.destinationService, default: ServiceLocality(service: key.destinationService)]) {
         svc in
-        svc.byScope[scope, default: 0] &+= c.bytes
+        svc.byScope[scope, default: 0].addSaturating(c.bytes)
         svc.costUSD += forwardCost + backCost + internet
       }
     }
@@ -276,7 +276,7 @@ public enum Aggregator {
       let (take, drop) = useSource ? (s.source, s.destination) : (s.destination, s.source)
       chosen.append(contentsOf: take)
       if options.policy == .auto && !take.isEmpty {
-        for id in drop where Int(id) < counts.count { dropped &+= counts[Int(id)].bytes }
+        for id in drop where Int(id) < counts.count { dropped.addSaturating(counts[Int(id)].bytes) }
       }
     }
     return chosen.sorted()

@@ -16,15 +16,32 @@ public struct Counts: Sendable, Equatable {
     self.closed = closed
   }
 
+  /// Adds counts, each saturating at `UInt64.max` (a sum that wrapped would show a small number).
   public static func += (a: inout Counts, b: Counts) {
-    a.received &+= b.received
-    a.sent &+= b.sent
-    a.opened &+= b.opened
-    a.closed &+= b.closed
+    a.received.addSaturating(b.received)
+    a.sent.addSaturating(b.sent)
+    a.opened.addSaturating(b.opened)
+    a.closed.addSaturating(b.closed)
   }
 
-  public var bytes: UInt64 { received &+ sent }
+  public var bytes: UInt64 { received.addingSaturating(sent) }
   public var isZero: Bool { received == 0 && sent == 0 && opened == 0 && closed == 0 }
+}
+
+extension UInt64 {
+  /// `self + other`, or `UInt64.max` where the sum does not fit.
+  ///
+  /// Byte and connection sums use it: wrapping modulo 2^64 would let one target's counts
+  /// cancel another's (two increases of 2^63 summed to 0 and the cell vanished).
+  @inlinable
+  public func addingSaturating(_ other: UInt64) -> UInt64 {
+    let (sum, overflow) = addingReportingOverflow(other)
+    return overflow ? .max : sum
+  }
+
+  /// Adds `other`, saturating at `UInt64.max`.
+  @inlinable
+  public mutating func addSaturating(_ other: UInt64) { self = addingSaturating(other) }
 }
 
 /// Which ztunnel reported a series.

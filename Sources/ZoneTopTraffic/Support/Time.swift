@@ -18,6 +18,19 @@ public enum WallClock {
   }
 }
 
+/// The scrape times zonetop believes: from 2000-01-01 up to (not including) 2200-01-01.
+///
+/// A recording, a scrape file's name or a Prometheus answer with a time outside is refused
+/// where it is read: later arithmetic on such times (window spans, rates) would overflow.
+public enum PlausibleTime {
+  /// 2000-01-01T00:00:00Z and 2200-01-01T00:00:00Z, in milliseconds since the epoch.
+  public static let range: Range<Int64> = 946_684_800_000..<7_258_118_400_000
+  /// The range in words, for messages.
+  public static let text = "2000-01-01 to 2200-01-01"
+
+  public static func contains(ms: Int64) -> Bool { range.contains(ms) }
+}
+
 /// RFC 3339 times in UTC.
 public enum RFC3339 {
   /// `2025-03-03T10:00:05Z` (milliseconds shown only when non-zero).

@@ -24,8 +24,8 @@ public enum ViewRows {
   /// Services view rows, sorted.
   public static func serviceRows(_ r: TrafficReport, _ s: AppState) -> [ServiceLocality] {
     r.services.values.sorted { a, b in
-      let ac = (a.byScope[.crossZone] ?? 0) &+ (a.byScope[.crossRegion] ?? 0)
-      let bc = (b.byScope[.crossZone] ?? 0) &+ (b.byScope[.crossRegion] ?? 0)
+      let ac = (a.byScope[.crossZone] ?? 0).addingSaturating(a.byScope[.crossRegion] ?? 0)
+      let bc = (b.byScope[.crossZone] ?? 0).addingSaturating(b.byScope[.crossRegion] ?? 0)
       switch s.sortKey {
       case .cost: return (a.costUSD, ac, b.service) > (b.costUSD, bc, a.service)
       case .cross: return (ac, b.service) > (bc, a.service)
@@ -54,8 +54,8 @@ public enum ViewRows {
     func add(_ hop: WorkloadHop, request: Bool, bytes: UInt64, opened: UInt64, flow: Int32) {
       let key = DrillKey(hop: hop, request: request)
       var row = rows[key] ?? DrillRow(hop: hop, request: request, bytes: 0, opened: 0, flows: [])
-      row.bytes &+= bytes
-      row.opened &+= opened
+      row.bytes.addSaturating(bytes)
+      row.opened.addSaturating(opened)
       row.flows.insert(flow)
       rows[key] = row
     }

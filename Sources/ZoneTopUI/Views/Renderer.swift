@@ -343,7 +343,7 @@ public enum Renderer {
         }
         b.textRight(text, right: x + cellWidth - 1, y: y, role: role, bold: i == selRow && j == selCol)
       }
-      let rowBytes = cells[i].reduce(UInt64(0)) { $0 &+ $1.0 }
+      let rowBytes = cells[i].reduce(UInt64(0)) { $0.addingSaturating($1.0) }
       let rowCost = cells[i].reduce(0.0) { $0 + $1.1 }
       b.textRight(
         compact(s, r, bytes: rowBytes, cost: rowCost), right: labelWidth + visible * cellWidth + totalWidth, y: y,
@@ -352,7 +352,7 @@ public enum Renderer {
     }
     b.text("TOTAL", x: 1, y: y, role: .columnHeader, bold: true)
     for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
-      let colBytes = (0..<n).reduce(UInt64(0)) { $0 &+ cells[$1][j].0 }
+      let colBytes = (0..<n).reduce(UInt64(0)) { $0.addingSaturating(cells[$1][j].0) }
       let colCost = (0..<n).reduce(0.0) { $0 + cells[$1][j].1 }
       b.textRight(
         compact(s, r, bytes: colBytes, cost: colCost), right: labelWidth + k * cellWidth + cellWidth - 1, y: y,
@@ -438,7 +438,7 @@ public enum Renderer {
 
   static func flows(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
     let rows = ViewRows.flowRows(r, s)
-    let cross = rows.reduce(UInt64(0)) { $0 &+ $1.1.crossBytes }
+    let cross = rows.reduce(UInt64(0)) { $0.addingSaturating($1.1.crossBytes) }
     let columns = [
       Column(title: "SOURCE → DESTINATION SERVICE", width: 30, right: false, priority: 100),
       Column(title: "→ B/s", width: 9, right: true, priority: 80),
@@ -480,7 +480,7 @@ public enum Renderer {
       let share = svc.inZoneShare
       let filled = share.map { Int(($0 * 10).rounded()) } ?? 0
       let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 10 - filled)
-      let cross = (svc.byScope[.crossZone] ?? 0) &+ (svc.byScope[.crossRegion] ?? 0)
+      let cross = (svc.byScope[.crossZone] ?? 0).addingSaturating(svc.byScope[.crossRegion] ?? 0)
       var rowRoles: [Role] = [
         .normal, share.map { $0 >= 0.8 ? .ok : ($0 >= 0.5 ? .warning : .error) } ?? .dim, .bar, .normal, .normal,
         .normal,
@@ -495,8 +495,8 @@ public enum Renderer {
         let asks = routing[i]?.prefersSameZone == true
         if asks {
           asking.services += 1
-          asking.cross &+= cross
-          asking.known &+= svc.bytes &- (svc.byScope[.unknown] ?? 0)
+          asking.cross.addSaturating(cross)
+          asking.known.addSaturating(svc.bytes - (svc.byScope[.unknown] ?? 0))
         }
         cells.insert(routing[i]?.trafficDistribution ?? "-", at: 1)
         rowRoles.insert(asks ? .ok : .dim, at: 1)
@@ -540,7 +540,7 @@ public enum Renderer {
       ]
       var error = h.lastError ?? ""
       if error.isEmpty && h.seriesWithoutLocality > 0 { error = "no locality labels (older ztunnel)" }
-      if error.isEmpty, let issue = h.lastParseIssue, h.invalidLines > 0 { error = issue }
+      if error.isEmpty, let issue = h.lastParseIssue, h.invalidLines > 0 || h.invalidCounterValues > 0 { error = issue }
       var cells = [
         TargetName.short(h.target), h.up ? "up" : "DOWN",
         h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",

@@ -53,6 +53,45 @@ import ZoneTopUI
     #expect(h.counterResets == 0)
   }
 
+  /// Reliability report D17: sums wrapped modulo 2^64, so two increases of 2^63 bytes in one
+  /// zone cell summed to 0 and the cell vanished; now they stop at UInt64.max.
+  @Test func byteSumsSaturateInsteadOfWrapping() {
+    var c = Counts(received: .max - 5, sent: 1 << 63, opened: .max, closed: 3)
+    c += Counts(received: 10, sent: 1 << 63, opened: 1, closed: 4)
+    #expect(c == Counts(received: .max, sent: .max, opened: .max, closed: 7))
+    #expect(Counts(received: 1 << 63, sent: 1 << 63).bytes == .max)
+    #expect(Counts(received: 1, sent: 2).bytes == 3)
+
+    let z1 = Locality(region: "r1", zone: "z1")
+    let z2 = Locality(region: "r1", zone: "z2")
+    func flow(_ workload: String) -> FlowKey {
+      FlowKey(
+        reporter: .source, sourceWorkload: workload, sourceNamespace: "ns", destinationWorkload: "b",
+        destinationNamespace: "ns", destinationService: "b.ns.svc.cluster.local", source: z1, destination: z2,
+        hasLocality: true)
+    }
+    // Two flows of 2^63 request bytes in one cell, and one flow of 2^63 each way.
+    var history = TrafficHistory()
+    history.append(
+      startMs: 1_741_000_000_000, endMs: 1_741_000_005_000,
+      deltas: [
+        (flow("a"), Counts(received: 1 << 63, opened: 1)), (flow("c"), Counts(received: 1 << 63, opened: 1)),
+        (flow("e"), Counts(received: 1 << 63, sent: 1 << 63)),
+      ])
+    let r = history.report(windowMs: nil, options: ReportOptions())
+    #expect(r.zonePairs[ZonePair(from: z1, to: z2)]?.bytes == .max)
+    #expect(r.zonePairs[ZonePair(from: z1, to: z2)]?.connectionsOpened == 2)
+    #expect(r.zonePairs[ZonePair(from: z2, to: z1)]?.bytes == 1 << 63)
+    #expect(r.bytesByScope[.crossZone] == .max)
+    #expect(r.regionPairs[RegionPair(from: "r1", to: "r1")]?.bytes == .max)
+    #expect(r.services["b.ns.svc.cluster.local"]?.bytes == .max)
+    let e = WorkloadHop(sourceWorkload: "e", sourceNamespace: "ns", destinationService: "b.ns.svc.cluster.local")
+    #expect(r.hops[e]?.bytes == .max && r.hops[e]?.crossBytes == .max)
+    // What a user reads: the cell's CSV row is there with the saturated sum, not gone.
+    let csv = ReportExport.csv(r, groupBy: .zone)
+    #expect(csv.contains(",r1,z1,r1,z2,cross-zone,18446744073709551615,"), "\(csv)")
+  }
+
   @Test func futureTimestampsAndEscapesDoNotChangeTheCounting() {
     let engine = TrafficEngine()
     let evil = ",source_app=\"\\u001b]0;x\\u0007\\\"\\n\""

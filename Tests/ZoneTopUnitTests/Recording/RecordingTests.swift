@@ -121,11 +121,121 @@ import ZoneTopUI
     #expect(String(decoding: try Files.read(path), as: UTF8.self) == "precious data\n")
   }
 
+  /// A frame of `target` whose header claims `length` bytes, followed by a three-byte body.
+  static func hostileHeader(length: String, target: String = "x") -> [UInt8] {
+    Array("@frame v1 time_ms=1740996002000 status=200 length=\(length) crc32c=00000000 target=\(target)\nabc\n".utf8)
+  }
+
+  /// Reliability report D4: `length=9223372036854775807` overflowed `length + 1` and trapped every reader.
+  @Test(arguments: [
+    "9223372036854775807", "9223372036854775806", "9223372036854775000", "4611686018427387904",
+    "-1", "-9223372036854775808", "99999999999999999999", "18446744073709551615",
+  ])
+  func hugeAndNegativeLengthsAreTornFramesNotACrash(length: String) {
+    let good = Self.frames().map(RecordingFormat.encode)
+    // In the middle: skipped, and the frame after it is found again.
+    let middle = RecordingFormat.magic + good[0] + Self.hostileHeader(length: length) + good[1]
+    for verify in [true, false] {
+      let reader = middle.withUnsafeBytes { RecordingReader($0, path: "r", verifyChecksums: verify) }
+      #expect(reader.frames.map(\.target) == [Self.frames()[0].target, Self.frames()[1].target], "\(length)")
+      #expect(reader.problems.count == 1, "\(length): \(reader.problems)")
+      #expect(reader.problems.first?.contains("corrupt frame skipped") == true, "\(length): \(reader.problems)")
+      #expect(reader.validEnd == middle.count)
+    }
+    // At the end: a torn last frame, the whole frames before it kept.
+    let last = RecordingFormat.magic + good[0] + Self.hostileHeader(length: length)
+    let reader = last.withUnsafeBytes { RecordingReader($0, path: "r") }
+    #expect(reader.frames.count == 1)
+    #expect(reader.problems.count == 1 && reader.problems[0].contains("torn last frame ignored"), "\(reader.problems)")
+    #expect(reader.problems.first?.contains(length.hasPrefix("-") || length.count > 19 ? "length=" : length) == true)
+    #expect(reader.validEnd == RecordingFormat.magic.count + good[0].count)
+  }
+
+  /// Reliability report D13: times near Int64's ends overflowed window and rate arithmetic later.
+  @Test(arguments: [
+    Int64.min, Int64.min + 5000, -1, 0, 946_684_799_999, 7_258_118_400_000, Int64.max - 5000, Int64.max,
+  ])
+  func framesWithUnbelievableTimesAreRefusedNamingTheFrame(timeMs: Int64) {
+    let good = Self.frames()
+    let bad = Frame(target: "http://bad:15020/metrics", timeMs: timeMs, status: 200, body: Array("a_total 1\n".utf8))
+    let bytes =
+      RecordingFormat.magic + RecordingFormat.encode(good[0]) + RecordingFormat.encode(bad)
+      + RecordingFormat.encode(good[1])
+    for verify in [true, false] {
+      let reader = bytes.withUnsafeBytes { RecordingReader($0, path: "r.ztrec", verifyChecksums: verify) }
+      #expect(reader.frames.map(\.target) == [good[0].target, good[1].target])
+      let offset = RecordingFormat.magic.count + RecordingFormat.encode(good[0]).count
+      #expect(
+        reader.problems == [
+          "r.ztrec: byte \(offset): frame of http://bad:15020/metrics skipped: time_ms=\(timeMs) is outside 2000-01-01 to 2200-01-01"
+        ])
+      #expect(reader.validEnd == bytes.count)  // a writer appending keeps it
+    }
+  }
+
+  @Test func theEdgesOfTheBelievableRangeAreKept() {
+    let frames = [946_684_800_000, 7_258_118_399_999].map {
+      Frame(target: "t", timeMs: $0, status: 200, body: Array("a_total 1\n".utf8))
+    }
+    let bytes = RecordingFormat.magic + frames.flatMap(RecordingFormat.encode)
+    let reader = bytes.withUnsafeBytes { RecordingReader($0, path: "r") }
+    #expect(reader.problems == [])
+    #expect(reader.frames.map(\.timeMs) == [946_684_800_000, 7_258_118_399_999])
+  }
+
+  /// `record --out` reads the file it appends to: hostile headers there must not crash it either.
+  @Test func writerAppendsAfterHostileHeaders() throws {
+    let path = "/tmp/zonetop-test-\(getpid())-hostile.ztrec"
+    defer { unlink(path) }
+    let good = Self.frames()
+    let extreme = Frame(target: "http://bad/metrics", timeMs: Int64.max, status: 200, body: Array("a 1\n".utf8))
+    try Files.writeAtomically(
+      RecordingFormat.magic + RecordingFormat.encode(good[0]) + RecordingFormat.encode(extreme)
+        + Self.hostileHeader(length: "9223372036854775807"), to: path)
+    let writer = try RecordingWriter(path: path)
+    try writer.append(good[1])
+    let file = try MappedFile(path: path)
+    let reader = RecordingReader(file.bytes, path: path)
+    #expect(reader.frames.map(\.target) == [good[0].target, good[1].target])
+    #expect(reader.problems.count == 1 && reader.problems[0].contains("time_ms=9223372036854775807 is outside"))
+  }
+
+  /// Reliability report D9: two writers on one file wrote over each other's frames.
+  ///
+  /// Both reported success. flock is per open file description, so two writers in one
+  /// process see each other as two processes would.
+  @Test func aSecondWriterIsRefusedWhileTheFirstWrites() throws {
+    let path = "/tmp/zonetop-test-\(getpid())-two.ztrec"
+    defer { unlink(path) }
+    let frames = Self.frames()
+    var first: RecordingWriter? = try RecordingWriter(path: path)
+    try first?.append(frames[0])
+    let error = #expect(throws: FileError.self) { try RecordingWriter(path: path) }
+    #expect(error?.description == "\(path): is being written by another zonetop (pid \(getpid()) holds its lock)")
+    try first?.append(frames[1])
+    // Every frame of the first writer is there, whole.
+    let written = try MappedFile(path: path)
+    let reader = RecordingReader(written.bytes, path: path)
+    #expect(reader.problems == [] && reader.frames.map(\.target) == [frames[0].target, frames[1].target])
+    // Once the first writer is gone, the file can be appended to again.
+    first = nil
+    try RecordingWriter(path: path).append(frames[2])
+    let appended = try MappedFile(path: path)
+    let again = RecordingReader(appended.bytes, path: path)
+    #expect(again.problems == [] && again.frames.count == 3)
+  }
+
   @Test func scrapeFileNames() {
     #expect(OfflineSource.timestamp(fromFileName: "1741000000000.prom") == 1_741_000_000_000)
     #expect(OfflineSource.timestamp(fromFileName: "1741000000000.prom.gz") == 1_741_000_000_000)
     #expect(OfflineSource.timestamp(fromFileName: "2025-03-03T10:00:05Z.prom") == 1_740_996_005_000)
     #expect(OfflineSource.timestamp(fromFileName: "2025-03-03T11:00:05+01:00.prom") == 1_740_996_005_000)
     #expect(OfflineSource.timestamp(fromFileName: "notes.txt") == nil)
+    // Times outside 2000-01-01 to 2200-01-01 are not scrape times (they would overflow later).
+    #expect(OfflineSource.timestamp(fromFileName: "9223372036854775807.prom") == nil)
+    #expect(OfflineSource.timestamp(fromFileName: "-9223372036854775808.prom") == nil)
+    #expect(OfflineSource.timestamp(fromFileName: "0000000000.prom") == nil)
+    #expect(OfflineSource.timestamp(fromFileName: "1999-12-31T23:59:59Z.prom") == nil)
+    #expect(OfflineSource.timestamp(fromFileName: "2000-01-01T00:00:00Z.prom") == 946_684_800_000)
   }
 }
