@@ -18,8 +18,8 @@ public final class ExpositionParser {
   private var labels: UnsafeMutablePointer<LabelSpan>
   private var labelCapacity = 64
   private var labelCount = 0
-  /// Samples handed to the sink (kept apart from `summary`, which is appended to
-  /// with calls inside the access and so is checked dynamically on every access).
+  /// Samples handed to the sink (a plain counter beside `summary`, so counting a sample
+  /// does not touch the summary struct).
   private var sampleCount = 0
   private var exemplarLabels: UnsafeMutablePointer<LabelSpan>
   private var summary: ParseSummary

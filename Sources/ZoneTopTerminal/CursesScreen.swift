@@ -33,11 +33,15 @@ public final class CursesScreen: Screen {
     }
     guard initscr() != nil else { throw TerminalError(message: "cannot initialise the terminal (is TERM set?)") }
     CursesScreen.installRestoreHandlers()
-    cbreak()
-    noecho()
-    nonl()
+    // What the TUI cannot work without: keys one at a time, unechoed, with the arrow keys decoded.
+    for (name, result) in [
+      ("cbreak", cbreak()), ("noecho", noecho()), ("nonl", nonl()), ("keypad", keypad(zt_stdscr(), true)),
+    ] where result == ERR {
+      CursesScreen.restoreTerminal()
+      throw TerminalError(message: "cannot set up the terminal (\(name) failed); check TERM and the terminal's type")
+    }
     intrflush(zt_stdscr(), false)
-    keypad(zt_stdscr(), true)
+    // Some terminals cannot hide the cursor (ERR): the TUI still works.
     curs_set(0)
     set_escdelay(25)
     let wantColor: Bool
@@ -46,11 +50,9 @@ public final class CursesScreen: Screen {
     case .never: wantColor = false
     case .auto: wantColor = getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true
     }
-    colors = wantColor && has_colors()
-    if colors {
-      start_color()
-      use_default_colors()
-    }
+    // A terminal that cannot start colour is drawn monochrome.
+    colors = wantColor && has_colors() && start_color() != ERR
+    if colors { use_default_colors() }
     if mouse { mousemask(zt_button1_clicked(), nil) }
     width = Int(zt_cols())
     height = Int(zt_lines())

@@ -107,6 +107,7 @@ struct SnapshotCommand: ParsableCommand {
         try checkWindow(window.ms, interval: offline.intervalMs, of: "the recording's")
       }
       guard !offline.entries.isEmpty else {
+        printProblems(offline.problems)
         printError("zonetop: no data: \(sources[0]) holds no scrapes")
         throw ExitCode(3)
       }

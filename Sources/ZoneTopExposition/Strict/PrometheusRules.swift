@@ -4,8 +4,7 @@ import Glibc
 /// one HELP and one TYPE per family, TYPE before the family's samples, valid
 /// `le` and `quantile` labels, and no duplicate series.
 ///
-/// A class for the reason
-/// `OpenMetricsRules` is one.
+/// A class owned by its parser and mutated in place on every sample, like `OpenMetricsRules`.
 final class PrometheusRules {
   private var helps = Set<[UInt8]>()
   private var types: [[UInt8]: MetricType] = [:]

@@ -65,8 +65,8 @@ public final class OfflineSource: @unchecked Sendable {
       kind = .recording
       // Bodies are checksummed when read (in the worker that parses them), not here:
       // indexing only touches the headers of a memory-mapped recording.
-      // Reading a header maps the pages around it (a whole folio or 64 KiB): released as
-      // indexing goes, or an 11 GB recording would hold 0.9 GB resident.
+      // Reading a header maps the pages around it (a whole folio or 64 KiB): they are
+      // released as indexing goes, so resident memory stays bounded whatever the size.
       let reader = RecordingReader(
         bytes, path: path, verifyChecksums: false,
         read: inflated == nil ? file.releasingBehind() : { _ in })
