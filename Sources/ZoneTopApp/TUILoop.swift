@@ -126,10 +126,7 @@ public final class TUILoop {
     last = now
     for u in updates {
       data.apply(u)
-      if let problem = u.problems.last {
-        state.status = problem
-        state.statusIsError = true
-      }
+      if let problem = u.problems.last { state.alert = problem }
     }
     state.health = data.health
     state.discovery = data.discovery

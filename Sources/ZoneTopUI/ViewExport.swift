@@ -44,7 +44,8 @@ extension ReportExport {
   /// The CSV of what a view shows.
   public static func viewCSV(_ state: AppState) -> (name: String, text: String, rows: Int)? {
     if state.view == .health {
-      return ("health", healthCSV(state.health), state.health.count)
+      let sorted = state.health.sorted { TargetName.short($0.target) < TargetName.short($1.target) }
+      return ("health", healthCSV(sorted), sorted.count)
     }
     guard let r = state.report else { return nil }
     switch state.view {

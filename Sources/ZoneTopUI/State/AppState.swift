@@ -106,6 +106,8 @@ public struct AppState: Sendable {
   public var mouseEnabled = false
   /// The end of a replay was reached.
   public var atEnd = false
+  /// A problem that stays on screen until the user quits (the recording could not be written).
+  public var alert: String?
 
   public init(sourceLabel: String, isDemo: Bool, isReplay: Bool) {
     self.sourceLabel = sourceLabel

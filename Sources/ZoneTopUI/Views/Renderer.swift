@@ -52,8 +52,9 @@ public enum Renderer {
 
   // MARK: - Frame
 
-  /// "3 of 10 targets down - 5 Health", while any target is down.
+  /// A lasting problem (the recording stopped), else "3 of 10 targets down - 5 Health" while any is down.
   static func downBanner(_ s: AppState) -> (text: String, role: Role)? {
+    if let alert = s.alert { return (alert, .error) }
     let down = s.targetsTotal - s.targetsUp
     guard s.targetsTotal > 0, down > 0, !s.health.isEmpty else { return nil }
     let text = "\(down) of \(s.targetsTotal) target\(s.targetsTotal == 1 ? "" : "s") down - 5 Health"
@@ -116,14 +117,22 @@ public enum Renderer {
     }
     let scopes = r.bytesByScope
     let month = r.perMonth(r.totalCostUSD)
-    let facts = [
-      ("cross-zone \(NumberText.bytes(r.perSecond(scopes[.crossZone] ?? 0), suffix: "B/s"))", 5),
-      ("cross-region \(NumberText.bytes(r.perSecond(scopes[.crossRegion] ?? 0), suffix: "B/s"))", 4),
-      ("≈ \(NumberText.usd(month))/month", 6), ("(estimate)", 1),
-      ("window \(DurationText.format(ms: max(0, r.windowEndMs - r.windowStartMs)))", 2),
+    let zoneRate = NumberText.bytes(r.perSecond(scopes[.crossZone] ?? 0), suffix: "B/s")
+    let regionRate = NumberText.bytes(r.perSecond(scopes[.crossRegion] ?? 0), suffix: "B/s")
+    let window = DurationText.format(ms: max(0, r.windowEndMs - r.windowStartMs))
+    let room = b.width - right.count - 3
+    var facts = [
+      ("cross-zone \(zoneRate)", 5), ("cross-region \(regionRate)", 4), ("≈ \(NumberText.usd(month))/month", 6),
+      ("(estimate)", 1), ("window \(window)", 2),
     ]
-    b.text(
-      " " + fitParts(facts, width: b.width - right.count - 3, separator: "  "), x: 0, y: 1, role: .header, bold: true)
+    // Narrow: shorter words before any of the three numbers is dropped (the cost includes both rates).
+    if facts.prefix(3).map(\.0.count).reduce(2 * 2, +) > room {
+      facts = [
+        ("x-zone \(zoneRate)", 5), ("x-region \(regionRate)", 4), ("≈\(NumberText.usd(month))/mo", 6),
+        ("w \(window)", 2),
+      ]
+    }
+    b.text(" " + fitParts(facts, width: room, separator: "  "), x: 0, y: 1, role: .header, bold: true)
     b.textRight(right + " ", right: b.width, y: 1, role: s.paused ? .paused : .header, bold: true)
   }
 
@@ -382,6 +391,13 @@ public enum Renderer {
 
   // MARK: - Tables
 
+  /// `text` cut to `width` characters in the middle (`127.0.0.1:4…/hostile/t/7`), keeping more of the end.
+  static func middleTruncated(_ text: String, _ width: Int) -> String {
+    guard text.count > width, width > 3 else { return text }
+    let head = (width - 1) * 2 / 5
+    return String(text.prefix(head)) + "…" + String(text.suffix(width - 1 - head))
+  }
+
   struct Column {
     var title: String
     var width: Int
@@ -522,10 +538,17 @@ public enum Renderer {
   }
 
   static func health(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport?, top: Int, height: Int) {
+    // Targets in name order; names as wide as they need, up to a third of the screen, and
+    // cut in the middle beyond that, so targets that differ only at the end stay distinct.
+    let sorted = s.health.sorted { TargetName.short($0.target) < TargetName.short($1.target) }
+    let names = sorted.map { TargetName.short($0.target) }
+    let nameWidth = min(max(22, names.map(\.count).max() ?? 0), max(22, b.width / 3))
     let columns = [
-      Column(title: "TARGET", width: 22, right: false, priority: 100),
+      Column(title: "TARGET", width: nameWidth, right: false, priority: 100),
       Column(title: "STATE", width: 5, right: false, priority: 95),
       Column(title: "LATENCY", width: 8, right: true, priority: 60),
+      Column(title: "SCRAPES", width: 7, right: true, priority: 58),
+      Column(title: "FAILS", width: 5, right: true, priority: 65),
       Column(title: "SERIES", width: 7, right: true, priority: 70),
       Column(title: "INVALID", width: 7, right: true, priority: 50),
       Column(title: "RESETS", width: 6, right: true, priority: 40),
@@ -533,18 +556,18 @@ public enum Renderer {
     ]
     var roles: [[Role]] = []
     let nodes = s.discovery?.nodes
-    let rows = s.health.map { h -> [String] in
+    let rows = zip(sorted, names).map { h, name -> [String] in
       var rowRoles: [Role] = [
-        .normal, h.up ? .ok : .error, .normal, .normal, h.invalidLines > 0 ? .warning : .normal,
-        h.counterResets > 0 ? .warning : .normal, .error,
+        .normal, h.up ? .ok : .error, .normal, .normal, h.failures > 0 ? .warning : .normal, .normal,
+        h.invalidLines > 0 ? .warning : .normal, h.counterResets > 0 ? .warning : .normal, .error,
       ]
       var error = h.lastError ?? ""
       if error.isEmpty && h.seriesWithoutLocality > 0 { error = "no locality labels (older ztunnel)" }
       if error.isEmpty, let issue = h.lastParseIssue, h.invalidLines > 0 || h.invalidCounterValues > 0 { error = issue }
       var cells = [
-        TargetName.short(h.target), h.up ? "up" : "DOWN",
+        middleTruncated(name, nameWidth), h.up ? "up" : "DOWN",
         h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
-        String(h.series), String(h.invalidLines), String(h.counterResets), error,
+        String(h.scrapes), String(h.failures), String(h.series), String(h.invalidLines), String(h.counterResets), error,
       ]
       if let nodes {
         let node = nodes[h.target]

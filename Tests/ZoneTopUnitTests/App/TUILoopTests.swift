@@ -150,6 +150,16 @@ final class FakeSource: MetricsSource {
     #expect(text.contains("us-east1-c") && text.contains("/month"))
   }
 
+  @Test func aRecordingThatStoppedStaysOnScreen() throws {
+    let source = FakeSource()
+    var update = FakeSource.poll(endMs: 1_741_000_005_000, bytes: 1000, newFlow: true)
+    update.problems = ["recording stopped: /data/r.ztrec: No space left on device"]
+    source.queued = [update]
+    let (loop, screen) = loop(source, events: [.key(.char("3")), .key(.char("u")), .key(.char("5"))])
+    for _ in 0..<4 { loop.turn(timeoutMs: 0) }
+    #expect(screen.lines.joined().contains("recording stopped: /data/r.ztrec: No space left on device"))
+  }
+
   @Test func theFirstRoundSaysItIsTheBaseline() throws {
     let source = FakeSource()
     source.queued = [FakeSource.poll(endMs: 1_741_000_005_000, bytes: 0, newFlow: true)]

@@ -76,6 +76,30 @@ import ZoneTopUI
     #expect(small.lines.contains { $0.contains("need 64 x 16") })
   }
 
+  @Test func aNarrowHeaderKeepsBothRatesAndTheCost() throws {
+    let (state, _) = try Self.demoState(view: .zones)
+    let header = Renderer.render(state, width: 72, height: 24).0.lines[1]
+    #expect(header.contains("x-zone ") && header.contains("x-region ") && header.contains("/mo"), "\(header)")
+  }
+
+  @Test func healthKeepsTargetsApartWhenNamesAreLongAndSortsThem() {
+    var state = AppState(sourceLabel: "t", isDemo: false, isReplay: false)
+    state.view = .health
+    state.health = [7, 0, 3].map { i in
+      var h = TargetHealth(target: "http://127.0.0.1:46117/hostile/a-very-long-path-name-for-target-\(i)/metrics")
+      h.up = true
+      h.scrapes = 10
+      return h
+    }
+    state.targetsTotal = 3
+    state.targetsUp = 3
+    let lines = Renderer.render(state, width: 80, height: 24).0.lines
+    let rows = lines.filter { $0.contains("…") }
+    #expect(rows.count == 3)
+    #expect(rows.map { $0.contains("target-0 ") } == [true, false, false])
+    #expect(rows.map { $0.contains("target-7 ") } == [false, false, true])
+  }
+
   @Test func nothingRawReachesTheScreen() {
     var flows = FlowTable()
     let evil = "\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}txt"
