@@ -48,6 +48,10 @@ extension ReportExport {
       return ("health", healthCSV(sorted), sorted.count)
     }
     guard let r = state.report else { return nil }
+    if state.drill != nil || state.drillRegion != nil {
+      let rows = ViewRows.drillRows(r, state)
+      return ("drill", drillCSV(rows, r, state), rows.count)
+    }
     switch state.view {
     case .zones: return ("zones", csv(r, groupBy: .zone), zoneRows(r).count)
     case .regions: return ("regions", csv(r, groupBy: .region), regionRows(r).count)
@@ -57,5 +61,32 @@ extension ReportExport {
       return ("services", servicesCSV(rows, r, discovery: state.discovery), rows.count)
     case .health: return nil
     }
+  }
+
+  /// The drill-down's CSV: the hops of one matrix cell, in the order on screen.
+  public static func drillCSV(_ rows: [ViewRows.DrillRow], _ r: TrafficReport, _ state: AppState) -> String {
+    let (from, to): (String, String)
+    if let d = state.drill {
+      (from, to) = (d.from.zone, d.to.zone)
+    } else if let d = state.drillRegion {
+      (from, to) = (d.from, d.to)
+    } else {
+      (from, to) = ("", "")
+    }
+    let place = state.drill != nil ? "zone" : "region"
+    var out = CSV.row([
+      "window_start", "window_end", "source_\(place)", "destination_\(place)", "source_namespace", "source_workload",
+      "destination_service", "direction", "bytes", "bytes_per_second", "connections_opened", "cost_usd",
+      "cost_usd_per_month",
+    ])
+    for row in rows {
+      out += CSV.row([
+        RFC3339.format(ms: r.windowStartMs), RFC3339.format(ms: r.windowEndMs), CSV.text(from), CSV.text(to),
+        CSV.text(row.hop.sourceNamespace), CSV.text(row.hop.sourceWorkload), CSV.text(row.hop.destinationService),
+        row.request ? "request" : "response", String(row.bytes), NumberText.fixed(r.perSecond(row.bytes), 3),
+        String(row.opened), NumberText.fixed(row.costUSD, 6), NumberText.fixed(r.perMonth(row.costUSD), 6),
+      ])
+    }
+    return out
   }
 }

@@ -42,6 +42,8 @@ public enum ViewRows {
     public var request: Bool
     public var bytes: UInt64
     public var opened: UInt64
+    /// What these bytes cost in the window.
+    public var costUSD: Double = 0
     public var flows: Set<Int32>
   }
 
@@ -51,11 +53,13 @@ public enum ViewRows {
     -> [DrillRow]
   {
     var rows: [DrillKey: DrillRow] = [:]
-    func add(_ hop: WorkloadHop, request: Bool, bytes: UInt64, opened: UInt64, flow: Int32) {
+    let pricing = r.options.pricing
+    func add(_ hop: WorkloadHop, request: Bool, bytes: UInt64, opened: UInt64, flow: Int32, cost: Double) {
       let key = DrillKey(hop: hop, request: request)
       var row = rows[key] ?? DrillRow(hop: hop, request: request, bytes: 0, opened: 0, flows: [])
       row.bytes.addSaturating(bytes)
       row.opened.addSaturating(opened)
+      row.costUSD += cost
       row.flows.insert(flow)
       rows[key] = row
     }
@@ -66,10 +70,15 @@ public enum ViewRows {
       let hop = WorkloadHop(
         sourceWorkload: k.sourceWorkload, sourceNamespace: k.sourceNamespace, destinationService: k.destinationService)
       // Request bytes go from the flow's source to its destination, response bytes back.
+      let scope = Scope.of(k.source, k.destination)
       if src == from && dst == to && (c.received > 0 || c.opened > 0) {
-        add(hop, request: true, bytes: c.received, opened: c.opened, flow: id)
+        let cost = pricing.cost(bytes: c.received, from: k.source, to: k.destination, scope: scope)
+        add(hop, request: true, bytes: c.received, opened: c.opened, flow: id, cost: cost)
       }
-      if src == to && dst == from && c.sent > 0 { add(hop, request: false, bytes: c.sent, opened: 0, flow: id) }
+      if src == to && dst == from && c.sent > 0 {
+        let cost = pricing.cost(bytes: c.sent, from: k.destination, to: k.source, scope: scope)
+        add(hop, request: false, bytes: c.sent, opened: 0, flow: id, cost: cost)
+      }
     }
     return rows.values.sorted { ($0.bytes, $1.hop.sourceWorkload) > ($1.bytes, $0.hop.sourceWorkload) }
   }
@@ -79,10 +88,23 @@ public enum ViewRows {
     var request: Bool
   }
 
-  /// Drill-down rows of the state's open cell.
+  /// The drill-down's rows, in the order the sort key asks for (`s` changes it there too).
   public static func drillRows(_ r: TrafficReport, _ s: AppState) -> [DrillRow] {
-    if let d = s.drill { return drillRows(r, from: d.from, to: d.to) { $0 } }
-    if let d = s.drillRegion { return drillRows(r, from: d.from, to: d.to) { $0.region } }
-    return []
+    let rows: [DrillRow]
+    if let d = s.drill {
+      rows = drillRows(r, from: d.from, to: d.to) { $0 }
+    } else if let d = s.drillRegion {
+      rows = drillRows(r, from: d.from, to: d.to) { $0.region }
+    } else {
+      return []
+    }
+    func name(_ row: DrillRow) -> String {
+      row.hop.sourceNamespace + "/" + row.hop.sourceWorkload + row.hop.destinationService
+    }
+    switch s.sortKey {
+    case .cost: return rows.sorted { ($0.costUSD, $0.bytes, name($1)) > ($1.costUSD, $1.bytes, name($0)) }
+    case .cross, .bytes: return rows.sorted { ($0.bytes, name($1)) > ($1.bytes, name($0)) }
+    case .name: return rows.sorted { (name($0), $0.request ? 0 : 1) < (name($1), $1.request ? 0 : 1) }
+    }
   }
 }

@@ -391,6 +391,12 @@ public enum Renderer {
 
   // MARK: - Tables
 
+  /// Bytes in a table as the units ask: in the window, or per second (the tables always
+  /// show USD/month in a column of their own, so the cost units show rates there).
+  static func tableBytes(_ bytes: UInt64, _ r: TrafficReport, _ s: AppState) -> String {
+    s.units == .bytes ? shortNumber(Double(bytes)) : shortNumber(r.perSecond(bytes))
+  }
+
   /// `text` cut to `width` characters in the middle (`127.0.0.1:4…/hostile/t/7`), keeping more of the end.
   static func middleTruncated(_ text: String, _ width: Int) -> String {
     guard text.count > width, width > 3 else { return text }
@@ -455,10 +461,11 @@ public enum Renderer {
   static func flows(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
     let rows = ViewRows.flowRows(r, s)
     let cross = rows.reduce(UInt64(0)) { $0.addingSaturating($1.1.crossBytes) }
+    let unit = s.units == .bytes ? "BYTES" : "B/s"
     let columns = [
       Column(title: "SOURCE → DESTINATION SERVICE", width: 30, right: false, priority: 100),
-      Column(title: "→ B/s", width: 9, right: true, priority: 80),
-      Column(title: "← B/s", width: 9, right: true, priority: 70),
+      Column(title: "→ \(unit)", width: 9, right: true, priority: 80),
+      Column(title: "← \(unit)", width: 9, right: true, priority: 70),
       Column(title: "SHARE", width: 6, right: true, priority: 50),
       Column(title: "SCOPE", width: 12, right: false, priority: 40),
       Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
@@ -469,7 +476,7 @@ public enum Renderer {
         ? "cross-region" : ((st.byScope[.crossZone] ?? 0) > 0 ? "cross-zone" : "unknown")
       return [
         "\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService)",
-        shortNumber(r.perSecond(st.forward)), shortNumber(r.perSecond(st.back)),
+        tableBytes(st.forward, r, s), tableBytes(st.back, r, s),
         cross > 0 ? NumberText.fixed(100 * Double(st.crossBytes) / Double(cross), 1) + "%" : "-",
         scope, NumberText.usd(r.perMonth(st.costUSD)),
       ]
@@ -485,8 +492,8 @@ public enum Renderer {
       Column(title: "DESTINATION SERVICE", width: 28, right: false, priority: 100),
       Column(title: "IN-ZONE", width: 7, right: true, priority: 95),
       Column(title: "", width: 10, right: false, priority: 30),
-      Column(title: "X-ZONE B/s", width: 10, right: true, priority: 80),
-      Column(title: "X-REGION B/s", width: 12, right: true, priority: 70),
+      Column(title: s.units == .bytes ? "X-ZONE BYTES" : "X-ZONE B/s", width: 12, right: true, priority: 80),
+      Column(title: s.units == .bytes ? "X-REGION BYTES" : "X-REGION B/s", width: 14, right: true, priority: 70),
       Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
     ]
     if routing != nil { columns.insert(Column(title: "ROUTING", width: 14, right: false, priority: 85), at: 1) }
@@ -503,8 +510,7 @@ public enum Renderer {
       ]
       var cells = [
         svc.service, share.map { NumberText.fixed($0 * 100, 0) + "%" } ?? "?", share == nil ? "" : bar,
-        shortNumber(r.perSecond(svc.byScope[.crossZone] ?? 0)),
-        shortNumber(r.perSecond(svc.byScope[.crossRegion] ?? 0)),
+        tableBytes(svc.byScope[.crossZone] ?? 0, r, s), tableBytes(svc.byScope[.crossRegion] ?? 0, r, s),
         NumberText.usd(r.perMonth(svc.costUSD)),
       ]
       if let routing {
@@ -640,21 +646,35 @@ public enum Renderer {
       title = ""
     }
     b.text(title, x: 1, y: top, role: .title, bold: true, maxWidth: b.width - 2)
-    let sparkWidth = max(10, min(30, b.width - 60))
+    let sparkWidth = max(10, min(30, b.width - 70))
+    let valueTitle: String
+    switch s.units {
+    case .rate: valueTitle = "B/s"
+    case .bytes: valueTitle = "BYTES"
+    case .cost: valueTitle = "USD/MONTH"
+    }
     let columns = [
       Column(title: "HOP", width: 30, right: false, priority: 100),
       Column(title: "DIR", width: 4, right: false, priority: 60),
-      Column(title: "B/s", width: 8, right: true, priority: 90),
+      Column(title: valueTitle, width: 10, right: true, priority: 90),
+      Column(title: s.units == .cost ? "B/s" : "USD/MONTH", width: 10, right: true, priority: 85),
       Column(title: "CONNS", width: 6, right: true, priority: 40),
       Column(title: "HISTORY", width: sparkWidth, right: false, priority: 80),
     ]
     var roles: [[Role]] = []
     let cellsText = rows.map { row -> [String] in
-      roles.append([.normal, .dim, .normal, .normal, .spark])
+      roles.append([.normal, .dim, .normal, .normal, .normal, .spark])
+      let rate = shortNumber(r.perSecond(row.bytes))
+      let month = NumberText.usd(r.perMonth(row.costUSD))
+      let value: String
+      switch s.units {
+      case .rate: value = rate
+      case .bytes: value = shortNumber(Double(row.bytes))
+      case .cost: value = month
+      }
       return [
         "\(row.hop.sourceNamespace)/\(row.hop.sourceWorkload) → \(row.hop.destinationService)",
-        row.request ? "req" : "resp",
-        shortNumber(r.perSecond(row.bytes)), String(row.opened),
+        row.request ? "req" : "resp", value, s.units == .cost ? rate : month, String(row.opened),
         sparkline(s.sparklines[row.hop] ?? [], width: sparkWidth),
       ]
     }

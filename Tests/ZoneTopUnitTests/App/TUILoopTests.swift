@@ -174,6 +174,34 @@ final class FakeSource: MetricsSource {
     #expect(!text.contains("$0.00"))
   }
 
+  @Test func drillDownKeysActOnTheDrillDown() throws {
+    let dir = NSTemporaryDirectory() + "zonetop-drill-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let into: [Key] = [.char("1"), .down, .down, .right, .enter]
+    // Units: the value column becomes USD/month.
+    let (cost, costScreen) = Demo.loop(keys: into + [.char("u"), .char("u")])
+    let costText = costScreen.lines.joined(separator: "\n")
+    #expect(cost.state.units == .cost && costText.contains("USD/MONTH"))
+    // Sort: by name, the rows on screen are in name order.
+    let (named, _) = Demo.loop(keys: [.char("1"), .enter, .char("s"), .char("s"), .char("s")])
+    #expect(named.state.sortKey == .name)
+    let rows = ViewRows.drillRows(try #require(named.state.report), named.state)
+    let names = rows.map { $0.hop.sourceNamespace + "/" + $0.hop.sourceWorkload + $0.hop.destinationService }
+    #expect(names == names.sorted() && rows.count > 1)
+    // Export: the drill-down's rows, the first as on screen.
+    let (exported, _) = Demo.loop(keys: into + [.char("e")], exportDirectory: dir)
+    let report = try #require(exported.state.report)
+    let onScreen = ViewRows.drillRows(report, exported.state)
+    let status = try #require(exported.state.status)
+    #expect(status.hasPrefix("exported \(onScreen.count) rows to \(dir)/zonetop-drill-"), "\(status)")
+    let file = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
+    let lines = try String(contentsOfFile: dir + "/" + file, encoding: .utf8).components(separatedBy: "\r\n")
+    #expect(lines[0].hasPrefix("window_start,window_end,source_zone,destination_zone,source_namespace"))
+    let top = onScreen[0]
+    #expect(lines[1].contains(",\(top.hop.sourceNamespace),\(top.hop.sourceWorkload),\(top.hop.destinationService),"))
+  }
+
   @Test func aReplayEndsAndSaysSo() throws {
     let replay = ReplaySource(source: Demo.recording)
     replay.speed = 64

@@ -29,7 +29,7 @@ enum Demo {
   /// on an in-memory screen, after `keys`.
   static func loop(
     width: Int = 120, height: Int = 40, atMs: Int64 = 300_000, windowMs: Int64 = 300_000,
-    keys: [Key] = [], mouse: Bool = false
+    keys: [Key] = [], mouse: Bool = false, exportDirectory: String = "."
   ) -> (TUILoop, InMemoryScreen) {
     let replay = ReplaySource(source: recording)
     replay.advance(toMs: replay.startMs + atMs)
@@ -38,6 +38,7 @@ enum Demo {
     var options = TUIOptions(report: ReportOptions(), windowMs: windowMs)
     options.isDemo = true
     options.mouse = mouse
+    options.exportDirectory = exportDirectory
     let loop = TUILoop(source: replay, screen: screen, options: options, monotonic: { 0 })
     while !screen.events.isEmpty { loop.turn(timeoutMs: 0) }
     loop.turn(timeoutMs: 0)  // draws what the last key changed
