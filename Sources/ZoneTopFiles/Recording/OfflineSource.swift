@@ -50,9 +50,15 @@ public final class OfflineSource: @unchecked Sendable {
     }
     let file = try MappedFile(path: path)
     var bytes = file.bytes
+    var inflateProblem: String?
     if Gzip.isGzip(bytes) {
-      let data: [UInt8]
-      do { data = try Gzip.inflate(bytes, limit: 1 << 34) } catch { throw FileError(path: path, message: "\(error)") }
+      let (data, error) = Gzip.inflatePartially(bytes, limit: 1 << 34)
+      if let error {
+        // A torn or damaged .ztrec.gz keeps the whole frames inflated before the damage,
+        // like an uncompressed recording keeps those before a tear; anything else is refused.
+        guard data.starts(with: RecordingFormat.magic) else { throw FileError(path: path, message: "\(error)") }
+        inflateProblem = "\(path): \(error); the whole frames before it are kept"
+      }
       let owned = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, data.count), alignment: 16)
       data.withUnsafeBytes { owned.copyMemory(from: $0) }
       inflated = owned
@@ -70,7 +76,7 @@ public final class OfflineSource: @unchecked Sendable {
       let reader = RecordingReader(
         bytes, path: path, verifyChecksums: false,
         read: inflated == nil ? file.releasingBehind() : { _ in })
-      problems = reader.problems
+      problems = (inflateProblem.map { [$0] } ?? []) + reader.problems
       entries = reader.frames.map {
         Entry(
           target: $0.target, timeMs: $0.timeMs, status: $0.status, contentType: $0.contentType, error: $0.error,
