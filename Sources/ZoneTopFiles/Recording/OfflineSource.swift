@@ -75,7 +75,7 @@ public final class OfflineSource: @unchecked Sendable {
       // released as indexing goes, so resident memory stays bounded whatever the size.
       let reader = RecordingReader(
         bytes, path: path, verifyChecksums: false,
-        read: inflated == nil ? file.releasingBehind() : { _ in })
+        read: inflated == nil ? file.releasingBehind() : { _ in }, isWhole: file.isWhole)
       problems = (inflateProblem.map { [$0] } ?? []) + reader.problems
       entries = reader.frames.map {
         Entry(
@@ -115,7 +115,13 @@ public final class OfflineSource: @unchecked Sendable {
         return try body(bytes)
       }
       if let mapped {
-        return try checked(UnsafeRawBufferPointer(rebasing: mapped.bytes[offset..<(offset + length)]))
+        // Copied with pread, not read in the mapping: a recording that shrinks while it is
+        // read (copytruncate) gives a short read here instead of SIGBUS in the parser. One
+        // copy of a body is small next to parsing it.
+        guard let copy = mapped.copy(offset..<(offset + length)) else {
+          throw FileError(path: path, message: "the recording shrank while it was read")
+        }
+        return try copy.withUnsafeBytes { try checked($0) }
       }
       guard let inflated else { throw FileError(path: path, message: "the recording's bytes are gone") }
       return try checked(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(inflated)[offset..<(offset + length)]))

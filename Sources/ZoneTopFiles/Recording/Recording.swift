@@ -111,10 +111,17 @@ public struct RecordingReader {
   /// write); the caller checks each body's checksum when it reads it. `read` is called
   /// with the offset up to which the bytes have been read, after each frame and at the
   /// end (a caller holding them in a memory map can release the pages behind).
+  /// `isWhole` is asked before each frame whether all of `bytes` can still be read (a
+  /// memory-mapped file that shrank raises SIGBUS where it is read past its new end).
   public init(
-    _ bytes: UnsafeRawBufferPointer, path: String, verifyChecksums: Bool = true, read: (Int) -> Void = { _ in }
+    _ bytes: UnsafeRawBufferPointer, path: String, verifyChecksums: Bool = true, read: (Int) -> Void = { _ in },
+    isWhole: () -> Bool = { true }
   ) {
     defer { read(bytes.count) }
+    guard isWhole() else {
+      problems.append("\(path): the recording shrank while it was read: no frames")
+      return
+    }
     let magic = RecordingFormat.magic
     guard bytes.count >= magic.count, zip(bytes.prefix(magic.count), magic).allSatisfy({ $0 == $1 }) else {
       if bytes.count < magic.count && zip(bytes, magic).allSatisfy({ $0 == $1 }) {
@@ -129,6 +136,11 @@ public struct RecordingReader {
     validEnd = pos
     let end = bytes.count
     while pos < end {
+      guard isWhole() else {
+        problems.append(
+          "\(path): byte \(pos): the recording shrank while it was read; \(frames.count) whole frames kept")
+        return
+      }
       switch Self.frame(at: pos, base, end, verify: verifyChecksums) {
       case .frame(let f, let next)
       where !verifyChecksums && next == end

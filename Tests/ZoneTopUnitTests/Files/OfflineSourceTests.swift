@@ -34,4 +34,48 @@ import ZoneTopFiles
       trailing.problems.first?.contains("follows the compressed data at byte \(gz.count)") == true,
       "\(trailing.problems)")
   }
+
+  static func recording(frames n: Int, bodyBytes: Int) -> [UInt8] {
+    RecordingFormat.magic
+      + (0..<n).flatMap { i in
+        RecordingFormat.encode(
+          Frame(
+            target: "http://t/m", timeMs: 1_741_000_000_000 + Int64(i) * 5000, status: 200,
+            body: Array(repeating: UInt8(ascii: "#"), count: bodyBytes - 1) + [0x0A]))
+      }
+  }
+
+  // D14: truncating a recording while it was read (copytruncate) killed zonetop with SIGBUS.
+  @Test func aRecordingThatShrinksWhileItIsReadIsAProblemNotSIGBUS() throws {
+    let dir = OutputFileTests.tempDir()
+    defer { OutputFileTests.remove(dir) }
+    let path = dir + "/r.ztrec"
+    let bytes = Self.recording(frames: 8, bodyBytes: 64 << 10)
+    try Self.write(bytes, to: path)
+    // Bodies read after the cut: those past it are an error in words, those before it read.
+    let source = try OfflineSource(path: path)
+    #expect(source.entries.count == 8)
+    #expect(truncate(path, off_t(bytes.count / 2)) == 0)
+    var read = 0
+    var shrank = 0
+    for e in source.entries {
+      do {
+        _ = try source.body(of: e)
+        read += 1
+      } catch {
+        #expect("\(error)".hasSuffix("the recording shrank while it was read"), "\(error)")
+        shrank += 1
+      }
+    }
+    #expect(read >= 3 && read < 8 && read + shrank == 8)
+    // Indexing a mapping whose file shrank: stops with a problem before reading past the end.
+    try Self.write(bytes, to: path)
+    let file = try MappedFile(path: path)
+    #expect(file.isWhole())
+    #expect(truncate(path, 0) == 0)
+    #expect(!file.isWhole())
+    let reader = RecordingReader(file.bytes, path: path, verifyChecksums: false, isWhole: file.isWhole)
+    #expect(reader.frames.isEmpty)
+    #expect(reader.problems == ["\(path): the recording shrank while it was read: no frames"])
+  }
 }
