@@ -3,6 +3,9 @@ import ZoneTopExposition
 import ZoneTopTraffic
 
 /// A read-only memory map of a whole file (empty files map to an empty buffer).
+///
+/// A pipe, a FIFO or a device (`cat rec | zonetop snapshot /dev/stdin`) cannot be mapped
+/// (its size is 0): it is read to its end into memory instead.
 public final class MappedFile: @unchecked Sendable {
   public let path: String
   public let bytes: UnsafeRawBufferPointer
@@ -23,6 +26,13 @@ public final class MappedFile: @unchecked Sendable {
     if (st.st_mode & S_IFMT) == S_IFDIR {
       close(fd)
       throw FileError(path: path, message: "is a directory")
+    }
+    if (st.st_mode & S_IFMT) != S_IFREG {
+      defer { close(fd) }
+      bytes = try Self.readToEnd(fd, path: path)
+      mapped = false
+      self.fd = -1
+      return
     }
     let size = Int(st.st_size)
     if size == 0 {
@@ -45,7 +55,30 @@ public final class MappedFile: @unchecked Sendable {
 
   deinit {
     if mapped, let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    if !mapped, let base = bytes.baseAddress { UnsafeMutableRawPointer(mutating: base).deallocate() }
     if fd >= 0 { close(fd) }
+  }
+
+  /// Reads a stream to its end into memory it allocates (nil base when empty).
+  private static func readToEnd(_ fd: Int32, path: String) throws(FileError) -> UnsafeRawBufferPointer {
+    var data: [UInt8] = []
+    try FileStream.forEachPiece(
+      read: { (into, room) throws(FileError) -> Int in
+        while true {
+          let n = read(fd, into, room)
+          if n < 0 && errno == EINTR { continue }
+          if n < 0 { throw FileError(path: path, errno: errno) }
+          return n
+        }
+      },
+      { piece, _ in
+        data.append(contentsOf: piece)
+        return piece.count
+      })
+    guard !data.isEmpty else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+    let owned = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 16)
+    data.withUnsafeBytes { owned.copyMemory(from: $0) }
+    return UnsafeRawBufferPointer(owned)
   }
 
   /// Whether the file still has every byte that was mapped.

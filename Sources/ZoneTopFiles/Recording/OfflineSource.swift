@@ -165,6 +165,12 @@ public final class OfflineSource: @unchecked Sendable {
   }
 
   private func add(_ file: String, in dir: String, target: String, to found: inout [Entry]) {
+    // A FIFO (or a device) would block the open until a writer comes: only regular files.
+    var st = stat()
+    guard stat(dir + "/" + file, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+      problems.append("\(dir)/\(file): skipped: not a regular file")
+      return
+    }
     guard let t = Self.timestamp(fromFileName: file) else {
       problems.append(
         "\(dir)/\(file): skipped: the name is not a scrape time (epoch milliseconds or RFC 3339 from \(PlausibleTime.text), e.g. 1741000000000.prom)"

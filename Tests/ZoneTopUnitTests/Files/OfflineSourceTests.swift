@@ -78,4 +78,32 @@ import ZoneTopFiles
     #expect(reader.frames.isEmpty)
     #expect(reader.problems == ["\(path): the recording shrank while it was read: no frames"])
   }
+
+  // D23: `cat rec | zonetop snapshot /dev/stdin` mapped a pipe of size 0 and read nothing.
+  @Test func aRecordingFromAPipeIsRead() throws {
+    let bytes = Self.recording(frames: 4, bodyBytes: 1000)
+    var fds: [Int32] = [0, 0]
+    #expect(pipe(&fds) == 0)
+    defer { close(fds[0]) }
+    // Smaller than a pipe's buffer: written whole before anything reads.
+    #expect(bytes.withUnsafeBytes { Files.writeAll(fds[1], $0) })
+    close(fds[1])
+    let source = try OfflineSource(path: "/dev/fd/\(fds[0])")
+    #expect(source.kind == .recording)
+    #expect(source.problems == [])
+    #expect(source.entries.count == 4)
+    #expect(try source.body(of: source.entries[3]).count == 1000)
+  }
+
+  // D23: a FIFO named like a scrape hung `snapshot DIR` in open(2).
+  @Test func aFIFOInAScrapeDirectoryIsSkipped() throws {
+    let dir = OutputFileTests.tempDir()
+    defer { OutputFileTests.remove(dir) }
+    mkdir(dir + "/t1", 0o755)
+    try Self.write(Array("a_total 1\n".utf8), to: dir + "/t1/1740996000000.prom")
+    #expect(mkfifo(dir + "/t1/1740996005000.prom", 0o644) == 0)
+    let source = try OfflineSource(path: dir)
+    #expect(source.entries.count == 1)
+    #expect(source.problems == ["\(dir)/t1/1740996005000.prom: skipped: not a regular file"])
+  }
 }
