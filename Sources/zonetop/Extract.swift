@@ -20,7 +20,7 @@ struct ExtractCommand: ParsableCommand {
   @Argument(help: "A zonetop recording (.ztrec, optionally gzip-compressed).")
   var recording: String
 
-  @Option(help: "Print the body of frame N (0-based, in file order) to stdout.")
+  @Option(help: "Print the body of frame N (0-based, as `extract` lists them: in time order) to stdout, byte for byte.")
   var frame: Int?
 
   @Option(help: "Write every successful frame as DIR/TARGET/EPOCH_MS.prom (a scrape directory).")
@@ -38,7 +38,10 @@ struct ExtractCommand: ParsableCommand {
         printError("zonetop: frame \(n) does not exist (the recording has \(source.entries.count))")
         throw ExitCode(1)
       }
-      try source.withBody(source.entries[n]) { body in writeStdout(String(decoding: body, as: UTF8.self)) }
+      // The bytes as recorded: a String would replace invalid UTF-8 with U+FFFD.
+      try source.withBody(source.entries[n]) { body in
+        if !Files.writeAll(1, body) { Glibc.exit(errno == EPIPE ? 0 : 1) }
+      }
       return
     }
     if let dir = toDirectory {

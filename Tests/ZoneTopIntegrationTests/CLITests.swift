@@ -357,4 +357,36 @@ import ZoneTopTraffic
     let demo = try OfflineSource(path: Harness.demo)
     #expect(Array(out.utf8) == (try demo.body(of: demo.entries[0])))
   }
+
+  /// Runs `zonetop ARGS > out` through sh: the stdout bytes as written, not decoded.
+  func stdoutBytes(_ arguments: [String], to path: String) throws -> Int32 {
+    let quoted = ([zonetop] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    let (status, _, _) = try run("/bin/sh", ["-c", quoted.joined(separator: " ") + " > '\(path)'"])
+    return status
+  }
+
+  /// Reliability report D21: `--frame N` went through a String (invalid UTF-8 became
+  /// U+FFFD: 2,568 -> 2,574 bytes), and N is the listing's number, in time order.
+  @Test func extractFrameIsByteExactAndCountsInTimeOrder() throws {
+    let dir = Harness.tempDir("extract-frame")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let body: [UInt8] = Array("# HELP x caf".utf8) + [0xE9, 0x20, 0xFF, 0x0A] + Array("x_total 1\n".utf8)
+    try Files.writeAtomically(
+      RecordingFormat.magic
+        + RecordingFormat.encode(Frame(target: "http://t/m", timeMs: 1_740_996_000_000, status: 200, body: body)),
+      to: dir + "/b.ztrec")
+    #expect(try stdoutBytes(["extract", dir + "/b.ztrec", "--frame", "0"], to: dir + "/got") == 0)
+    #expect(try Files.read(dir + "/got") == body)
+    try Files.writeAtomically(
+      RecordingFormat.magic
+        + RecordingFormat.encode(
+          Frame(target: "http://t/m", timeMs: 1_740_996_010_000, status: 200, body: Array("third\n".utf8)))
+        + RecordingFormat.encode(
+          Frame(target: "http://t/m", timeMs: 1_740_996_000_000, status: 200, body: Array("first\n".utf8))),
+      to: dir + "/o.ztrec")
+    let (status, out, _) = try run(zonetop, ["extract", dir + "/o.ztrec", "--frame", "0"])
+    #expect(status == 0 && out == "first\n")
+    let (_, help, _) = try run(zonetop, ["extract", "--help"])
+    #expect(help.contains("time order") && !help.contains("file order"))
+  }
 }
