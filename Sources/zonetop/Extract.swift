@@ -47,11 +47,21 @@ struct ExtractCommand: ParsableCommand {
     if let dir = toDirectory {
       _ = mkdir(dir, 0o755)
       var written = 0
+      // One directory a target and one file a scrape, never shared: targets that shorten
+      // to the same name, or two scrapes of a target at the same time, get a suffix.
+      var directories: [String: String] = [:]
+      var taken: Set<String> = []
       for e in source.entries where e.isSuccess {
-        let name = TargetName.short(e.target).map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
-        let sub = dir + "/" + String(name)
-        _ = mkdir(sub, 0o755)
-        try Files.writeAtomically(try source.body(of: e), to: "\(sub)/\(e.timeMs).prom")
+        let sub: String
+        if let known = directories[e.target] {
+          sub = known
+        } else {
+          sub = dir + "/" + Self.unique(Self.directoryName(e.target), in: &taken)
+          directories[e.target] = sub
+          _ = mkdir(sub, 0o755)
+        }
+        let file = Self.unique("\(e.timeMs)", in: &taken, under: sub)
+        try Files.writeAtomically(try source.body(of: e), to: "\(sub)/\(file).prom")
         written += 1
       }
       printError("zonetop: wrote \(written) scrapes to \(dir)")
@@ -62,5 +72,29 @@ struct ExtractCommand: ParsableCommand {
         "\(i)\t\(RFC3339.format(ms: e.timeMs))\t\(e.status)\t\(Sanitize.visible(e.target))\t\(e.error.map(Sanitize.visible) ?? "")\n"
       )
     }
+  }
+
+  /// A target's directory name: letters, digits, `.` and `-` of its short name, other
+  /// characters `_`; never empty, `.` or `..`, and not hidden (a scrape directory's
+  /// reader skips names starting with `.`), so it stays inside the output directory.
+  static func directoryName(_ target: String) -> String {
+    var name = String(
+      TargetName.short(target).prefix(120).map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" })
+    if name.isEmpty || name.hasPrefix(".") { name = "_" + name }
+    return name
+  }
+
+  /// A name not used yet: `name`, or `name-2`, `name-3` and so on.
+  ///
+  /// Names are kept in `taken` as `parent/name`; the one returned joins them.
+  static func unique(_ name: String, in taken: inout Set<String>, under parent: String = "") -> String {
+    var candidate = name
+    var n = 1
+    while taken.contains(parent + "/" + candidate) {
+      n += 1
+      candidate = "\(name)-\(n)"
+    }
+    taken.insert(parent + "/" + candidate)
+    return candidate
   }
 }

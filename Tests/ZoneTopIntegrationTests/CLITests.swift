@@ -389,4 +389,32 @@ import ZoneTopTraffic
     let (_, help, _) = try run(zonetop, ["extract", "--help"])
     #expect(help.contains("time order") && !help.contains("file order"))
   }
+
+  /// Reliability report D22: a target `..` wrote DIR/../TIME.prom, `""` wrote into DIR, and
+  /// targets that shorten alike overwrote each other while "wrote N scrapes" counted both.
+  @Test func extractToDirectoryStaysInsideAndNeverOverwrites() throws {
+    let dir = Harness.tempDir("extract-dir")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let targets = ["..", ".", "", "a/../b", ".hidden", "http://a:15020/metrics", "https://a:15020/metrics"]
+    var bytes = RecordingFormat.magic
+    for (i, t) in targets.enumerated() {
+      bytes += RecordingFormat.encode(
+        Frame(target: t, timeMs: 1_740_996_010_000, status: 200, body: Array("x_total \(i)\n".utf8)))
+    }
+    // The same target twice at the same time: two files too.
+    bytes += RecordingFormat.encode(
+      Frame(target: "..", timeMs: 1_740_996_010_000, status: 200, body: Array("x_total 7\n".utf8)))
+    try Files.writeAtomically(bytes, to: dir + "/t.ztrec")
+    mkdir(dir + "/x", 0o755)
+    let (status, _, err) = try run(zonetop, ["extract", dir + "/t.ztrec", "--to-directory", dir + "/x/out"])
+    #expect(status == 0)
+    #expect(err.contains("wrote 8 scrapes"), "\(err)")
+    let files = FileManager.default.enumerator(atPath: dir + "/x")?.compactMap { $0 as? String } ?? []
+    let written = files.filter { !Files.isDirectory(dir + "/x/" + $0) }
+    #expect(written.count == 8, "\(written)")
+    #expect(written.allSatisfy { $0.hasPrefix("out/") && !$0.dropFirst(4).hasPrefix(".") }, "\(written)")
+    var bodies = Set<String>()
+    for f in written { bodies.insert(String(decoding: try Files.read(dir + "/x/" + f), as: UTF8.self)) }
+    #expect(bodies == Set((0..<8).map { "x_total \($0)\n" }))
+  }
 }
