@@ -417,4 +417,13 @@ import ZoneTopTraffic
     for f in written { bodies.insert(String(decoding: try Files.read(dir + "/x/" + f), as: UTF8.self)) }
     #expect(bodies == Set((0..<8).map { "x_total \($0)\n" }))
   }
+
+  /// Reliability report D23: a recording piped to `snapshot /dev/stdin` was read as empty.
+  @Test func aPipedRecordingIsRead() throws {
+    let (status, out, err) = try run(
+      "/bin/sh", ["-c", "cat '\(Harness.demo)' | '\(zonetop)' snapshot /dev/stdin --format csv"])
+    #expect(status == 0)
+    // CSV lines end in CRLF, one Character in Swift: count the bytes.
+    #expect(out.utf8.filter { $0 == 0x0A }.count > 1, "\(err)")
+  }
 }
