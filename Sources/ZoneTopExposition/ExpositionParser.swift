@@ -667,23 +667,67 @@ public final class ExpositionParser {
     // Duplicate label names: a line with the same name sequence as the last
     // checked one needs no new check.
     if count > 1 && (nameSequence != lastNameSequenceHash || !grow) {
-      for a in 1..<count {
+      if let a = Self.firstDuplicateName(p, spans, count, comparisons: &labelNameComparisons) {
         let la = spans[a]
-        for b in 0..<a {
-          let lb = spans[b]
-          if la.nameLength == lb.nameLength
-            && memcmp(p + Int(la.nameStart), p + Int(lb.nameStart), Int(la.nameLength)) == 0
-          {
-            fail(
-              p, at: Int(la.nameStart),
-              "duplicate label name \"\(Sanitize.short(p, Int(la.nameStart), Int(la.nameStart + la.nameLength)))\"")
-            return nil
-          }
-        }
+        fail(
+          p, at: Int(la.nameStart),
+          "duplicate label name \"\(Sanitize.short(p, Int(la.nameStart), Int(la.nameStart + la.nameLength)))\"")
+        return nil
       }
       if grow { lastNameSequenceHash = nameSequence }
     }
     return i
+  }
+
+  /// Label names compared byte for byte by the duplicate check so far (for tests: it
+  /// grows linearly with the number of labels on a line, not with its square).
+  public private(set) var labelNameComparisons = 0
+
+  /// The index of the first label whose name an earlier label on the line has, or nil.
+  ///
+  /// Up to 16 labels every pair is compared (at most 120 short compares, nothing
+  /// allocated: ordinary lines). A wider line goes through a table of the names'
+  /// hashes, open addressing at most half full, so n labels cost O(n) compares and
+  /// not n²/2: 50,000 labels on one line took 7.8 s before.
+  static func firstDuplicateName(
+    _ p: UnsafePointer<UInt8>, _ spans: UnsafePointer<LabelSpan>, _ count: Int, comparisons: inout Int
+  ) -> Int? {
+    @inline(__always) func same(_ a: Int, _ b: Int) -> Bool {
+      let la = spans[a]
+      let lb = spans[b]
+      return la.nameLength == lb.nameLength
+        && memcmp(p + Int(la.nameStart), p + Int(lb.nameStart), Int(la.nameLength)) == 0
+    }
+    if count <= 16 {
+      for a in 1..<count {
+        for b in 0..<a {
+          comparisons += 1
+          if same(a, b) { return a }
+        }
+      }
+      return nil
+    }
+    var size = 32
+    while size < 2 * count { size *= 2 }
+    let mask = size - 1
+    // (name hash, label index + 1); an index of 0 is an empty slot.
+    let table = UnsafeMutablePointer<(hash: UInt64, index: Int32)>.allocate(capacity: size)
+    defer { table.deallocate() }
+    table.initialize(repeating: (0, 0), count: size)
+    for a in 0..<count {
+      let l = spans[a]
+      let h = hashBytes(p + Int(l.nameStart), Int(l.nameLength))
+      var slot = Int(truncatingIfNeeded: h) & mask
+      while table[slot].index != 0 {
+        if table[slot].hash == h {
+          comparisons += 1
+          if same(a, Int(table[slot].index) - 1) { return a }
+        }
+        slot = (slot + 1) & mask
+      }
+      table[slot] = (h, Int32(truncatingIfNeeded: a + 1))
+    }
+    return nil
   }
 
   /// Prometheus text 0.0.4 rules on label values and names (strict mode).

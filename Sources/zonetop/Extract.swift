@@ -20,7 +20,7 @@ struct ExtractCommand: ParsableCommand {
   @Argument(help: "A zonetop recording (.ztrec, optionally gzip-compressed).")
   var recording: String
 
-  @Option(help: "Print the body of frame N (0-based, in file order) to stdout.")
+  @Option(help: "Print the body of frame N (0-based, as `extract` lists them: in time order) to stdout, byte for byte.")
   var frame: Int?
 
   @Option(help: "Write every successful frame as DIR/TARGET/EPOCH_MS.prom (a scrape directory).")
@@ -38,17 +38,30 @@ struct ExtractCommand: ParsableCommand {
         printError("zonetop: frame \(n) does not exist (the recording has \(source.entries.count))")
         throw ExitCode(1)
       }
-      try source.withBody(source.entries[n]) { body in writeStdout(String(decoding: body, as: UTF8.self)) }
+      // The bytes as recorded: a String would replace invalid UTF-8 with U+FFFD.
+      try source.withBody(source.entries[n]) { body in
+        if !Files.writeAll(1, body) { Glibc.exit(errno == EPIPE ? 0 : 1) }
+      }
       return
     }
     if let dir = toDirectory {
       _ = mkdir(dir, 0o755)
       var written = 0
+      // One directory a target and one file a scrape, never shared: targets that shorten
+      // to the same name, or two scrapes of a target at the same time, get a suffix.
+      var directories: [String: String] = [:]
+      var taken: Set<String> = []
       for e in source.entries where e.isSuccess {
-        let name = TargetName.short(e.target).map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
-        let sub = dir + "/" + String(name)
-        _ = mkdir(sub, 0o755)
-        try Files.writeAtomically(try source.body(of: e), to: "\(sub)/\(e.timeMs).prom")
+        let sub: String
+        if let known = directories[e.target] {
+          sub = known
+        } else {
+          sub = dir + "/" + Self.unique(Self.directoryName(e.target), in: &taken)
+          directories[e.target] = sub
+          _ = mkdir(sub, 0o755)
+        }
+        let file = Self.unique("\(e.timeMs)", in: &taken, under: sub)
+        try Files.writeAtomically(try source.body(of: e), to: "\(sub)/\(file).prom")
         written += 1
       }
       printError("zonetop: wrote \(written) scrapes to \(dir)")
@@ -59,5 +72,29 @@ struct ExtractCommand: ParsableCommand {
         "\(i)\t\(RFC3339.format(ms: e.timeMs))\t\(e.status)\t\(Sanitize.visible(e.target))\t\(e.error.map(Sanitize.visible) ?? "")\n"
       )
     }
+  }
+
+  /// A target's directory name: letters, digits, `.` and `-` of its short name, other
+  /// characters `_`; never empty, `.` or `..`, and not hidden (a scrape directory's
+  /// reader skips names starting with `.`), so it stays inside the output directory.
+  static func directoryName(_ target: String) -> String {
+    var name = String(
+      TargetName.short(target).prefix(120).map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" })
+    if name.isEmpty || name.hasPrefix(".") { name = "_" + name }
+    return name
+  }
+
+  /// A name not used yet: `name`, or `name-2`, `name-3` and so on.
+  ///
+  /// Names are kept in `taken` as `parent/name`; the one returned joins them.
+  static func unique(_ name: String, in taken: inout Set<String>, under parent: String = "") -> String {
+    var candidate = name
+    var n = 1
+    while taken.contains(parent + "/" + candidate) {
+      n += 1
+      candidate = "\(name)-\(n)"
+    }
+    taken.insert(parent + "/" + candidate)
+    return candidate
   }
 }

@@ -357,4 +357,73 @@ import ZoneTopTraffic
     let demo = try OfflineSource(path: Harness.demo)
     #expect(Array(out.utf8) == (try demo.body(of: demo.entries[0])))
   }
+
+  /// Runs `zonetop ARGS > out` through sh: the stdout bytes as written, not decoded.
+  func stdoutBytes(_ arguments: [String], to path: String) throws -> Int32 {
+    let quoted = ([zonetop] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    let (status, _, _) = try run("/bin/sh", ["-c", quoted.joined(separator: " ") + " > '\(path)'"])
+    return status
+  }
+
+  /// Reliability report D21: `--frame N` went through a String (invalid UTF-8 became
+  /// U+FFFD: 2,568 -> 2,574 bytes), and N is the listing's number, in time order.
+  @Test func extractFrameIsByteExactAndCountsInTimeOrder() throws {
+    let dir = Harness.tempDir("extract-frame")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let body: [UInt8] = Array("# HELP x caf".utf8) + [0xE9, 0x20, 0xFF, 0x0A] + Array("x_total 1\n".utf8)
+    try Files.writeAtomically(
+      RecordingFormat.magic
+        + RecordingFormat.encode(Frame(target: "http://t/m", timeMs: 1_740_996_000_000, status: 200, body: body)),
+      to: dir + "/b.ztrec")
+    #expect(try stdoutBytes(["extract", dir + "/b.ztrec", "--frame", "0"], to: dir + "/got") == 0)
+    #expect(try Files.read(dir + "/got") == body)
+    try Files.writeAtomically(
+      RecordingFormat.magic
+        + RecordingFormat.encode(
+          Frame(target: "http://t/m", timeMs: 1_740_996_010_000, status: 200, body: Array("third\n".utf8)))
+        + RecordingFormat.encode(
+          Frame(target: "http://t/m", timeMs: 1_740_996_000_000, status: 200, body: Array("first\n".utf8))),
+      to: dir + "/o.ztrec")
+    let (status, out, _) = try run(zonetop, ["extract", dir + "/o.ztrec", "--frame", "0"])
+    #expect(status == 0 && out == "first\n")
+    let (_, help, _) = try run(zonetop, ["extract", "--help"])
+    #expect(help.contains("time order") && !help.contains("file order"))
+  }
+
+  /// Reliability report D22: a target `..` wrote DIR/../TIME.prom, `""` wrote into DIR, and
+  /// targets that shorten alike overwrote each other while "wrote N scrapes" counted both.
+  @Test func extractToDirectoryStaysInsideAndNeverOverwrites() throws {
+    let dir = Harness.tempDir("extract-dir")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let targets = ["..", ".", "", "a/../b", ".hidden", "http://a:15020/metrics", "https://a:15020/metrics"]
+    var bytes = RecordingFormat.magic
+    for (i, t) in targets.enumerated() {
+      bytes += RecordingFormat.encode(
+        Frame(target: t, timeMs: 1_740_996_010_000, status: 200, body: Array("x_total \(i)\n".utf8)))
+    }
+    // The same target twice at the same time: two files too.
+    bytes += RecordingFormat.encode(
+      Frame(target: "..", timeMs: 1_740_996_010_000, status: 200, body: Array("x_total 7\n".utf8)))
+    try Files.writeAtomically(bytes, to: dir + "/t.ztrec")
+    mkdir(dir + "/x", 0o755)
+    let (status, _, err) = try run(zonetop, ["extract", dir + "/t.ztrec", "--to-directory", dir + "/x/out"])
+    #expect(status == 0)
+    #expect(err.contains("wrote 8 scrapes"), "\(err)")
+    let files = FileManager.default.enumerator(atPath: dir + "/x")?.compactMap { $0 as? String } ?? []
+    let written = files.filter { !Files.isDirectory(dir + "/x/" + $0) }
+    #expect(written.count == 8, "\(written)")
+    #expect(written.allSatisfy { $0.hasPrefix("out/") && !$0.dropFirst(4).hasPrefix(".") }, "\(written)")
+    var bodies = Set<String>()
+    for f in written { bodies.insert(String(decoding: try Files.read(dir + "/x/" + f), as: UTF8.self)) }
+    #expect(bodies == Set((0..<8).map { "x_total \($0)\n" }))
+  }
+
+  /// Reliability report D23: a recording piped to `snapshot /dev/stdin` was read as empty.
+  @Test func aPipedRecordingIsRead() throws {
+    let (status, out, err) = try run(
+      "/bin/sh", ["-c", "cat '\(Harness.demo)' | '\(zonetop)' snapshot /dev/stdin --format csv"])
+    #expect(status == 0)
+    // CSV lines end in CRLF, one Character in Swift: count the bytes.
+    #expect(out.utf8.filter { $0 == 0x0A }.count > 1, "\(err)")
+  }
 }

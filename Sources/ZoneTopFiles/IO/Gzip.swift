@@ -15,14 +15,39 @@ public enum Gzip {
 
   /// Inflates gzip or zlib data; throws when it is corrupt, truncated or larger than `limit`.
   public static func inflate(_ input: UnsafeRawBufferPointer, limit: Int = 1 << 30) throws(Error) -> [UInt8] {
+    let result = inflatePartially(input, limit: limit)
+    if let error = result.error { throw error }
+    return result.data
+  }
+
+  /// Inflates gzip or zlib data as far as it goes: what was inflated before damage
+  /// (truncation, corruption, trailing garbage, or `limit` reached), and the error.
+  ///
+  /// The error says at which byte of the compressed input inflating stopped.
+  public static func inflatePartially(
+    _ input: UnsafeRawBufferPointer, limit: Int = 1 << 30
+  ) -> (data: [UInt8], error: Error?) {
     var stream = z_stream()
-    guard zt_inflate_init2(&stream, 15 + 32) == Z_OK else { throw Error(description: "cannot start zlib") }
+    guard zt_inflate_init2(&stream, 15 + 32) == Z_OK else { return ([], Error(description: "cannot start zlib")) }
     defer { inflateEnd(&stream) }
     var out: [UInt8] = []
     out.reserveCapacity(min(limit, max(input.count * 4, 1 << 16)))
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
     stream.avail_in = UInt32(input.count)
+    // Where the last whole gzip member ended, and how much it had inflated by then.
+    var memberEnd = 0
+    var inflatedAtMemberEnd = 0
+    func stopped(_ what: String) -> (data: [UInt8], error: Error?) {
+      if memberEnd > 0 && out.count == inflatedAtMemberEnd {
+        return (out, Error(description: "data that is not gzip follows the compressed data at byte \(memberEnd)"))
+      }
+      let at = input.count - Int(stream.avail_in)
+      return (
+        out,
+        Error(description: "\(what) at byte \(at) of \(input.count) (\(ByteFormat.size(out.count)) inflated before it)")
+      )
+    }
     while true {
       let status: Int32 = chunk.withUnsafeMutableBufferPointer { buf in
         stream.next_out = buf.baseAddress
@@ -31,17 +56,20 @@ public enum Gzip {
       }
       let produced = chunk.count - Int(stream.avail_out)
       if out.count + produced > limit {
-        throw Error(description: "decompressed data larger than \(ByteFormat.size(limit))")
+        out.append(contentsOf: chunk[0..<(limit - out.count)])
+        return stopped("decompressed data larger than \(ByteFormat.size(limit))")
       }
       out.append(contentsOf: chunk[0..<produced])
       if status == Z_STREAM_END {
+        memberEnd = input.count - Int(stream.avail_in)
+        inflatedAtMemberEnd = out.count
         // Concatenated gzip members: continue with the next one.
         if stream.avail_in > 0 && inflateReset(&stream) == Z_OK { continue }
-        return out
+        return (out, nil)
       }
       guard status == Z_OK || (status == Z_BUF_ERROR && produced > 0) else {
-        if status == Z_BUF_ERROR || stream.avail_in == 0 { throw Error(description: "compressed data is truncated") }
-        throw Error(description: "compressed data is corrupt")
+        if status == Z_BUF_ERROR || stream.avail_in == 0 { return stopped("compressed data is truncated") }
+        return stopped("compressed data is corrupt")
       }
     }
   }

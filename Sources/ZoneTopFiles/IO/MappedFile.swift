@@ -3,35 +3,114 @@ import ZoneTopExposition
 import ZoneTopTraffic
 
 /// A read-only memory map of a whole file (empty files map to an empty buffer).
+///
+/// A pipe, a FIFO or a device (`cat rec | zonetop snapshot /dev/stdin`) cannot be mapped
+/// (its size is 0): it is read to its end into memory instead.
 public final class MappedFile: @unchecked Sendable {
   public let path: String
   public let bytes: UnsafeRawBufferPointer
   private let mapped: Bool
+  /// The mapped file, kept open to see whether it shrank (-1 when nothing is mapped).
+  private let fd: Int32
 
   public init(path: String) throws(FileError) {
     self.path = path
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FileError(path: path, errno: errno) }
-    defer { close(fd) }
     var st = stat()
-    guard fstat(fd, &st) == 0 else { throw FileError(path: path, errno: errno) }
-    if (st.st_mode & S_IFMT) == S_IFDIR { throw FileError(path: path, message: "is a directory") }
+    guard fstat(fd, &st) == 0 else {
+      let code = errno
+      close(fd)
+      throw FileError(path: path, errno: code)
+    }
+    if (st.st_mode & S_IFMT) == S_IFDIR {
+      close(fd)
+      throw FileError(path: path, message: "is a directory")
+    }
+    if (st.st_mode & S_IFMT) != S_IFREG {
+      defer { close(fd) }
+      bytes = try Self.readToEnd(fd, path: path)
+      mapped = false
+      self.fd = -1
+      return
+    }
     let size = Int(st.st_size)
     if size == 0 {
+      close(fd)
       bytes = UnsafeRawBufferPointer(start: nil, count: 0)
       mapped = false
+      self.fd = -1
       return
     }
     guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
-      throw FileError(path: path, errno: errno)
+      let code = errno
+      close(fd)
+      throw FileError(path: path, errno: code)
     }
     madvise(m, size, MADV_SEQUENTIAL)
     bytes = UnsafeRawBufferPointer(start: m, count: size)
     mapped = true
+    self.fd = fd
   }
 
   deinit {
     if mapped, let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    if !mapped, let base = bytes.baseAddress { UnsafeMutableRawPointer(mutating: base).deallocate() }
+    if fd >= 0 { close(fd) }
+  }
+
+  /// Reads a stream to its end into memory it allocates (nil base when empty).
+  private static func readToEnd(_ fd: Int32, path: String) throws(FileError) -> UnsafeRawBufferPointer {
+    var data: [UInt8] = []
+    try FileStream.forEachPiece(
+      read: { (into, room) throws(FileError) -> Int in
+        while true {
+          let n = read(fd, into, room)
+          if n < 0 && errno == EINTR { continue }
+          if n < 0 { throw FileError(path: path, errno: errno) }
+          return n
+        }
+      },
+      { piece, _ in
+        data.append(contentsOf: piece)
+        return piece.count
+      })
+    guard !data.isEmpty else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+    let owned = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 16)
+    data.withUnsafeBytes { owned.copyMemory(from: $0) }
+    return UnsafeRawBufferPointer(owned)
+  }
+
+  /// Whether the file still has every byte that was mapped.
+  ///
+  /// Reading a mapped page past the end of a file that shrank (logrotate's copytruncate,
+  /// a writer cutting a torn tail) raises SIGBUS: callers check this (one fstat) before
+  /// they read on.
+  public func isWhole() -> Bool {
+    guard mapped else { return true }
+    var st = stat()
+    return fstat(fd, &st) == 0 && Int(st.st_size) >= bytes.count
+  }
+
+  /// A copy of the bytes of `range`, read from the file (pread) when it is mapped: a file
+  /// that shrank gives a short read (nil) instead of SIGBUS.
+  public func copy(_ range: Range<Int>) -> [UInt8]? {
+    guard mapped else { return Array(bytes[range]) }
+    var failed = false
+    let out = [UInt8](unsafeUninitializedCapacity: range.count) { buf, initialized in
+      var got = 0
+      while got < range.count {
+        // Force unwrap: the buffer is not empty (got < range.count).
+        // swift-format-ignore: NeverForceUnwrap
+        let n = pread(fd, buf.baseAddress! + got, range.count - got, off_t(range.lowerBound + got))
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        got += n
+      }
+      failed = got < range.count
+      initialized = got
+    }
+    return failed ? nil : out
   }
 
   /// Unmaps the pages of `range` (those wholly before its end): they stay in the page

@@ -50,9 +50,15 @@ public final class OfflineSource: @unchecked Sendable {
     }
     let file = try MappedFile(path: path)
     var bytes = file.bytes
+    var inflateProblem: String?
     if Gzip.isGzip(bytes) {
-      let data: [UInt8]
-      do { data = try Gzip.inflate(bytes, limit: 1 << 34) } catch { throw FileError(path: path, message: "\(error)") }
+      let (data, error) = Gzip.inflatePartially(bytes, limit: 1 << 34)
+      if let error {
+        // A torn or damaged .ztrec.gz keeps the whole frames inflated before the damage,
+        // like an uncompressed recording keeps those before a tear; anything else is refused.
+        guard data.starts(with: RecordingFormat.magic) else { throw FileError(path: path, message: "\(error)") }
+        inflateProblem = "\(path): \(error); the whole frames before it are kept"
+      }
       let owned = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, data.count), alignment: 16)
       data.withUnsafeBytes { owned.copyMemory(from: $0) }
       inflated = owned
@@ -69,8 +75,8 @@ public final class OfflineSource: @unchecked Sendable {
       // released as indexing goes, so resident memory stays bounded whatever the size.
       let reader = RecordingReader(
         bytes, path: path, verifyChecksums: false,
-        read: inflated == nil ? file.releasingBehind() : { _ in })
-      problems = reader.problems
+        read: inflated == nil ? file.releasingBehind() : { _ in }, isWhole: file.isWhole)
+      problems = (inflateProblem.map { [$0] } ?? []) + reader.problems
       entries = reader.frames.map {
         Entry(
           target: $0.target, timeMs: $0.timeMs, status: $0.status, contentType: $0.contentType, error: $0.error,
@@ -109,7 +115,13 @@ public final class OfflineSource: @unchecked Sendable {
         return try body(bytes)
       }
       if let mapped {
-        return try checked(UnsafeRawBufferPointer(rebasing: mapped.bytes[offset..<(offset + length)]))
+        // Copied with pread, not read in the mapping: a recording that shrinks while it is
+        // read (copytruncate) gives a short read here instead of SIGBUS in the parser. One
+        // copy of a body is small next to parsing it.
+        guard let copy = mapped.copy(offset..<(offset + length)) else {
+          throw FileError(path: path, message: "the recording shrank while it was read")
+        }
+        return try copy.withUnsafeBytes { try checked($0) }
       }
       guard let inflated else { throw FileError(path: path, message: "the recording's bytes are gone") }
       return try checked(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(inflated)[offset..<(offset + length)]))
@@ -153,6 +165,12 @@ public final class OfflineSource: @unchecked Sendable {
   }
 
   private func add(_ file: String, in dir: String, target: String, to found: inout [Entry]) {
+    // A FIFO (or a device) would block the open until a writer comes: only regular files.
+    var st = stat()
+    guard stat(dir + "/" + file, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+      problems.append("\(dir)/\(file): skipped: not a regular file")
+      return
+    }
     guard let t = Self.timestamp(fromFileName: file) else {
       problems.append(
         "\(dir)/\(file): skipped: the name is not a scrape time (epoch milliseconds or RFC 3339 from \(PlausibleTime.text), e.g. 1741000000000.prom)"

@@ -196,6 +196,34 @@ import ZoneTopUI
       ])
   }
 
+  // The label bomb of the reliability report (D8): lines of 50,000 labels. The duplicate
+  // check compared every name with every earlier one, 1.25e9 compares a line; it must
+  // stay linear in the number of labels, and still find a duplicate anywhere on the line.
+  @Test func duplicateLabelCheckIsLinearOnWideLines() {
+    let n = 50_000
+    func line(_ k: Int, duplicateAt: Int? = nil) -> String {
+      let names = (0..<n).map { i in i == duplicateAt ? "l\(k)_0" : "l\(k)_\(i)" }
+      return "m{" + names.map { "\($0)=\"v\"" }.joined(separator: ",") + "} 1\n"
+    }
+    let last = line(4, duplicateAt: n - 1)
+    let text = Array(((0..<4).map { line($0) }.joined() + last).utf8)
+    let parser = ExpositionParser(format: .prometheusText, mode: .lenient)
+    var sink = CountingSink()
+    let summary = text.withUnsafeBytes { parser.parse($0, into: &sink) }
+    #expect(sink.samples == 4)
+    // The duplicate is the last name: `l4_0="v"} 1` ends the line.
+    let column = last.utf8.count - "l4_0=\"v\"} 1\n".utf8.count + 1
+    #expect(summary.issues.map(\.description) == ["5:\(column): duplicate label name \"l4_0\""])
+    #expect(parser.labelNameComparisons < 5 * n)
+    // Ordinary lines keep the pairwise check: at most 16 * 15 / 2 compares a line.
+    let narrow = ExpositionParser(format: .prometheusText, mode: .strict)
+    var small = CountingSink()
+    let wide = Array("m{a=\"1\",b=\"2\",c=\"3\"} 1\nm{c=\"1\",b=\"2\",a=\"3\"} 1\n".utf8)
+    _ = wide.withUnsafeBytes { narrow.parse($0, into: &small) }
+    #expect(small.samples == 2)
+    #expect(narrow.labelNameComparisons == 6)
+  }
+
   @Test func lastLineWithoutNewline() {
     let (prom, samples) = parse("a 1\nm{x=\"y\"} 2", .prometheusText)
     #expect(prom.issues.map(\.description) == ["2:11: unexpected end of input: the last line has no newline"])

@@ -89,6 +89,36 @@ import ZoneTopUI
     #expect(reader.problems.count == 1 && reader.problems[0].contains("checksum mismatch"))
   }
 
+  // The resync reproducer of the reliability report (D15, gen_resync.py): after a corrupt
+  // start, n headers each claiming a body that ends at the file's last newline. Every
+  // candidate's body was checksummed: O(n * size), 20.8 s for 2.8 MB.
+  static func nestedHeaders(_ n: Int) -> [UInt8] {
+    var parts: [[UInt8]] = []
+    var suffix = 1  // the final newline
+    for _ in 0..<n {
+      let header = Array(
+        "@frame v1 time_ms=1741000000000 status=200 length=\(suffix - 1) crc32c=00000000 target=x\n".utf8)
+      parts.append(header)
+      suffix += header.count
+    }
+    return RecordingFormat.magic + Array("junk\n".utf8) + parts.reversed().flatMap { $0 } + [0x0A]
+  }
+
+  @Test(arguments: [true, false]) func resyncAfterNestedCorruptHeadersIsLinear(verify: Bool) {
+    let bytes = Self.nestedHeaders(20_000)
+    let reader = bytes.withUnsafeBytes { RecordingReader($0, path: "r", verifyChecksums: verify) }
+    #expect(reader.frames.isEmpty)
+    #expect(reader.resyncChecksummedBytes <= 2 * bytes.count + (1 << 20))
+    #expect(reader.problems.count == 1)
+    #expect(reader.problems.first?.contains("overlapping bodies") == true, "\(reader.problems)")
+    // Ordinary damage still resynchronises: a corrupt frame between two whole ones.
+    let good = Self.frames().map(RecordingFormat.encode)
+    let damaged = RecordingFormat.magic + good[0] + Array("@frame v1 time_ms=1 gar\nbage\n".utf8) + good[1] + good[2]
+    let r = damaged.withUnsafeBytes { RecordingReader($0, path: "r", verifyChecksums: verify) }
+    #expect(r.frames.count == 3)
+    #expect(r.problems.count == 1)
+  }
+
   @Test func writerAppendsAfterATornTail() throws {
     let path = "/tmp/zonetop-test-\(getpid())-rec.ztrec"
     defer { unlink(path) }
