@@ -10,7 +10,7 @@ socket=zonetop-shots-$$
 out=screenshots
 mkdir -p "$out"
 tmp=$(mktemp -d)
-trap 'tmux -L $socket kill-server 2>/dev/null || true; [ -f "$tmp/kube/server.pid" ] && kill "$(cat "$tmp/kube/server.pid")"; rm -rf "$tmp"' EXIT
+trap 'tmux -L $socket kill-server 2>/dev/null || true; [ -f "$tmp/kube/server.pid" ] && kill "$(cat "$tmp/kube/server.pid")"; [ -n "${fixtures:-}" ] && kill "$fixtures"; rm -rf "$tmp"' EXIT
 
 shot() { # name cols rows
   tmux -L "$socket" capture-pane -e -p -t s > "$tmp/$1.ans"
@@ -43,3 +43,13 @@ start 120 40 --kube --kubeconfig "$tmp/kube/config" --interval 2s
 sleep 6
 keys 5; shot kube-health 120 40
 keys 4; shot kube-services 120 40
+# Live polling with 3 of 12 targets down: the banner and the coloured targets counter.
+port=$((18600 + $$ % 300))
+python3 scripts/fixture_server.py --recording Fixtures/demo/demo.ztrec.gz --loop --port $port > /dev/null 2>&1 &
+fixtures=$!
+sleep 1.5
+urls=$(for i in $(seq 0 8); do printf 'http://127.0.0.1:%s/t/%s/metrics ' $port $i; done)
+start 120 40 $urls http://127.0.0.1:9/metrics http://127.0.0.1:9/metrics?b http://127.0.0.1:9/metrics?c --interval 2s
+sleep 6
+keys 1; shot outage 120 40
+keys 5; shot outage-health 120 40
