@@ -36,6 +36,15 @@ public enum Validator {
       // so the whole text is read and then validated.
       return try file.readAll().withUnsafeBytes { validate($0, source: path) }
     }
+    if try file.bytes(at: 0, count: 2).withUnsafeBytes({ Gzip.isGzip($0) }) {
+      // A compressed scrape (`.prom.gz`, as scrape directories hold them): inflated whole, at most 1 GiB.
+      let packed = try file.readAll()
+      let text: [UInt8]
+      do { text = try packed.withUnsafeBytes { try Gzip.inflate($0) } } catch {
+        throw FileError(path: path, message: "\(error)")
+      }
+      return text.withUnsafeBytes { validate($0, source: path, format: forced) }
+    }
     if format == nil {
       let head = try file.bytes(at: 0, count: ExpositionFormat.headSize)
       let tailStart = max(0, file.size - ExpositionFormat.headSize)

@@ -46,7 +46,11 @@ struct HTTPFlags: ParsableArguments {
 
   func httpOptions() throws -> HTTPOptions {
     var o = HTTPOptions()
-    o.timeoutMs = Int(timeout?.ms ?? min(10_000, interval.ms * 8 / 10))
+    // libcurl reads a timeout of 0 as "none": an interval that small would poll without one.
+    guard interval.ms >= 100 else {
+      throw ValidationError("--interval \(DurationText.format(ms: interval.ms)): at least 100ms")
+    }
+    o.timeoutMs = max(1, Int(timeout?.ms ?? min(10_000, interval.ms * 8 / 10)))
     guard let cap = Self.parseSize(maxBodySize) else {
       throw ValidationError("--max-body-size: expected a size like 64MiB, 512KiB or 1000000")
     }

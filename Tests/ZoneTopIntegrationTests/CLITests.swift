@@ -77,6 +77,26 @@ import ZoneTopTraffic
     #expect(err.contains("no data: \(dir) holds no scrapes"))
   }
 
+  @Test func validateReadsGzipAndSaysWhereABadOneIsWrong() throws {
+    let scrape = Harness.repo + "/Fixtures/demo/scrapes/gke-use1-c-2/1740996000111.prom.gz"
+    let (status, out, err) = try run(zonetop, ["validate", scrape])
+    #expect(status == 0, "\(err)")
+    #expect(out.contains("1740996000111.prom.gz: valid"), "\(out)")
+    let dir = Harness.tempDir("gzvalidate")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let bad = dir + "/bad.prom"
+    try FileManager.default.copyItem(atPath: Harness.repo + "/Fixtures/invalid/bad_value.prom", toPath: bad)
+    _ = try run("/bin/gzip", [bad])
+    let (badStatus, _, badErr) = try run(zonetop, ["validate", bad + ".gz"])
+    #expect(badStatus == 1)
+    #expect(badErr.contains("bad.prom.gz:1:47: invalid value \"twelve\""), "\(badErr)")
+  }
+
+  @Test func anIntervalTooShortForATimeoutIsRefused() throws {
+    let (status, _, err) = try run(zonetop, ["snapshot", "http://127.0.0.1:9/metrics", "--interval", "1ms"])
+    #expect(status == 2 && err.contains("--interval 1ms: at least 100ms"), "\(err)")
+  }
+
   @Test func absurdDurationsAndSizesGetTheOptionsOwnError() throws {
     let demo = Harness.repo + "/Fixtures/demo/demo.ztrec.gz"
     for (args, option) in [
