@@ -20,7 +20,8 @@ struct SnapshotCommand: ParsableCommand {
       (DIR/TARGET/EPOCH_MS.prom[.gz]), a single exposition file (one scrape: totals, no rates), \
       ztunnel URLs (polled at the start and the end of --window, default 10s), or nothing with \
       --prometheus URL (the last --window, default 5m, aggregated server-side). \
-      Files are written atomically. Costs are estimates.
+      A regular --output file is replaced atomically; a device, FIFO or symlink is written in place or \
+      through the link. Costs are estimates.
       """
   )
 
