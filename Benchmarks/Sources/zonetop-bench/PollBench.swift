@@ -39,7 +39,8 @@ func pollBench(targets: Int, series: Int, rounds: Int) {
     pid = Int32(shell(server).trimmingCharacters()) ?? 0
     urls = (0..<targets).map { "http://127.0.0.1:\(port)/s/\($0)/metrics" }
   }
-  defer { kill(pid, SIGKILL) }
+  // SIGTERM: nginx's master then stops its workers (SIGKILL would leave them running).
+  defer { kill(pid, SIGTERM) }
   usleep(1_500_000)
   var options = HTTPOptions()
   options.timeoutMs = 10_000
