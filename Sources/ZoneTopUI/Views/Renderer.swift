@@ -71,6 +71,9 @@ public enum Renderer {
         "The matrix shows nothing until one does; 5 Health lists each target and its error.",
       ]
     }
+    if let r = s.report, !s.filter.isEmpty, r.zonePairs.isEmpty {
+      return ["No traffic matches '\(Sanitize.short(s.filter, limit: 40))' - Esc clears the filter."]
+    }
     if let r = s.report, r.windowEndMs == r.windowStartMs, r.zonePairs.isEmpty {
       return ["Collecting the baseline: rates after the next scrape."]
     }

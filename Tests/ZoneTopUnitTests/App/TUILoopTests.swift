@@ -202,6 +202,16 @@ final class FakeSource: MetricsSource {
     #expect(lines[1].contains(",\(top.hop.sourceNamespace),\(top.hop.sourceWorkload),\(top.hop.destinationService),"))
   }
 
+  @Test func aFilterThatMatchesNothingSaysSoAndEscClearsIt() throws {
+    let (loop, screen) = Demo.loop(keys: [.char("/"), .char("z"), .char("z"), .char("z"), .enter])
+    #expect(loop.state.filter == "zzz")
+    #expect(screen.lines.joined().contains("No traffic matches 'zzz' - Esc clears the filter."))
+    screen.events = [.key(.escape)]
+    loop.turn(timeoutMs: 0)
+    loop.turn(timeoutMs: 0)
+    #expect(loop.state.filter.isEmpty && !screen.lines.joined().contains("No traffic matches"))
+  }
+
   @Test func aReplayEndsAndSaysSo() throws {
     let replay = ReplaySource(source: Demo.recording)
     replay.speed = 64
