@@ -86,15 +86,7 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
             update.problems.append("recording stopped: \(error)")
           }
         }
-        r.body.withUnsafeBytes { body in
-          if r.isSuccess {
-            engine.ingest(
-              target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
-          } else {
-            engine.recordFailure(
-              target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
-          }
-        }
+        engine.ingest(r)
         latest = max(latest, r.startMs)
         if r.isSuccess {
           backoff[r.target] = nil
@@ -118,6 +110,19 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
       next += intervalMs
       let end = clock.nowMs()
       while next <= end { next += intervalMs }
+    }
+  }
+}
+
+extension TrafficEngine {
+  /// Counts one fetch: its body when it succeeded, else the failure with its reason.
+  public func ingest(_ r: ScrapeResult) {
+    r.body.withUnsafeBytes { body in
+      if r.isSuccess {
+        ingest(target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
+      } else {
+        recordFailure(target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
+      }
     }
   }
 }

@@ -154,15 +154,7 @@ extension SnapshotCommand {
       Poller(options: refresh.http).fetch(refresh.targets) { _, r in
         latest = max(latest, r.startMs)
         if let e = r.error { problems.append("\(Sanitize.visible(r.target)): \(e)") }
-        r.body.withUnsafeBytes { body in
-          if r.isSuccess {
-            engine.ingest(
-              target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
-          } else {
-            engine.recordFailure(
-              target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
-          }
-        }
+        engine.ingest(r)
       }
       history.append(flows: Array(engine.flows.keys[history.flows.count...]))
       history.append(engine.takeRound(endMs: latest))
