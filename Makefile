@@ -45,9 +45,10 @@ soak: deps build
 screenshots: build
 	scripts/screenshots.sh
 
-## fixtures: regenerate Fixtures/demo deterministically
+## fixtures: regenerate Fixtures/demo and Fixtures/multicluster deterministically
 fixtures:
 	python3 scripts/gen_fixtures.py
+	python3 scripts/gen_multicluster.py
 
 deps:
 	@scripts/ensure-packages.sh $(RUN_DEPS)

@@ -67,8 +67,7 @@ public enum ViewRows {
       let k = r.flows[id]
       let src = place(k.source)
       let dst = place(k.destination)
-      let hop = WorkloadHop(
-        sourceWorkload: k.sourceWorkload, sourceNamespace: k.sourceNamespace, destinationService: k.destinationService)
+      let hop = k.workloadHop
       // Request bytes go from the flow's source to its destination, response bytes back.
       let scope = Scope.of(k.source, k.destination)
       if src == from && dst == to && (c.received > 0 || c.opened > 0) {
