@@ -92,7 +92,7 @@ struct SnapshotCommand: ParsableCommand {
       }
     } else if kube.kube {
       (report, targets) = try pollTwice(
-        try kube.discovery(scrape: try http.httpOptions()), options: options, problems: &problems)
+        try kube.provider(scrape: try http.httpOptions()).provider, options: options, problems: &problems)
     } else if sources.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
       let urls = StaticTargets(urls: try http.targets(sources), http: try http.httpOptions())
       (report, targets) = try pollTwice(urls, options: options, problems: &problems)
