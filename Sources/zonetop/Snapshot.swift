@@ -40,7 +40,7 @@ struct SnapshotCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of standard output; - for stdout.")
   var output: String?
 
-  @Option(help: "Group by zone, region or workload.")
+  @Option(help: "Group by zone, region, cluster or workload.")
   var groupBy: GroupBy = .zone
 
   @Option(help: "Only the last part of the source, e.g. 5m.")
