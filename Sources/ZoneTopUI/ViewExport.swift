@@ -48,7 +48,7 @@ extension ReportExport {
       return ("health", healthCSV(sorted), sorted.count)
     }
     guard let r = state.report else { return nil }
-    if state.drill != nil || state.drillRegion != nil {
+    if state.isDrilling {
       let rows = ViewRows.drillRows(r, state)
       return ("drill", drillCSV(rows, r, state), rows.count)
     }
@@ -63,28 +63,23 @@ extension ReportExport {
     }
   }
 
-  /// The drill-down's CSV: the hops of one matrix cell, in the order on screen.
+  /// The drill-down's CSV: its rows in the order on screen (a matrix cell's hops, a hop's zone
+  /// pairs, a service's clients by zone, where the hop columns are empty).
   public static func drillCSV(_ rows: [ViewRows.DrillRow], _ r: TrafficReport, _ state: AppState) -> String {
-    let (from, to): (String, String)
-    if let d = state.drill {
-      (from, to) = (d.from.zone, d.to.zone)
-    } else if let d = state.drillRegion {
-      (from, to) = (d.from, d.to)
-    } else {
-      (from, to) = ("", "")
-    }
-    let place = state.drill != nil ? "zone" : "region"
+    let place = state.drillRegion != nil ? "region" : "zone"
     var out = CSV.row([
       "window_start", "window_end", "source_\(place)", "destination_\(place)", "source_namespace", "source_workload",
-      "destination_service", "direction", "bytes", "bytes_per_second", "connections_opened", "cost_usd",
+      "destination_service", "direction", "scope", "bytes", "bytes_per_second", "connections_opened", "cost_usd",
       "cost_usd_per_month",
     ])
     for row in rows {
+      let service = row.hop?.destinationService ?? state.drillService ?? ""
       out += CSV.row([
-        RFC3339.format(ms: r.windowStartMs), RFC3339.format(ms: r.windowEndMs), CSV.text(from), CSV.text(to),
-        CSV.text(row.hop.sourceNamespace), CSV.text(row.hop.sourceWorkload), CSV.text(row.hop.destinationService),
-        row.request ? "request" : "response", String(row.bytes), NumberText.fixed(r.perSecond(row.bytes), 3),
-        String(row.opened), NumberText.fixed(row.costUSD, 6), NumberText.fixed(r.perMonth(row.costUSD), 6),
+        RFC3339.format(ms: r.windowStartMs), RFC3339.format(ms: r.windowEndMs), CSV.text(row.from), CSV.text(row.to),
+        CSV.text(row.hop?.sourceNamespace ?? ""), CSV.text(row.hop?.sourceWorkload ?? ""), CSV.text(service),
+        row.request.map { $0 ? "request" : "response" } ?? "both", row.scope.rawValue, String(row.bytes),
+        NumberText.fixed(r.perSecond(row.bytes), 3), String(row.opened), NumberText.fixed(row.costUSD, 6),
+        NumberText.fixed(r.perMonth(row.costUSD), 6),
       ])
     }
     return out

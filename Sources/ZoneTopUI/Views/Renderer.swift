@@ -29,7 +29,7 @@ public enum Renderer {
     if state.view != .health, let lines = noDataLines(state) {
       for (i, line) in lines.enumerated() { b.text(line, x: 2, y: bodyTop + 1 + i, role: i == 0 ? .warning : .dim) }
     } else if let report = state.report {
-      if state.drill != nil || state.drillRegion != nil {
+      if state.isDrilling {
         drillDown(&b, state, report, top: bodyTop, height: bodyHeight)
       } else {
         switch state.view {
@@ -181,7 +181,9 @@ public enum Renderer {
     b.fill(x: 0, y: b.height - 1, width: b.width, height: 1, Cell(" ", role: .footer))
     var hints: [(String, String)] = [("1-5", "view"), ("↑↓←→", "move")]
     if s.view == .zones || s.view == .regions { hints.append(("⏎", "hops")) }
-    if s.drill != nil || s.drillRegion != nil { hints = [("Esc", "back"), ("↑↓", "move")] }
+    if s.view == .flows { hints.append(("⏎", "zones")) }
+    if s.view == .services { hints.append(("⏎", "clients")) }
+    if s.isDrilling { hints = [("Esc", "back"), ("↑↓", "move")] }
     hints += [("u", "units"), ("s", "sort"), ("/", "filter"), ("r", "reporter"), ("p", "pause")]
     if s.isReplay { hints += [("+/-", "speed"), ("[ ]", "step")] }
     hints += [("e", "export"), ("?", "help"), ("q", "quit")]
@@ -199,7 +201,7 @@ public enum Renderer {
       "zonetop keys", "",
       "1-5, Tab       switch view (Zones Regions Flows Services Health)",
       "arrows, hjkl   move the selection",
-      "Enter          hops that make up the selected cell",
+      "Enter          drill down: cell hops, flow zones, service clients",
       "Esc            back / clear the filter",
       "u              units: bytes/s, bytes in window, USD/month",
       "s              sort (cost, cross-zone, total, name)",
@@ -207,7 +209,7 @@ public enum Renderer {
       "r              reporter policy: auto, source, destination",
       "p, space       pause the display",
       "+ / -          replay speed;  [ / ]  step back / forward",
-      "e              export the current view to CSV",
+      "e              export the view (or the drill-down) to CSV",
       "q              quit", "",
       "Costs are estimates from the pricing profile.", "Any key closes this help.",
     ]
@@ -234,7 +236,8 @@ public enum Renderer {
     }
   }
 
-  static func shortNumber(_ v: Double) -> String {
+  /// A number in at most 4 characters with an SI suffix (`9.9M`, `10M`, `999k`).
+  public static func shortNumber(_ v: Double) -> String {
     let units = ["", "k", "M", "G", "T", "P"]
     var x = v
     var u = 0
@@ -274,16 +277,17 @@ public enum Renderer {
           return (p?.bytes ?? 0, p?.costUSD ?? 0)
         })
     }
-    let groups = zones.map { $0.isUnknown ? "?" : $0.region }
+    // Unknown locality is spelled `unknown` everywhere: its group header says it, its zone label is "-".
+    let groups = zones.map { $0.isUnknown ? ViewRows.unknown : $0.region }
     let labels = zones.map { z -> String in
-      if z.isUnknown { return "?" }
+      if z.isUnknown { return "-" }
       if z.zone.hasPrefix(z.region) && z.zone.count > z.region.count {
         return String(z.zone.dropFirst(z.region.count)).trimmingLeading("-")
       }
       return z.zone
     }
     return matrix(
-      &b, s, r, rowNames: zones.map { $0.isUnknown ? "unknown" : $0.zone }, columnNames: labels, groups: groups,
+      &b, s, r, rowNames: zones.map(ViewRows.zoneName), columnNames: labels, groups: groups,
       cells: cells, top: top, height: height, title: "bytes from source zone (rows) to destination zone (columns)")
   }
 
@@ -310,7 +314,16 @@ public enum Renderer {
     let labelWidth = min(max(8, (rowNames.map(\.count).max() ?? 8) + 1), 22)
     let totalWidth = 8
     let fair = n > 0 ? (b.width - labelWidth - totalWidth - 1) / n : 7
-    let cellWidth = max(7, min(16, min((columnNames.map(\.count).max() ?? 6) + 2, fair)))
+    // Wide enough for the column names and for each group's name over its columns (a filter that
+    // leaves one zone of a region keeps the region's name whole when there is room).
+    var groupNeed = 0
+    var g = 0
+    while g < n {
+      let span = groups[g...].prefix { $0 == groups[g] }.count
+      if !groups[g].isEmpty { groupNeed = max(groupNeed, (groups[g].count + 1 + span - 1) / span) }
+      g += span
+    }
+    let cellWidth = max(7, min(16, min(max((columnNames.map(\.count).max() ?? 6) + 2, groupNeed), fair)))
     let usable = b.width - labelWidth - totalWidth - 1
     let visible = max(1, min(n, usable / cellWidth))
     let selRow = min(s.row, max(0, n - 1))
@@ -324,9 +337,12 @@ public enum Renderer {
     for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
       let x = labelWidth + k * cellWidth
       if groups[j] != lastGroup && !groups[j].isEmpty {
+        // A group header spans its columns; the last one may run on over TOTAL's column.
+        let span = groups[j...].prefix { $0 == groups[j] }.count
+        let isLast = j + span >= min(n, firstColumn + visible)
         b.text(
           groups[j], x: x, y: top + 1, role: .columnHeader, bold: true,
-          maxWidth: cellWidth * (groups[j...].prefix { $0 == groups[j] }.count) - 1)
+          maxWidth: cellWidth * span - 1 + (isLast ? totalWidth : 0))
         lastGroup = groups[j]
       }
       let name =
@@ -381,7 +397,10 @@ public enum Renderer {
         "\(rowNames[selRow]) → \(rowNames[selCol])  \(scope)  \(NumberText.bytes(r.perSecond(c.0), suffix: "B/s"))"
       detail += "  \(NumberText.bytes(Double(c.0))) in window  \(NumberText.usd(r.perMonth(c.1)))/month"
       b.text(detail, x: 1, y: y + 2, role: .normal, maxWidth: b.width - 2)
-      b.text("Enter lists the hops of this cell", x: 1, y: y + 3, role: .dim)
+      var x = 1 + b.text("Enter lists the hops of this cell · colour: ", x: 1, y: y + 3, role: .dim)
+      x += b.text("low ", x: x, y: y + 3, role: .dim)
+      for role in [Role.heat0, .heat1, .heat2, .heat3, .heat4] { x += b.text("██", x: x, y: y + 3, role: role) }
+      b.text(" high (log)", x: x, y: y + 3, role: .dim)
     }
     return MatrixLayout(
       x: 0, y: top + 3 - firstRow, rowLabelWidth: labelWidth, cellWidth: cellWidth,
@@ -461,30 +480,39 @@ public enum Renderer {
     if rows.isEmpty { b.text("(nothing in the window\(selected == nil ? "" : ""))", x: 2, y: top + 1, role: .dim) }
   }
 
+  /// Flows: each hop's bytes split by scope (a hop is not "cross-region" with all its bytes),
+  /// its share of all crossing bytes and its cost; at 80 columns the scope columns stay and
+  /// the names are cut.
   static func flows(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
     let rows = ViewRows.flowRows(r, s)
     let cross = rows.reduce(UInt64(0)) { $0.addingSaturating($1.1.crossBytes) }
-    let unit = s.units == .bytes ? "BYTES" : "B/s"
-    let columns = [
-      Column(title: "SOURCE → DESTINATION SERVICE", width: 30, right: false, priority: 100),
-      Column(title: "→ \(unit)", width: 9, right: true, priority: 80),
-      Column(title: "← \(unit)", width: 9, right: true, priority: 70),
-      Column(title: "SHARE", width: 6, right: true, priority: 50),
-      Column(title: "SCOPE", width: 12, right: false, priority: 40),
+    let hasUnknown = rows.contains { ($0.1.byScope[.unknown] ?? 0) > 0 }
+    var columns = [
+      Column(title: "SOURCE → DESTINATION SERVICE", width: 24, right: false, priority: 100),
+      Column(title: "SAME-ZONE", width: 9, right: true, priority: 60),
+      Column(title: "X-ZONE", width: 9, right: true, priority: 85),
+      Column(title: "X-REGION", width: 9, right: true, priority: 80),
+      Column(title: "SHARE", width: 6, right: true, priority: 70),
       Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
+      Column(title: "REQ →", width: 7, right: true, priority: 20),
+      Column(title: "← RESP", width: 7, right: true, priority: 10),
     ]
+    if hasUnknown { columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 50), at: 4) }
     let cellsText = rows.map { h, st -> [String] in
-      let scope =
-        (st.byScope[.crossRegion] ?? 0) > 0
-        ? "cross-region" : ((st.byScope[.crossZone] ?? 0) > 0 ? "cross-zone" : "unknown")
-      return [
+      var cells = [
         "\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService)",
-        tableBytes(st.forward, r, s), tableBytes(st.back, r, s),
+        tableBytes(st.byScope[.sameZone] ?? 0, r, s), tableBytes(st.byScope[.crossZone] ?? 0, r, s),
+        tableBytes(st.byScope[.crossRegion] ?? 0, r, s),
         cross > 0 ? NumberText.fixed(100 * Double(st.crossBytes) / Double(cross), 1) + "%" : "-",
-        scope, NumberText.usd(r.perMonth(st.costUSD)),
+        NumberText.usd(r.perMonth(st.costUSD)), tableBytes(st.forward, r, s), tableBytes(st.back, r, s),
       ]
+      if hasUnknown { cells.insert(tableBytes(st.byScope[.unknown] ?? 0, r, s), at: 4) }
+      return cells
     }
-    b.text("hops with traffic crossing zones or regions · sorted by \(s.sortKey.title)", x: 1, y: top, role: .dim)
+    let unit = s.units == .bytes ? "bytes in window" : "B/s"
+    b.text(
+      "hops that cross, \(unit) by scope · SHARE: of all crossing bytes · sorted by \(s.sortKey.title)",
+      x: 1, y: top, role: .dim, maxWidth: b.width - 2)
     table(&b, columns: columns, rows: cellsText, selected: s.row, top: top + 1, height: height - 1)
   }
 
@@ -512,7 +540,7 @@ public enum Renderer {
         .normal,
       ]
       var cells = [
-        svc.service, share.map { NumberText.fixed($0 * 100, 0) + "%" } ?? "?", share == nil ? "" : bar,
+        svc.service, share.map { NumberText.fixed($0 * 100, 0) + "%" } ?? ViewRows.unknown, share == nil ? "" : bar,
         tableBytes(svc.byScope[.crossZone] ?? 0, r, s), tableBytes(svc.byScope[.crossRegion] ?? 0, r, s),
         NumberText.usd(r.perMonth(svc.costUSD)),
       ]
@@ -580,7 +608,7 @@ public enum Renderer {
       ]
       if let nodes {
         let node = nodes[h.target]
-        cells.insert(node.map { $0.hasTopology ? ($0.zone ?? "?") : "no labels" } ?? "-", at: 1)
+        cells.insert(node.map { $0.hasTopology ? ($0.zone ?? ViewRows.unknown) : "no labels" } ?? "-", at: 1)
         rowRoles.insert(node?.hasTopology == false ? .warning : .normal, at: 1)
       }
       roles.append(rowRoles)
@@ -637,36 +665,51 @@ public enum Renderer {
 
   // MARK: - Drill-down
 
-  static func drillDown(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
-    let rows = ViewRows.drillRows(r, s)
-    let title: String
-    if let d = s.drill {
-      title =
-        "\(d.from.isUnknown ? "unknown" : d.from.zone) → \(d.to.isUnknown ? "unknown" : d.to.zone) (\(d.scope.rawValue)): hops, bytes/s over the last rounds"
-    } else if let d = s.drillRegion {
-      title = "\(d.from) → \(d.to): hops, bytes/s over the last rounds"
-    } else {
-      title = ""
+  /// The drill-down's title: what was opened and, for a matrix cell, its scope.
+  static func drillTitle(_ kind: ViewRows.DrillKind) -> String {
+    switch kind {
+    case .zoneCell(let d):
+      return
+        "\(ViewRows.zoneName(d.from)) → \(ViewRows.zoneName(d.to)) (\(d.scope.rawValue)): hops, bytes/s over the last rounds"
+    case .regionCell(let d):
+      let scope = d.scope == .sameZone ? "same region: same-zone and cross-zone hops" : d.scope.rawValue
+      return "\(d.from) → \(d.to) (\(scope)): hops, bytes/s over the last rounds"
+    case .hop(let h):
+      return "\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService): its zone pairs"
+    case .service(let service):
+      return "clients of \(service) by source zone"
     }
-    b.text(title, x: 1, y: top, role: .title, bold: true, maxWidth: b.width - 2)
-    let sparkWidth = max(10, min(30, b.width - 70))
+  }
+
+  static func drillDown(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
+    guard let kind = s.drillKind else { return }
+    let rows = ViewRows.drillRows(r, s)
+    b.text(drillTitle(kind), x: 1, y: top, role: .title, bold: true, maxWidth: b.width - 2)
+    let sparkWidth = max(10, min(30, b.width - 84))
     let valueTitle: String
     switch s.units {
     case .rate: valueTitle = "B/s"
     case .bytes: valueTitle = "BYTES"
     case .cost: valueTitle = "USD/MONTH"
     }
+    let nameTitle: String
+    switch kind {
+    case .zoneCell, .regionCell: nameTitle = "HOP"
+    case .hop: nameTitle = "SOURCE ZONE → DESTINATION ZONE"
+    case .service: nameTitle = "CLIENT ZONE → SERVICE ZONE"
+    }
     let columns = [
-      Column(title: "HOP", width: 30, right: false, priority: 100),
+      Column(title: nameTitle, width: 30, right: false, priority: 100),
       Column(title: "DIR", width: 4, right: false, priority: 60),
-      Column(title: valueTitle, width: 10, right: true, priority: 90),
+      Column(title: "SCOPE", width: 12, right: false, priority: 88),
+      Column(title: valueTitle, width: 9, right: true, priority: 90),
       Column(title: s.units == .cost ? "B/s" : "USD/MONTH", width: 10, right: true, priority: 85),
       Column(title: "CONNS", width: 6, right: true, priority: 40),
       Column(title: "HISTORY", width: sparkWidth, right: false, priority: 80),
     ]
     var roles: [[Role]] = []
     let cellsText = rows.map { row -> [String] in
-      roles.append([.normal, .dim, .normal, .normal, .normal, .spark])
+      roles.append([.normal, .dim, row.scope == .sameZone ? .dim : .normal, .normal, .normal, .normal, .spark])
       let rate = shortNumber(r.perSecond(row.bytes))
       let month = NumberText.usd(r.perMonth(row.costUSD))
       let value: String
@@ -676,9 +719,8 @@ public enum Renderer {
       case .cost: value = month
       }
       return [
-        "\(row.hop.sourceNamespace)/\(row.hop.sourceWorkload) → \(row.hop.destinationService)",
-        row.request ? "req" : "resp", value, s.units == .cost ? rate : month, String(row.opened),
-        sparkline(s.sparklines[row.hop] ?? [], width: sparkWidth),
+        row.name(kind), row.request.map { $0 ? "req" : "resp" } ?? "both", row.scope.rawValue, value,
+        s.units == .cost ? rate : month, String(row.opened), sparkline(s.sparklines[row.id] ?? [], width: sparkWidth),
       ]
     }
     table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.drillRow, top: top + 1, height: height - 1)
