@@ -210,6 +210,13 @@ public enum ReportExport {
     out +=
       ", unknown locality \(NumberText.bytes(Double(scopes[.unknown] ?? 0))), total cost \(NumberText.usd(r.totalCostUSD))"
     if hasRate { out += " (\(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)" }
+    // Zone and region rows hold no internet egress; say how the total splits so the rows add up.
+    if r.internetCostUSD > 0 {
+      let pairs = r.totalCostUSD - r.internetCostUSD
+      out += ": \(NumberText.usd(pairs)) between \(groupBy == .region ? "regions" : "zones")"
+      out += " + \(NumberText.usd(r.internetCostUSD)) internet egress"
+      if groupBy == .workload { out += " (the rows include their internet egress)" }
+    }
     if let targets { out += "\n" + targetsLine(targets) }
     out += "\n\n" + line(header)
     for row in rows { out += line(row) }

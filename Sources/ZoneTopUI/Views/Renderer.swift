@@ -128,6 +128,9 @@ public enum Renderer {
       ("cross-zone \(zoneRate)", 5), ("cross-region \(regionRate)", 4), ("≈ \(NumberText.usd(month))/month", 6),
       ("(estimate)", 1), ("window \(window)", 2),
     ]
+    if r.internetCostUSD > 0 {
+      facts.insert(("incl. internet \(NumberText.usd(r.perMonth(r.internetCostUSD)))", 3), at: 3)
+    }
     // Narrow: shorter words before any of the three numbers is dropped (the cost includes both rates).
     if facts.prefix(3).map(\.0.count).reduce(2 * 2, +) > room {
       facts = [
@@ -385,6 +388,14 @@ public enum Renderer {
       b.textRight(
         compact(s, r, bytes: colBytes, cost: colCost), right: labelWidth + k * cellWidth + cellWidth - 1, y: y,
         role: .total, bold: true)
+    }
+    // With --egress-as-internet the header's cost includes internet egress, which no cell holds:
+    // said under the totals, so the cells plus this line make the header's number.
+    if r.internetCostUSD > 0 {
+      let line =
+        "+ internet egress \(NumberText.usd(r.perMonth(r.internetCostUSD)))/month (not in the cells; "
+        + "with them, the header's \(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)"
+      b.text(line, x: 1, y: y + 1, role: .warning, maxWidth: b.width - 2)
     }
     // The selected cell, in words.
     if n > 0 {
