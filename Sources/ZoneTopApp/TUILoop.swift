@@ -129,6 +129,7 @@ public final class TUILoop {
       if let problem = u.problems.last { state.alert = problem }
     }
     state.health = data.health
+    state.restarts = data.restarts
     state.discovery = data.discovery
     state.targetsTotal = data.targetCount
     state.targetsUp = data.health.filter(\.up).count

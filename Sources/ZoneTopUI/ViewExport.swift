@@ -25,16 +25,19 @@ extension ReportExport {
   }
 
   /// Health view CSV.
-  public static func healthCSV(_ health: [TargetHealth]) -> String {
+  ///
+  /// `counter_resets` counts series; `restarts` the scrapes in which any reset (one per restart).
+  public static func healthCSV(_ health: [TargetHealth], restarts: [String: Int] = [:]) -> String {
     var out = CSV.row([
       "target", "up", "scrapes", "failures", "last_scrape", "latency_seconds", "series", "invalid_lines",
-      "counter_resets", "series_without_locality", "last_error",
+      "counter_resets", "restarts", "series_without_locality", "last_error",
     ])
     for h in health {
       out += CSV.row([
         CSV.text(h.target), h.up ? "true" : "false", String(h.scrapes), String(h.failures),
         h.lastScrapeMs.map { RFC3339.format(ms: $0) } ?? "", h.lastLatency.map { NumberText.fixed($0, 3) } ?? "",
-        String(h.series), String(h.invalidLines), String(h.counterResets), String(h.seriesWithoutLocality),
+        String(h.series), String(h.invalidLines), String(h.counterResets), String(restarts[h.target] ?? 0),
+        String(h.seriesWithoutLocality),
         CSV.text(h.lastError ?? ""),
       ])
     }
@@ -45,7 +48,7 @@ extension ReportExport {
   public static func viewCSV(_ state: AppState) -> (name: String, text: String, rows: Int)? {
     if state.view == .health {
       let sorted = state.health.sorted { TargetName.short($0.target) < TargetName.short($1.target) }
-      return ("health", healthCSV(sorted), sorted.count)
+      return ("health", healthCSV(sorted, restarts: state.restarts), sorted.count)
     }
     guard let r = state.report else { return nil }
     if state.isDrilling {

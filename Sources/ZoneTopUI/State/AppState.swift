@@ -81,6 +81,8 @@ public struct AppState: Sendable {
   // MARK: Data
   public var report: TrafficReport?
   public var health: [TargetHealth] = []
+  /// Counter restarts per target: a scrape with resets is one, however many series reset.
+  public var restarts: [String: Int] = [:]
   /// Node topology and service routing from `--kube` discovery.
   public var discovery: DiscoveryStatus?
   /// Sparkline values (bytes/s per round) of the drill-down rows: each row's own bytes.

@@ -599,7 +599,7 @@ public enum Renderer {
       Column(title: "FAILS", width: 5, right: true, priority: 65),
       Column(title: "SERIES", width: 7, right: true, priority: 70),
       Column(title: "INVALID", width: 7, right: true, priority: 50),
-      Column(title: "RESETS", width: 6, right: true, priority: 40),
+      Column(title: "RESTARTS", width: 8, right: true, priority: 40),
       Column(title: "LAST ERROR", width: 24, right: false, priority: 90),
     ]
     var roles: [[Role]] = []
@@ -607,7 +607,7 @@ public enum Renderer {
     let rows = zip(sorted, names).map { h, name -> [String] in
       var rowRoles: [Role] = [
         .normal, h.up ? .ok : .error, .normal, .normal, h.failures > 0 ? .warning : .normal, .normal,
-        h.invalidLines > 0 ? .warning : .normal, h.counterResets > 0 ? .warning : .normal, .error,
+        h.invalidLines > 0 ? .warning : .normal, (s.restarts[h.target] ?? 0) > 0 ? .warning : .normal, .error,
       ]
       var error = h.lastError ?? ""
       if error.isEmpty && h.seriesWithoutLocality > 0 { error = "no locality labels (older ztunnel)" }
@@ -615,7 +615,8 @@ public enum Renderer {
       var cells = [
         middleTruncated(name, nameWidth), h.up ? "up" : "DOWN",
         h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
-        String(h.scrapes), String(h.failures), String(h.series), String(h.invalidLines), String(h.counterResets), error,
+        String(h.scrapes), String(h.failures), String(h.series), String(h.invalidLines),
+        String(s.restarts[h.target] ?? 0), error,
       ]
       if let nodes {
         let node = nodes[h.target]
@@ -637,6 +638,7 @@ public enum Renderer {
     y += 1
     let noLocality = s.health.filter { $0.seriesWithoutLocality > 0 }.count
     let resets = s.health.reduce(0) { $0 + $1.counterResets }
+    let restarts = s.restarts.values.reduce(0, +)
     let invalid = s.health.reduce(0) { $0 + $1.invalidLines + $1.invalidCounterValues }
     let overLimit = s.health.reduce(0) { $0 + $1.seriesOverLimit }
     let unknown = r.map { NumberText.bytes(Double($0.unknownLocalityBytes)) } ?? "-"
@@ -647,8 +649,8 @@ public enum Renderer {
         ("duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal),
         ("ztunnels without locality labels: \(noLocality)", noLocality > 0 ? .warning : .normal),
         (
-          "counter resets seen: \(resets)   invalid lines or values: \(invalid)",
-          resets + invalid > 0 ? .warning : .normal
+          "counter restarts seen: \(restarts) (\(resets) series reset)   invalid lines or values: \(invalid)",
+          restarts + invalid > 0 ? .warning : .normal
         ),
         (overLimit > 0 ? "series over the per-target limit, ignored: \(overLimit)" : "", .warning),
       ] + discoveryLines(s.discovery)
