@@ -102,7 +102,8 @@ public enum Renderer {
     // Parts in priority order; the lowest go first when the line is too narrow.
     let parts = [
       (s.sourceLabel, 5), (up, 4), ("reporter \(s.policy.rawValue)", 3),
-      ("pricing \(s.report?.options.pricing.name ?? "-")", 2), ("interval \(DurationText.format(ms: s.intervalMs))", 1),
+      ("pricing \(s.report.map { "\($0.options.pricing.name) per \($0.options.pricing.unitName)" } ?? "-")", 2),
+      ("interval \(DurationText.format(ms: s.intervalMs))", 1),
     ]
     b.text(
       " " + fitParts(parts.filter { !$0.0.isEmpty }, width: b.width - x - 9, separator: " · "), x: x, y: 0,
@@ -214,7 +215,8 @@ public enum Renderer {
       "+ / -          replay speed;  [ / ]  step back / forward",
       "e              export the view (or the drill-down) to CSV",
       "q              quit", "",
-      "Costs are estimates from the pricing profile.", "Any key closes this help.",
+      "Costs are estimates from the pricing profile, priced per GiB (2^30",
+      "bytes) for aws and gcp; rates are SI (1 MB/s = 10^6 bytes/s).", "Any key closes this help.",
     ]
     let w = min(b.width - 4, 70)
     let h = min(b.height - 2, lines.count + 2)
@@ -235,12 +237,19 @@ public enum Renderer {
     case .bytes: return shortNumber(Double(bytes))
     case .cost:
       let m = r.perMonth(cost)
+      if m > 0 && m < 0.01 { return "<$0.01" }
       return m == 0 ? "$0" : "$" + shortNumber(m)
     }
   }
 
-  /// A number in at most 4 characters with an SI suffix (`9.9M`, `10M`, `999k`).
+  /// A number in at most 4 characters with an SI suffix, two significant digits below 10 of a
+  /// unit and whole above (`0.89`, `9.9M`, `10M`, `999k`): rounding never shows `10.0M` next to
+  /// `9.9M` and `11M`, and a small nonzero value is `<0.01`, never `0.00`.
   public static func shortNumber(_ v: Double) -> String {
+    guard v.isFinite else { return "-" }
+    if v == 0 { return "0" }
+    if v < 0.01 { return "<0.01" }
+    if v < 0.995 { return NumberText.fixed(v, 2) }
     let units = ["", "k", "M", "G", "T", "P"]
     var x = v
     var u = 0
@@ -248,10 +257,7 @@ public enum Renderer {
       x /= 1000
       u += 1
     }
-    if x == 0 { return "0" }
-    if x < 10 && u > 0 { return NumberText.fixed(x, 1) + units[u] }
-    if x < 1 { return NumberText.fixed(x, 2) }
-    return NumberText.fixed(x, 0) + units[u]
+    return (x < 9.95 ? NumberText.fixed(x, 1) : NumberText.fixed(x, 0)) + units[u]
   }
 
   static func heat(_ value: Double, max: Double) -> Role {

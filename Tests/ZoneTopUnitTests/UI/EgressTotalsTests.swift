@@ -34,6 +34,6 @@ import ZoneTopUI
     let table = ReportExport.table(r, groupBy: .zone)
     let pairs = NumberText.usd(r.totalCostUSD - r.internetCostUSD)
     #expect(
-      table.contains(": \(pairs) between zones + \(NumberText.usd(r.internetCostUSD)) internet egress"), "\(table)")
+      table.contains(" (\(pairs) between zones + \(NumberText.usd(r.internetCostUSD)) internet egress)"), "\(table)")
   }
 }
