@@ -114,7 +114,7 @@ public final class TUILoop {
     dirty = true
     if effects.contains(.quit) { return false }
     for effect in effects { apply(effect) }
-    if state.drill != nil || state.drillRegion != nil { fillSparklines() }
+    if state.isDrilling { fillSparklines() }
     return true
   }
 
@@ -129,6 +129,7 @@ public final class TUILoop {
       if let problem = u.problems.last { state.alert = problem }
     }
     state.health = data.health
+    state.restarts = data.restarts
     state.discovery = data.discovery
     state.targetsTotal = data.targetCount
     state.targetsUp = data.health.filter(\.up).count
@@ -145,16 +146,35 @@ public final class TUILoop {
     let atEnd = source.playback?.isAtEnd ?? false
     if atEnd && !state.atEnd && state.status == nil { state.status = "end of the recording: [ steps back, q quits" }
     state.atEnd = atEnd
-    if state.drill != nil || state.drillRegion != nil { fillSparklines() }
+    if state.isDrilling { fillSparklines() }
   }
 
   private func fillSparklines() {
     guard let report = state.report else { return }
-    var lines: [WorkloadHop: [Double]] = [:]
+    // A baseline round counts nothing (it spans no time): left out, it is not drawn as a dip.
+    let rounds = data.history.rounds.suffix(61).filter { $0.endMs > $0.startMs }.suffix(60)
+    var lines: [ViewRows.DrillRow.ID: [Double]] = [:]
     for row in ViewRows.drillRows(report, state) {
-      lines[row.hop] = data.history.sparkline(flows: row.flows, count: 60)
+      lines[row.id] = Self.sparkline(rounds, flows: row.flows, request: row.request)
     }
     state.sparklines = lines
+  }
+
+  /// Bytes per second of one drill-down row in each round: only its flows, in its direction
+  /// (request bytes, response bytes, or both), so two rows of one hop draw their own lines.
+  static func sparkline(_ rounds: some Sequence<TrafficRound>, flows: Set<Int32>, request: Bool?) -> [Double] {
+    rounds.map { round in
+      let seconds = Double(max(1, round.endMs - round.startMs)) / 1000
+      var bytes = UInt64(0)
+      for (id, c) in round.deltas where flows.contains(id) {
+        switch request {
+        case true?: bytes.addSaturating(c.received)
+        case false?: bytes.addSaturating(c.sent)
+        case nil: bytes.addSaturating(c.bytes)
+        }
+      }
+      return Double(bytes) / seconds
+    }
   }
 
   private func apply(_ effect: Effect) {

@@ -57,6 +57,7 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
     var known: [String: String] = [:]  // target name -> URL
     var flowsHandedOver = 0
     var recordingFailed = false
+    var tally = RestartTally()
     while !collector.isStopping {
       let now = clock.nowMs()
       if now < next {
@@ -68,7 +69,10 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
       for (name, url) in known where current[name] != url {
         // Gone, or answered elsewhere now (a new pod on the node): no backoff carried over.
         backoff[name] = nil
-        if current[name] == nil { engine.removeTarget(name) }
+        if current[name] == nil {
+          engine.removeTarget(name)
+          tally.remove(name)
+        }
       }
       known = current
       for r in refresh.replaced { engine.restartTarget(r.name, atMs: r.startMs) }
@@ -86,7 +90,7 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
             update.problems.append("recording stopped: \(error)")
           }
         }
-        engine.ingest(r)
+        tally.note(engine.ingest(r))
         latest = max(latest, r.startMs)
         if r.isSuccess {
           backoff[r.target] = nil
@@ -102,6 +106,7 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
       update.newFlows = Array(keys[flowsHandedOver...])
       flowsHandedOver = keys.count
       update.health = engine.health
+      update.restarts = tally.restarts
       update.targetCount = refresh.targets.count
       update.discovery = refresh.discovery
       update.nowMs = latest
@@ -115,14 +120,16 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
 }
 
 extension TrafficEngine {
-  /// Counts one fetch: its body when it succeeded, else the failure with its reason.
-  public func ingest(_ r: ScrapeResult) {
+  /// Counts one fetch: its body when it succeeded, else the failure with its reason; returns
+  /// the target's health after it.
+  @discardableResult
+  public func ingest(_ r: ScrapeResult) -> TargetHealth {
     r.body.withUnsafeBytes { body in
       if r.isSuccess {
-        ingest(target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
-      } else {
-        recordFailure(target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
+        return ingest(target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
       }
+      recordFailure(target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
+      return health.first { $0.target == r.target } ?? TargetHealth(target: r.target)
     }
   }
 }

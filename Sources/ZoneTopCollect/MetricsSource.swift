@@ -12,6 +12,8 @@ public struct SourceUpdate: Sendable {
   public var rounds: [TrafficRound] = []
   /// Every target's health now.
   public var health: [TargetHealth] = []
+  /// Counter restarts per target so far (one per scrape with resets, not one per series).
+  public var restarts: [String: Int] = [:]
   /// Targets the source polls now (discovery can change it).
   public var targetCount: Int = 0
   /// What target discovery (`--kube`) found, or nil.
@@ -82,6 +84,8 @@ func usleepClamped(_ ms: Int64) {
 public struct CollectedData: Sendable {
   public private(set) var history: TrafficHistory
   public private(set) var health: [TargetHealth] = []
+  /// Counter restarts per target (see `RestartTally`).
+  public private(set) var restarts: [String: Int] = [:]
   public private(set) var discovery: DiscoveryStatus?
   public private(set) var targetCount = 0
   public private(set) var nowMs: Int64 = 0
@@ -98,6 +102,7 @@ public struct CollectedData: Sendable {
     for round in u.rounds { history.append(round) }
     roundsReceived += u.rounds.count
     health = u.health
+    restarts = u.restarts
     discovery = u.discovery
     targetCount = max(u.targetCount, u.health.count)
     nowMs = u.nowMs

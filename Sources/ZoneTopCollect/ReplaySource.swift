@@ -27,6 +27,7 @@ public final class ReplaySource: MetricsSource, Playback {
   private var pending = SourceUpdate()
   private var flowsHandedOver = 0
   private var changed = true
+  private var tally = RestartTally()
   /// Problems met while replaying (unreadable bodies), also shown in Health.
   public private(set) var problems: [String] = []
 
@@ -68,6 +69,7 @@ public final class ReplaySource: MetricsSource, Playback {
     update.newFlows = Array(keys[flowsHandedOver...])
     flowsHandedOver = keys.count
     update.health = engine.health
+    update.restarts = tally.restarts
     update.targetCount = targets.count
     update.nowMs = virtualMs
     return [update]
@@ -106,6 +108,7 @@ public final class ReplaySource: MetricsSource, Playback {
   /// Replays from the start up to `ms` (the next update tells the app to start over).
   public func seek(toMs ms: Int64) {
     engine = TrafficEngine(options: engineOptions)
+    tally = RestartTally()
     grouping = RoundGrouping(intervalMs: intervalMs)
     next = 0
     lastIngestedMs = nil
@@ -125,9 +128,10 @@ public final class ReplaySource: MetricsSource, Playback {
       return
     }
     do {
-      _ = try source.withBody(e) { body in
+      let health = try source.withBody(e) { body in
         engine.ingest(target: e.target, timeMs: e.timeMs, body: body, contentType: e.contentType)
       }
+      tally.note(health)
     } catch {
       problems.append("\(error)")
       engine.recordFailure(target: e.target, timeMs: e.timeMs, error: "\(error)")

@@ -25,16 +25,19 @@ extension ReportExport {
   }
 
   /// Health view CSV.
-  public static func healthCSV(_ health: [TargetHealth]) -> String {
+  ///
+  /// `counter_resets` counts series; `restarts` the scrapes in which any reset (one per restart).
+  public static func healthCSV(_ health: [TargetHealth], restarts: [String: Int] = [:]) -> String {
     var out = CSV.row([
       "target", "up", "scrapes", "failures", "last_scrape", "latency_seconds", "series", "invalid_lines",
-      "counter_resets", "series_without_locality", "last_error",
+      "counter_resets", "restarts", "series_without_locality", "last_error",
     ])
     for h in health {
       out += CSV.row([
         CSV.text(h.target), h.up ? "true" : "false", String(h.scrapes), String(h.failures),
         h.lastScrapeMs.map { RFC3339.format(ms: $0) } ?? "", h.lastLatency.map { NumberText.fixed($0, 3) } ?? "",
-        String(h.series), String(h.invalidLines), String(h.counterResets), String(h.seriesWithoutLocality),
+        String(h.series), String(h.invalidLines), String(h.counterResets), String(restarts[h.target] ?? 0),
+        String(h.seriesWithoutLocality),
         CSV.text(h.lastError ?? ""),
       ])
     }
@@ -45,10 +48,10 @@ extension ReportExport {
   public static func viewCSV(_ state: AppState) -> (name: String, text: String, rows: Int)? {
     if state.view == .health {
       let sorted = state.health.sorted { TargetName.short($0.target) < TargetName.short($1.target) }
-      return ("health", healthCSV(sorted), sorted.count)
+      return ("health", healthCSV(sorted, restarts: state.restarts), sorted.count)
     }
     guard let r = state.report else { return nil }
-    if state.drill != nil || state.drillRegion != nil {
+    if state.isDrilling {
       let rows = ViewRows.drillRows(r, state)
       return ("drill", drillCSV(rows, r, state), rows.count)
     }
@@ -63,28 +66,23 @@ extension ReportExport {
     }
   }
 
-  /// The drill-down's CSV: the hops of one matrix cell, in the order on screen.
+  /// The drill-down's CSV: its rows in the order on screen (a matrix cell's hops, a hop's zone
+  /// pairs, a service's clients by zone, where the hop columns are empty).
   public static func drillCSV(_ rows: [ViewRows.DrillRow], _ r: TrafficReport, _ state: AppState) -> String {
-    let (from, to): (String, String)
-    if let d = state.drill {
-      (from, to) = (d.from.zone, d.to.zone)
-    } else if let d = state.drillRegion {
-      (from, to) = (d.from, d.to)
-    } else {
-      (from, to) = ("", "")
-    }
-    let place = state.drill != nil ? "zone" : "region"
+    let place = state.drillRegion != nil ? "region" : "zone"
     var out = CSV.row([
       "window_start", "window_end", "source_\(place)", "destination_\(place)", "source_namespace", "source_workload",
-      "destination_service", "direction", "bytes", "bytes_per_second", "connections_opened", "cost_usd",
+      "destination_service", "direction", "scope", "bytes", "bytes_per_second", "connections_opened", "cost_usd",
       "cost_usd_per_month",
     ])
     for row in rows {
+      let service = row.hop?.destinationService ?? state.drillService ?? ""
       out += CSV.row([
-        RFC3339.format(ms: r.windowStartMs), RFC3339.format(ms: r.windowEndMs), CSV.text(from), CSV.text(to),
-        CSV.text(row.hop.sourceNamespace), CSV.text(row.hop.sourceWorkload), CSV.text(row.hop.destinationService),
-        row.request ? "request" : "response", String(row.bytes), NumberText.fixed(r.perSecond(row.bytes), 3),
-        String(row.opened), NumberText.fixed(row.costUSD, 6), NumberText.fixed(r.perMonth(row.costUSD), 6),
+        RFC3339.format(ms: r.windowStartMs), RFC3339.format(ms: r.windowEndMs), CSV.text(row.from), CSV.text(row.to),
+        CSV.text(row.hop?.sourceNamespace ?? ""), CSV.text(row.hop?.sourceWorkload ?? ""), CSV.text(service),
+        row.request.map { $0 ? "request" : "response" } ?? "both", row.scope.rawValue, String(row.bytes),
+        NumberText.fixed(r.perSecond(row.bytes), 3), String(row.opened), NumberText.fixed(row.costUSD, 6),
+        NumberText.fixed(r.perMonth(row.costUSD), 6),
       ])
     }
     return out

@@ -261,14 +261,22 @@ public enum ReportExport {
       }.joined(separator: "  ") + "\n"
     }
     let scopes = r.bytesByScope
+    // Zone and region rows hold no internet egress; say how the total splits so the rows add up.
+    var split = ""
+    if r.internetCostUSD > 0 {
+      split = " (\(NumberText.usd(r.totalCostUSD - r.internetCostUSD)) between "
+      split += groupBy == .region ? "regions" : "zones"
+      split += " + \(NumberText.usd(r.internetCostUSD)) internet egress"
+      split += groupBy == .workload ? ", which the rows include)" : ")"
+    }
     var out =
       "Window \(RFC3339.format(ms: r.windowStartMs)) to \(RFC3339.format(ms: r.windowEndMs)) (\(DurationText.format(ms: r.windowEndMs - r.windowStartMs)))"
     out +=
-      ", reporter policy \(r.options.policy.rawValue), pricing \(Sanitize.short(r.options.pricing.name)) (estimates)\n"
+      ", reporter policy \(r.options.policy.rawValue), pricing \(Sanitize.short(r.options.pricing.name)) per \(r.options.pricing.unitName) (estimates)\n"
     out +=
       "Cross-zone \(NumberText.bytes(Double(scopes[.crossZone] ?? 0))), cross-region \(NumberText.bytes(Double(scopes[.crossRegion] ?? 0)))"
     out +=
-      ", unknown locality \(NumberText.bytes(Double(scopes[.unknown] ?? 0))), total cost \(NumberText.usd(r.totalCostUSD))"
+      ", unknown locality \(NumberText.bytes(Double(scopes[.unknown] ?? 0))), total cost \(NumberText.usd(r.totalCostUSD))\(split)"
     if hasRate { out += " (\(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)" }
     if let line = gatewayLine(r.gateway) { out += "\n" + line }
     if let targets { out += "\n" + targetsLine(targets) }

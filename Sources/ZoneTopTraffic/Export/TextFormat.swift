@@ -23,12 +23,13 @@ public enum NumberText {
     let units = ["", "k", "M", "G", "T", "P"]
     var x = v
     var u = 0
-    while abs(x) >= 1000 && u < units.count - 1 {
+    // Three significant digits, chosen after rounding: 9.996 MB is "10.0 MB", not "10.00 MB".
+    while abs(x) >= 999.5 && u < units.count - 1 {
       x /= 1000
       u += 1
     }
     if u == 0 { return fixed(x, 0) + " " + suffix }
-    return fixed(x, abs(x) < 10 ? 2 : (abs(x) < 100 ? 1 : 0)) + " " + units[u] + suffix
+    return fixed(x, abs(x) < 9.995 ? 2 : (abs(x) < 99.95 ? 1 : 0)) + " " + units[u] + suffix
   }
 
   /// `$1,234.56`-style dollars (`$0.0012` for small amounts).

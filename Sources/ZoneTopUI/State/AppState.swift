@@ -81,10 +81,12 @@ public struct AppState: Sendable {
   // MARK: Data
   public var report: TrafficReport?
   public var health: [TargetHealth] = []
+  /// Counter restarts per target: a scrape with resets is one, however many series reset.
+  public var restarts: [String: Int] = [:]
   /// Node topology and service routing from `--kube` discovery.
   public var discovery: DiscoveryStatus?
-  /// Sparkline values (bytes/s per round) of the drill-down hops, by flow-hop index.
-  public var sparklines: [WorkloadHop: [Double]] = [:]
+  /// Sparkline values (bytes/s per round) of the drill-down rows: each row's own bytes.
+  public var sparklines: [ViewRows.DrillRow.ID: [Double]] = [:]
 
   // MARK: Interaction
   public var view: View = .zones
@@ -100,6 +102,10 @@ public struct AppState: Sendable {
   public var column = 0
   public var drill: ZonePair?
   public var drillRegion: RegionPair?
+  /// A Flows row opened with Enter: the hop's zone pairs.
+  public var drillHop: WorkloadHop?
+  /// A Services row opened with Enter: its clients by source zone.
+  public var drillService: String?
   public var drillRow = 0
   public var status: String?
   public var statusIsError = false
@@ -172,10 +178,8 @@ public struct AppState: Sendable {
       return [.step(-1)]
     case .char("e"): return [.export(view)]
     case .escape:
-      if drill != nil || drillRegion != nil {
-        drill = nil
-        drillRegion = nil
-        drillRow = 0
+      if isDrilling {
+        closeDrill()
       } else if !filter.isEmpty {
         filter = ""
         status = "filter cleared"
@@ -204,9 +208,28 @@ public struct AppState: Sendable {
     view = v
     row = 0
     column = 0
+    closeDrill()
+  }
+
+  /// Whether a drill-down is open.
+  public var isDrilling: Bool { drillKind != nil }
+
+  /// The open drill-down, if any.
+  public var drillKind: ViewRows.DrillKind? {
+    if let drill { return .zoneCell(drill) }
+    if let drillRegion { return .regionCell(drillRegion) }
+    if let drillHop { return .hop(drillHop) }
+    if let drillService { return .service(drillService) }
+    return nil
+  }
+
+  private mutating func closeDrill() {
     drill = nil
     drillRegion = nil
+    drillHop = nil
+    drillService = nil
     drillRow = 0
+    sparklines = [:]
   }
 
   private mutating func editFilter(_ key: Key) -> [Effect] {
@@ -229,7 +252,7 @@ public struct AppState: Sendable {
   }
 
   private mutating func enter() {
-    guard drill == nil && drillRegion == nil, let report else { return }
+    guard !isDrilling, let report else { return }
     switch view {
     case .zones:
       let zones = report.zones
@@ -241,13 +264,23 @@ public struct AppState: Sendable {
       guard row < regions.count, column < regions.count else { return }
       drillRegion = RegionPair(from: regions[row], to: regions[column])
       drillRow = 0
-    default:
+    case .flows:
+      let rows = ViewRows.flowRows(report, self)
+      guard row < rows.count else { return }
+      drillHop = rows[row].0
+      drillRow = 0
+    case .services:
+      let rows = ViewRows.serviceRows(report, self)
+      guard row < rows.count else { return }
+      drillService = rows[row].service
+      drillRow = 0
+    case .health:
       break
     }
   }
 
   private mutating func move(dx: Int = 0, dy: Int = 0) {
-    if drill != nil || drillRegion != nil {
+    if isDrilling {
       drillRow = max(0, drillRow + dy)
       return
     }
@@ -268,7 +301,7 @@ public struct AppState: Sendable {
   }
 
   private mutating func select(row r: Int, column c: Int) {
-    guard mouseEnabled, view == .zones || view == .regions, drill == nil, drillRegion == nil else { return }
+    guard mouseEnabled, view == .zones || view == .regions, !isDrilling else { return }
     row = r
     column = c
   }

@@ -35,75 +35,129 @@ public enum ViewRows {
     }
   }
 
-  /// One line of a drill-down: a hop's bytes in the cell's direction.
-  public struct DrillRow: Sendable {
-    public var hop: WorkloadHop
-    /// `true` for request bytes (source to destination), `false` for response bytes.
-    public var request: Bool
-    public var bytes: UInt64
-    public var opened: UInt64
+  /// One line of a drill-down: bytes of one hop (or, for a service, of all its clients) from one
+  /// place to another in one direction and scope.
+  public struct DrillRow: Sendable, Identifiable {
+    /// What makes a row: the places, the hop (nil: every hop of a service), the direction
+    /// (nil: both) and the scope.
+    public struct ID: Hashable, Sendable {
+      public var from: String
+      public var to: String
+      public var hop: WorkloadHop?
+      public var request: Bool?
+      public var scope: Scope
+    }
+    /// Where the bytes start and end: zones (Zones cells, Flows and Services rows) or regions.
+    public var from: String
+    public var to: String
+    /// The hop, or nil where the row adds up every hop to a service.
+    public var hop: WorkloadHop?
+    /// `true` for request bytes (source to destination), `false` for response bytes, nil for both.
+    public var request: Bool?
+    public var scope: Scope
+    public var bytes: UInt64 = 0
+    public var opened: UInt64 = 0
     /// What these bytes cost in the window.
     public var costUSD: Double = 0
-    public var flows: Set<Int32>
+    public var flows: Set<Int32> = []
+    public var id: ID { ID(from: from, to: to, hop: hop, request: request, scope: scope) }
+
+    /// The row's name: the hop for a matrix cell, the places for a hop or a service.
+    public func name(_ kind: DrillKind) -> String {
+      switch kind {
+      case .zoneCell, .regionCell:
+        guard let hop else { return "" }
+        return "\(hop.sourceNamespace)/\(hop.sourceWorkload) → \(hop.destinationService)"
+      case .hop, .service: return "\(from) → \(to)"
+      }
+    }
   }
 
-  /// The hops whose bytes flow from `from` to `to`, where `place` says where a flow end is
-  /// (its zone for the Zones matrix, its region for Regions).
-  static func drillRows<Place: Equatable>(_ r: TrafficReport, from: Place, to: Place, place: (Locality) -> Place)
-    -> [DrillRow]
-  {
-    var rows: [DrillKey: DrillRow] = [:]
+  /// What a drill-down lists.
+  public enum DrillKind: Sendable, Equatable {
+    /// The hops of a Zones cell.
+    case zoneCell(ZonePair)
+    /// The hops of a Regions cell, split by scope (a same-region cell holds same-zone and cross-zone bytes).
+    case regionCell(RegionPair)
+    /// A Flows row: the hop's zone pairs.
+    case hop(WorkloadHop)
+    /// A Services row: its clients by source zone (and the zone they reach).
+    case service(String)
+  }
+
+  /// How every view spells a zone or region that is not known (no locality labels).
+  public static let unknown = "unknown"
+
+  /// A zone's name as the views show it.
+  public static func zoneName(_ l: Locality) -> String { l.isUnknown ? unknown : l.zone }
+
+  /// The drill-down's rows in byte order.
+  static func drillRows(_ r: TrafficReport, kind: DrillKind) -> [DrillRow] {
+    var rows: [DrillRow.ID: DrillRow] = [:]
     let pricing = r.options.pricing
-    func add(_ hop: WorkloadHop, request: Bool, bytes: UInt64, opened: UInt64, flow: Int32, cost: Double) {
-      let key = DrillKey(hop: hop, request: request)
-      var row = rows[key] ?? DrillRow(hop: hop, request: request, bytes: 0, opened: 0, flows: [])
+    func add(_ id: DrillRow.ID, bytes: UInt64, opened: UInt64, flow: Int32, cost: Double) {
+      var row =
+        rows[id] ?? DrillRow(from: id.from, to: id.to, hop: id.hop, request: id.request, scope: id.scope)
       row.bytes.addSaturating(bytes)
       row.opened.addSaturating(opened)
       row.costUSD += cost
       row.flows.insert(flow)
-      rows[key] = row
+      rows[id] = row
     }
-    for (id, c) in r.counted {
-      let k = r.flows[id]
-      let src = place(k.source)
-      let dst = place(k.destination)
+    for (flow, c) in r.counted {
+      let k = r.flows[flow]
       let hop = k.workloadHop
       // Request bytes go from the flow's source to its destination, response bytes back.
       let scope = Scope.of(k.source, k.destination)
-      if src == from && dst == to && (c.received > 0 || c.opened > 0) {
-        let cost = pricing.cost(bytes: c.received, from: k.source, to: k.destination, scope: scope)
-        add(hop, request: true, bytes: c.received, opened: c.opened, flow: id, cost: cost)
+      let requestCost = pricing.cost(bytes: c.received, from: k.source, to: k.destination, scope: scope)
+      let responseCost = pricing.cost(bytes: c.sent, from: k.destination, to: k.source, scope: scope)
+      let src = zoneName(k.source)
+      let dst = zoneName(k.destination)
+      func both(_ from: String, _ to: String, hop: WorkloadHop?, when: (String, String) -> Bool) {
+        if when(from, to) && (c.received > 0 || c.opened > 0) {
+          let id = DrillRow.ID(from: from, to: to, hop: hop, request: true, scope: scope)
+          add(id, bytes: c.received, opened: c.opened, flow: flow, cost: requestCost)
+        }
+        if when(to, from) && c.sent > 0 {
+          let id = DrillRow.ID(from: to, to: from, hop: hop, request: false, scope: scope)
+          add(id, bytes: c.sent, opened: 0, flow: flow, cost: responseCost)
+        }
       }
-      if src == to && dst == from && c.sent > 0 {
-        let cost = pricing.cost(bytes: c.sent, from: k.destination, to: k.source, scope: scope)
-        add(hop, request: false, bytes: c.sent, opened: 0, flow: id, cost: cost)
+      switch kind {
+      case .zoneCell(let p):
+        let (a, b) = (zoneName(p.from), zoneName(p.to))
+        both(src, dst, hop: hop) { $0 == a && $1 == b }
+      case .regionCell(let p):
+        both(k.source.region, k.destination.region, hop: hop) { $0 == p.from && $1 == p.to }
+      case .hop(let h):
+        guard hop == h else { continue }
+        both(src, dst, hop: hop) { _, _ in true }
+      case .service(let service):
+        guard k.destinationService == service, c.bytes > 0 || c.opened > 0 else { continue }
+        let id = DrillRow.ID(from: src, to: dst, hop: nil, request: nil, scope: scope)
+        add(id, bytes: c.bytes, opened: c.opened, flow: flow, cost: requestCost + responseCost)
       }
     }
-    return rows.values.sorted { ($0.bytes, $1.hop.sourceWorkload) > ($1.bytes, $0.hop.sourceWorkload) }
-  }
-
-  private struct DrillKey: Hashable {
-    var hop: WorkloadHop
-    var request: Bool
+    return rows.values.sorted { a, b in
+      (a.bytes, b.name(kind), b.request == false ? 1 : 0) > (b.bytes, a.name(kind), a.request == false ? 1 : 0)
+    }
   }
 
   /// The drill-down's rows, in the order the sort key asks for (`s` changes it there too).
   public static func drillRows(_ r: TrafficReport, _ s: AppState) -> [DrillRow] {
-    let rows: [DrillRow]
-    if let d = s.drill {
-      rows = drillRows(r, from: d.from, to: d.to) { $0 }
-    } else if let d = s.drillRegion {
-      rows = drillRows(r, from: d.from, to: d.to) { $0.region }
-    } else {
-      return []
-    }
-    func name(_ row: DrillRow) -> String {
-      row.hop.sourceNamespace + "/" + row.hop.sourceWorkload + row.hop.destinationService
-    }
+    guard let kind = s.drillKind else { return [] }
+    let rows = drillRows(r, kind: kind)
+    let crossing: (DrillRow) -> UInt64 = { $0.scope == .crossZone || $0.scope == .crossRegion ? $0.bytes : 0 }
     switch s.sortKey {
-    case .cost: return rows.sorted { ($0.costUSD, $0.bytes, name($1)) > ($1.costUSD, $1.bytes, name($0)) }
-    case .cross, .bytes: return rows.sorted { ($0.bytes, name($1)) > ($1.bytes, name($0)) }
-    case .name: return rows.sorted { (name($0), $0.request ? 0 : 1) < (name($1), $1.request ? 0 : 1) }
+    case .cost:
+      return rows.sorted { ($0.costUSD, $0.bytes, $1.name(kind)) > ($1.costUSD, $1.bytes, $0.name(kind)) }
+    case .cross:
+      return rows.sorted { (crossing($0), $0.bytes, $1.name(kind)) > (crossing($1), $1.bytes, $0.name(kind)) }
+    case .bytes: return rows.sorted { ($0.bytes, $1.name(kind)) > ($1.bytes, $0.name(kind)) }
+    case .name:
+      return rows.sorted { a, b in
+        (a.name(kind), a.request == false ? 1 : 0, a.scope) < (b.name(kind), b.request == false ? 1 : 0, b.scope)
+      }
     }
   }
 }

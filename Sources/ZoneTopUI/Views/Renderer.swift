@@ -29,7 +29,7 @@ public enum Renderer {
     if state.view != .health, let lines = noDataLines(state) {
       for (i, line) in lines.enumerated() { b.text(line, x: 2, y: bodyTop + 1 + i, role: i == 0 ? .warning : .dim) }
     } else if let report = state.report {
-      if state.drill != nil || state.drillRegion != nil {
+      if state.isDrilling {
         drillDown(&b, state, report, top: bodyTop, height: bodyHeight)
       } else {
         switch state.view {
@@ -102,7 +102,8 @@ public enum Renderer {
     // Parts in priority order; the lowest go first when the line is too narrow.
     let parts = [
       (s.sourceLabel, 5), (up, 4), ("reporter \(s.policy.rawValue)", 3),
-      ("pricing \(s.report?.options.pricing.name ?? "-")", 2), ("interval \(DurationText.format(ms: s.intervalMs))", 1),
+      ("pricing \(s.report.map { "\($0.options.pricing.name) per \($0.options.pricing.unitName)" } ?? "-")", 2),
+      ("interval \(DurationText.format(ms: s.intervalMs))", 1),
     ]
     b.text(
       " " + fitParts(parts.filter { !$0.0.isEmpty }, width: b.width - x - 9, separator: " · "), x: x, y: 0,
@@ -128,6 +129,9 @@ public enum Renderer {
       ("cross-zone \(zoneRate)", 5), ("cross-region \(regionRate)", 4), ("≈ \(NumberText.usd(month))/month", 6),
       ("(estimate)", 1), ("window \(window)", 2),
     ]
+    if r.internetCostUSD > 0 {
+      facts.insert(("incl. internet \(NumberText.usd(r.perMonth(r.internetCostUSD)))", 3), at: 3)
+    }
     // Narrow: shorter words before any of the three numbers is dropped (the cost includes both rates).
     if facts.prefix(3).map(\.0.count).reduce(2 * 2, +) > room {
       facts = [
@@ -181,7 +185,9 @@ public enum Renderer {
     b.fill(x: 0, y: b.height - 1, width: b.width, height: 1, Cell(" ", role: .footer))
     var hints: [(String, String)] = [("1-5", "view"), ("↑↓←→", "move")]
     if s.view == .zones || s.view == .regions { hints.append(("⏎", "hops")) }
-    if s.drill != nil || s.drillRegion != nil { hints = [("Esc", "back"), ("↑↓", "move")] }
+    if s.view == .flows { hints.append(("⏎", "zones")) }
+    if s.view == .services { hints.append(("⏎", "clients")) }
+    if s.isDrilling { hints = [("Esc", "back"), ("↑↓", "move")] }
     hints += [("u", "units"), ("s", "sort"), ("/", "filter"), ("r", "reporter"), ("p", "pause")]
     if s.isReplay { hints += [("+/-", "speed"), ("[ ]", "step")] }
     hints += [("e", "export"), ("?", "help"), ("q", "quit")]
@@ -199,7 +205,7 @@ public enum Renderer {
       "zonetop keys", "",
       "1-5, Tab       switch view (Zones Regions Flows Services Health)",
       "arrows, hjkl   move the selection",
-      "Enter          hops that make up the selected cell",
+      "Enter          drill down: cell hops, flow zones, service clients",
       "Esc            back / clear the filter",
       "u              units: bytes/s, bytes in window, USD/month",
       "s              sort (cost, cross-zone, total, name)",
@@ -207,9 +213,10 @@ public enum Renderer {
       "r              reporter policy: auto, source, destination",
       "p, space       pause the display",
       "+ / -          replay speed;  [ / ]  step back / forward",
-      "e              export the current view to CSV",
+      "e              export the view (or the drill-down) to CSV",
       "q              quit", "",
-      "Costs are estimates from the pricing profile.", "Any key closes this help.",
+      "Costs are estimates from the pricing profile, priced per GiB (2^30",
+      "bytes) for aws and gcp; rates are SI (1 MB/s = 10^6 bytes/s).", "Any key closes this help.",
     ]
     let w = min(b.width - 4, 70)
     let h = min(b.height - 2, lines.count + 2)
@@ -230,11 +237,19 @@ public enum Renderer {
     case .bytes: return shortNumber(Double(bytes))
     case .cost:
       let m = r.perMonth(cost)
+      if m > 0 && m < 0.01 { return "<$0.01" }
       return m == 0 ? "$0" : "$" + shortNumber(m)
     }
   }
 
-  static func shortNumber(_ v: Double) -> String {
+  /// A number in at most 4 characters with an SI suffix, two significant digits below 10 of a
+  /// unit and whole above (`0.89`, `9.9M`, `10M`, `999k`): rounding never shows `10.0M` next to
+  /// `9.9M` and `11M`, and a small nonzero value is `<0.01`, never `0.00`.
+  public static func shortNumber(_ v: Double) -> String {
+    guard v.isFinite else { return "-" }
+    if v == 0 { return "0" }
+    if v < 0.01 { return "<0.01" }
+    if v < 0.995 { return NumberText.fixed(v, 2) }
     let units = ["", "k", "M", "G", "T", "P"]
     var x = v
     var u = 0
@@ -242,10 +257,7 @@ public enum Renderer {
       x /= 1000
       u += 1
     }
-    if x == 0 { return "0" }
-    if x < 10 && u > 0 { return NumberText.fixed(x, 1) + units[u] }
-    if x < 1 { return NumberText.fixed(x, 2) }
-    return NumberText.fixed(x, 0) + units[u]
+    return (x < 9.95 ? NumberText.fixed(x, 1) : NumberText.fixed(x, 0)) + units[u]
   }
 
   static func heat(_ value: Double, max: Double) -> Role {
@@ -274,16 +286,17 @@ public enum Renderer {
           return (p?.bytes ?? 0, p?.costUSD ?? 0)
         })
     }
-    let groups = zones.map { $0.isUnknown ? "?" : $0.region }
+    // Unknown locality is spelled `unknown` everywhere: its group header says it, its zone label is "-".
+    let groups = zones.map { $0.isUnknown ? ViewRows.unknown : $0.region }
     let labels = zones.map { z -> String in
-      if z.isUnknown { return "?" }
+      if z.isUnknown { return "-" }
       if z.zone.hasPrefix(z.region) && z.zone.count > z.region.count {
         return String(z.zone.dropFirst(z.region.count)).trimmingLeading("-")
       }
       return z.zone
     }
     return matrix(
-      &b, s, r, rowNames: zones.map { $0.isUnknown ? "unknown" : $0.zone }, columnNames: labels, groups: groups,
+      &b, s, r, rowNames: zones.map(ViewRows.zoneName), columnNames: labels, groups: groups,
       cells: cells, top: top, height: height, title: "bytes from source zone (rows) to destination zone (columns)")
   }
 
@@ -310,7 +323,16 @@ public enum Renderer {
     let labelWidth = min(max(8, (rowNames.map(\.count).max() ?? 8) + 1), 22)
     let totalWidth = 8
     let fair = n > 0 ? (b.width - labelWidth - totalWidth - 1) / n : 7
-    let cellWidth = max(7, min(16, min((columnNames.map(\.count).max() ?? 6) + 2, fair)))
+    // Wide enough for the column names and for each group's name over its columns (a filter that
+    // leaves one zone of a region keeps the region's name whole when there is room).
+    var groupNeed = 0
+    var g = 0
+    while g < n {
+      let span = groups[g...].prefix { $0 == groups[g] }.count
+      if !groups[g].isEmpty { groupNeed = max(groupNeed, (groups[g].count + 1 + span - 1) / span) }
+      g += span
+    }
+    let cellWidth = max(7, min(16, min(max((columnNames.map(\.count).max() ?? 6) + 2, groupNeed), fair)))
     let usable = b.width - labelWidth - totalWidth - 1
     let visible = max(1, min(n, usable / cellWidth))
     let selRow = min(s.row, max(0, n - 1))
@@ -324,9 +346,12 @@ public enum Renderer {
     for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
       let x = labelWidth + k * cellWidth
       if groups[j] != lastGroup && !groups[j].isEmpty {
+        // A group header spans its columns; the last one may run on over TOTAL's column.
+        let span = groups[j...].prefix { $0 == groups[j] }.count
+        let isLast = j + span >= min(n, firstColumn + visible)
         b.text(
           groups[j], x: x, y: top + 1, role: .columnHeader, bold: true,
-          maxWidth: cellWidth * (groups[j...].prefix { $0 == groups[j] }.count) - 1)
+          maxWidth: cellWidth * span - 1 + (isLast ? totalWidth : 0))
         lastGroup = groups[j]
       }
       let name =
@@ -370,6 +395,14 @@ public enum Renderer {
         compact(s, r, bytes: colBytes, cost: colCost), right: labelWidth + k * cellWidth + cellWidth - 1, y: y,
         role: .total, bold: true)
     }
+    // With --egress-as-internet the header's cost includes internet egress, which no cell holds:
+    // said under the totals, so the cells plus this line make the header's number.
+    if r.internetCostUSD > 0 {
+      let line =
+        "+ internet egress \(NumberText.usd(r.perMonth(r.internetCostUSD)))/month (not in the cells; "
+        + "with them, the header's \(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)"
+      b.text(line, x: 1, y: y + 1, role: .warning, maxWidth: b.width - 2)
+    }
     // The selected cell, in words.
     if n > 0 {
       let c = cells[selRow][selCol]
@@ -381,7 +414,10 @@ public enum Renderer {
         "\(rowNames[selRow]) → \(rowNames[selCol])  \(scope)  \(NumberText.bytes(r.perSecond(c.0), suffix: "B/s"))"
       detail += "  \(NumberText.bytes(Double(c.0))) in window  \(NumberText.usd(r.perMonth(c.1)))/month"
       b.text(detail, x: 1, y: y + 2, role: .normal, maxWidth: b.width - 2)
-      b.text("Enter lists the hops of this cell", x: 1, y: y + 3, role: .dim)
+      var x = 1 + b.text("Enter lists the hops of this cell · colour: ", x: 1, y: y + 3, role: .dim)
+      x += b.text("low ", x: x, y: y + 3, role: .dim)
+      for role in [Role.heat0, .heat1, .heat2, .heat3, .heat4] { x += b.text("██", x: x, y: y + 3, role: role) }
+      b.text(" high (log)", x: x, y: y + 3, role: .dim)
     }
     return MatrixLayout(
       x: 0, y: top + 3 - firstRow, rowLabelWidth: labelWidth, cellWidth: cellWidth,
@@ -461,30 +497,39 @@ public enum Renderer {
     if rows.isEmpty { b.text("(nothing in the window\(selected == nil ? "" : ""))", x: 2, y: top + 1, role: .dim) }
   }
 
+  /// Flows: each hop's bytes split by scope (a hop is not "cross-region" with all its bytes),
+  /// its share of all crossing bytes and its cost; at 80 columns the scope columns stay and
+  /// the names are cut.
   static func flows(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
     let rows = ViewRows.flowRows(r, s)
     let cross = rows.reduce(UInt64(0)) { $0.addingSaturating($1.1.crossBytes) }
-    let unit = s.units == .bytes ? "BYTES" : "B/s"
-    let columns = [
-      Column(title: "SOURCE → DESTINATION SERVICE", width: 30, right: false, priority: 100),
-      Column(title: "→ \(unit)", width: 9, right: true, priority: 80),
-      Column(title: "← \(unit)", width: 9, right: true, priority: 70),
-      Column(title: "SHARE", width: 6, right: true, priority: 50),
-      Column(title: "SCOPE", width: 12, right: false, priority: 40),
+    let hasUnknown = rows.contains { ($0.1.byScope[.unknown] ?? 0) > 0 }
+    var columns = [
+      Column(title: "SOURCE → DESTINATION SERVICE", width: 24, right: false, priority: 100),
+      Column(title: "SAME-ZONE", width: 9, right: true, priority: 60),
+      Column(title: "X-ZONE", width: 9, right: true, priority: 85),
+      Column(title: "X-REGION", width: 9, right: true, priority: 80),
+      Column(title: "SHARE", width: 6, right: true, priority: 70),
       Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
+      Column(title: "REQ →", width: 7, right: true, priority: 20),
+      Column(title: "← RESP", width: 7, right: true, priority: 10),
     ]
+    if hasUnknown { columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 50), at: 4) }
     let cellsText = rows.map { h, st -> [String] in
-      let scope =
-        (st.byScope[.crossRegion] ?? 0) > 0
-        ? "cross-region" : ((st.byScope[.crossZone] ?? 0) > 0 ? "cross-zone" : "unknown")
-      return [
+      var cells = [
         "\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService)",
-        tableBytes(st.forward, r, s), tableBytes(st.back, r, s),
+        tableBytes(st.byScope[.sameZone] ?? 0, r, s), tableBytes(st.byScope[.crossZone] ?? 0, r, s),
+        tableBytes(st.byScope[.crossRegion] ?? 0, r, s),
         cross > 0 ? NumberText.fixed(100 * Double(st.crossBytes) / Double(cross), 1) + "%" : "-",
-        scope, NumberText.usd(r.perMonth(st.costUSD)),
+        NumberText.usd(r.perMonth(st.costUSD)), tableBytes(st.forward, r, s), tableBytes(st.back, r, s),
       ]
+      if hasUnknown { cells.insert(tableBytes(st.byScope[.unknown] ?? 0, r, s), at: 4) }
+      return cells
     }
-    b.text("hops with traffic crossing zones or regions · sorted by \(s.sortKey.title)", x: 1, y: top, role: .dim)
+    let unit = s.units == .bytes ? "bytes in window" : "B/s"
+    b.text(
+      "hops that cross, \(unit) by scope · SHARE: of all crossing bytes · sorted by \(s.sortKey.title)",
+      x: 1, y: top, role: .dim, maxWidth: b.width - 2)
     table(&b, columns: columns, rows: cellsText, selected: s.row, top: top + 1, height: height - 1)
   }
 
@@ -512,7 +557,7 @@ public enum Renderer {
         .normal,
       ]
       var cells = [
-        svc.service, share.map { NumberText.fixed($0 * 100, 0) + "%" } ?? "?", share == nil ? "" : bar,
+        svc.service, share.map { NumberText.fixed($0 * 100, 0) + "%" } ?? ViewRows.unknown, share == nil ? "" : bar,
         tableBytes(svc.byScope[.crossZone] ?? 0, r, s), tableBytes(svc.byScope[.crossRegion] ?? 0, r, s),
         NumberText.usd(r.perMonth(svc.costUSD)),
       ]
@@ -560,7 +605,7 @@ public enum Renderer {
       Column(title: "FAILS", width: 5, right: true, priority: 65),
       Column(title: "SERIES", width: 7, right: true, priority: 70),
       Column(title: "INVALID", width: 7, right: true, priority: 50),
-      Column(title: "RESETS", width: 6, right: true, priority: 40),
+      Column(title: "RESTARTS", width: 8, right: true, priority: 40),
       Column(title: "LAST ERROR", width: 24, right: false, priority: 90),
     ]
     var roles: [[Role]] = []
@@ -568,7 +613,7 @@ public enum Renderer {
     let rows = zip(sorted, names).map { h, name -> [String] in
       var rowRoles: [Role] = [
         .normal, h.up ? .ok : .error, .normal, .normal, h.failures > 0 ? .warning : .normal, .normal,
-        h.invalidLines > 0 ? .warning : .normal, h.counterResets > 0 ? .warning : .normal, .error,
+        h.invalidLines > 0 ? .warning : .normal, (s.restarts[h.target] ?? 0) > 0 ? .warning : .normal, .error,
       ]
       var error = h.lastError ?? ""
       if error.isEmpty && h.seriesWithoutLocality > 0 { error = "no locality labels (older ztunnel)" }
@@ -576,11 +621,12 @@ public enum Renderer {
       var cells = [
         middleTruncated(name, nameWidth), h.up ? "up" : "DOWN",
         h.lastLatency.map { NumberText.fixed($0 * 1000, 0) + " ms" } ?? "-",
-        String(h.scrapes), String(h.failures), String(h.series), String(h.invalidLines), String(h.counterResets), error,
+        String(h.scrapes), String(h.failures), String(h.series), String(h.invalidLines),
+        String(s.restarts[h.target] ?? 0), error,
       ]
       if let nodes {
         let node = nodes[h.target]
-        cells.insert(node.map { $0.hasTopology ? ($0.zone ?? "?") : "no labels" } ?? "-", at: 1)
+        cells.insert(node.map { $0.hasTopology ? ($0.zone ?? ViewRows.unknown) : "no labels" } ?? "-", at: 1)
         rowRoles.insert(node?.hasTopology == false ? .warning : .normal, at: 1)
       }
       roles.append(rowRoles)
@@ -598,6 +644,7 @@ public enum Renderer {
     y += 1
     let noLocality = s.health.filter { $0.seriesWithoutLocality > 0 }.count
     let resets = s.health.reduce(0) { $0 + $1.counterResets }
+    let restarts = s.restarts.values.reduce(0, +)
     let invalid = s.health.reduce(0) { $0 + $1.invalidLines + $1.invalidCounterValues }
     let overLimit = s.health.reduce(0) { $0 + $1.seriesOverLimit }
     let unknown = r.map { NumberText.bytes(Double($0.unknownLocalityBytes)) } ?? "-"
@@ -608,8 +655,8 @@ public enum Renderer {
         ("duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal),
         ("ztunnels without locality labels: \(noLocality)", noLocality > 0 ? .warning : .normal),
         (
-          "counter resets seen: \(resets)   invalid lines or values: \(invalid)",
-          resets + invalid > 0 ? .warning : .normal
+          "counter restarts seen: \(restarts) (\(resets) series reset)   invalid lines or values: \(invalid)",
+          restarts + invalid > 0 ? .warning : .normal
         ),
         (overLimit > 0 ? "series over the per-target limit, ignored: \(overLimit)" : "", .warning),
       ] + discoveryLines(s.discovery)
@@ -637,36 +684,51 @@ public enum Renderer {
 
   // MARK: - Drill-down
 
-  static func drillDown(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
-    let rows = ViewRows.drillRows(r, s)
-    let title: String
-    if let d = s.drill {
-      title =
-        "\(d.from.isUnknown ? "unknown" : d.from.zone) → \(d.to.isUnknown ? "unknown" : d.to.zone) (\(d.scope.rawValue)): hops, bytes/s over the last rounds"
-    } else if let d = s.drillRegion {
-      title = "\(d.from) → \(d.to): hops, bytes/s over the last rounds"
-    } else {
-      title = ""
+  /// The drill-down's title: what was opened and, for a matrix cell, its scope.
+  static func drillTitle(_ kind: ViewRows.DrillKind) -> String {
+    switch kind {
+    case .zoneCell(let d):
+      return
+        "\(ViewRows.zoneName(d.from)) → \(ViewRows.zoneName(d.to)) (\(d.scope.rawValue)): hops, bytes/s over the last rounds"
+    case .regionCell(let d):
+      let scope = d.scope == .sameZone ? "same region: same-zone and cross-zone hops" : d.scope.rawValue
+      return "\(d.from) → \(d.to) (\(scope)): hops, bytes/s over the last rounds"
+    case .hop(let h):
+      return "\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService): its zone pairs"
+    case .service(let service):
+      return "clients of \(service) by source zone"
     }
-    b.text(title, x: 1, y: top, role: .title, bold: true, maxWidth: b.width - 2)
-    let sparkWidth = max(10, min(30, b.width - 70))
+  }
+
+  static func drillDown(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
+    guard let kind = s.drillKind else { return }
+    let rows = ViewRows.drillRows(r, s)
+    b.text(drillTitle(kind), x: 1, y: top, role: .title, bold: true, maxWidth: b.width - 2)
+    let sparkWidth = max(10, min(30, b.width - 84))
     let valueTitle: String
     switch s.units {
     case .rate: valueTitle = "B/s"
     case .bytes: valueTitle = "BYTES"
     case .cost: valueTitle = "USD/MONTH"
     }
+    let nameTitle: String
+    switch kind {
+    case .zoneCell, .regionCell: nameTitle = "HOP"
+    case .hop: nameTitle = "SOURCE ZONE → DESTINATION ZONE"
+    case .service: nameTitle = "CLIENT ZONE → SERVICE ZONE"
+    }
     let columns = [
-      Column(title: "HOP", width: 30, right: false, priority: 100),
+      Column(title: nameTitle, width: 30, right: false, priority: 100),
       Column(title: "DIR", width: 4, right: false, priority: 60),
-      Column(title: valueTitle, width: 10, right: true, priority: 90),
+      Column(title: "SCOPE", width: 12, right: false, priority: 88),
+      Column(title: valueTitle, width: 9, right: true, priority: 90),
       Column(title: s.units == .cost ? "B/s" : "USD/MONTH", width: 10, right: true, priority: 85),
       Column(title: "CONNS", width: 6, right: true, priority: 40),
       Column(title: "HISTORY", width: sparkWidth, right: false, priority: 80),
     ]
     var roles: [[Role]] = []
     let cellsText = rows.map { row -> [String] in
-      roles.append([.normal, .dim, .normal, .normal, .normal, .spark])
+      roles.append([.normal, .dim, row.scope == .sameZone ? .dim : .normal, .normal, .normal, .normal, .spark])
       let rate = shortNumber(r.perSecond(row.bytes))
       let month = NumberText.usd(r.perMonth(row.costUSD))
       let value: String
@@ -676,9 +738,8 @@ public enum Renderer {
       case .cost: value = month
       }
       return [
-        "\(row.hop.sourceNamespace)/\(row.hop.sourceWorkload) → \(row.hop.destinationService)",
-        row.request ? "req" : "resp", value, s.units == .cost ? rate : month, String(row.opened),
-        sparkline(s.sparklines[row.hop] ?? [], width: sparkWidth),
+        row.name(kind), row.request.map { $0 ? "req" : "resp" } ?? "both", row.scope.rawValue, value,
+        s.units == .cost ? rate : month, String(row.opened), sparkline(s.sparklines[row.id] ?? [], width: sparkWidth),
       ]
     }
     table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.drillRow, top: top + 1, height: height - 1)

@@ -187,7 +187,8 @@ final class FakeSource: MetricsSource {
     let (named, _) = Demo.loop(keys: [.char("1"), .enter, .char("s"), .char("s"), .char("s")])
     #expect(named.state.sortKey == .name)
     let rows = ViewRows.drillRows(try #require(named.state.report), named.state)
-    let names = rows.map { $0.hop.sourceNamespace + "/" + $0.hop.sourceWorkload + $0.hop.destinationService }
+    let kind = try #require(named.state.drillKind)
+    let names = rows.map { $0.name(kind) }
     #expect(names == names.sorted() && rows.count > 1)
     // Export: the drill-down's rows, the first as on screen.
     let (exported, _) = Demo.loop(keys: into + [.char("e")], exportDirectory: dir)
@@ -198,8 +199,8 @@ final class FakeSource: MetricsSource {
     let file = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
     let lines = try String(contentsOfFile: dir + "/" + file, encoding: .utf8).components(separatedBy: "\r\n")
     #expect(lines[0].hasPrefix("window_start,window_end,source_zone,destination_zone,source_namespace"))
-    let top = onScreen[0]
-    #expect(lines[1].contains(",\(top.hop.sourceNamespace),\(top.hop.sourceWorkload),\(top.hop.destinationService),"))
+    let top = try #require(onScreen[0].hop)
+    #expect(lines[1].contains(",\(top.sourceNamespace),\(top.sourceWorkload),\(top.destinationService),"))
   }
 
   @Test func aFilterThatMatchesNothingSaysSoAndEscClearsIt() throws {

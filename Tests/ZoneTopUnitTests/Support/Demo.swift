@@ -29,13 +29,13 @@ enum Demo {
   /// on an in-memory screen, after `keys`.
   static func loop(
     width: Int = 120, height: Int = 40, atMs: Int64 = 300_000, windowMs: Int64 = 300_000,
-    keys: [Key] = [], mouse: Bool = false, exportDirectory: String = "."
+    keys: [Key] = [], mouse: Bool = false, exportDirectory: String = ".", report: ReportOptions = ReportOptions()
   ) -> (TUILoop, InMemoryScreen) {
     let replay = ReplaySource(source: recording)
     replay.advance(toMs: replay.startMs + atMs)
     replay.isPaused = true
     let screen = InMemoryScreen(width: width, height: height, events: keys.map { .key($0) })
-    var options = TUIOptions(report: ReportOptions(), windowMs: windowMs)
+    var options = TUIOptions(report: report, windowMs: windowMs)
     options.isDemo = true
     options.mouse = mouse
     options.exportDirectory = exportDirectory
