@@ -225,10 +225,20 @@ public struct TrafficReport: Sendable {
   }
 
   /// `namespace/workload` names that send from more than one cluster: shown with their cluster.
-  public var workloadNamesInSeveralClusters: Set<String> {
+  public var workloadNamesInSeveralClusters = Set<String>()
+
+  /// A hop's source as shown: `namespace/workload`, or `cluster:namespace/workload` where the
+  /// name sends from several clusters.
+  public func sourceName(_ hop: WorkloadHop) -> String {
+    let name = hop.sourceName(qualified: false)
+    return workloadNamesInSeveralClusters.contains(name) ? hop.sourceName(qualified: true) : name
+  }
+
+  /// The names of `hops` that send from more than one cluster.
+  static func namesInSeveralClusters(_ hops: some Sequence<WorkloadHop>) -> Set<String> {
     var clusters: [String: String] = [:]
     var repeated = Set<String>()
-    for hop in hops.keys {
+    for hop in hops {
       let name = hop.sourceName(qualified: false)
       if let seen = clusters[name] {
         if seen != hop.sourceCluster { repeated.insert(name) }
@@ -296,6 +306,7 @@ public enum Aggregator {
         svc.costUSD += forwardCost + backCost + internet
       }
     }
+    report.workloadNamesInSeveralClusters = TrafficReport.namesInSeveralClusters(report.hops.keys)
     return report
   }
 

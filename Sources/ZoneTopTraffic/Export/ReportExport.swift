@@ -242,10 +242,9 @@ public enum ReportExport {
       }
     case .workload:
       header = ["SOURCE", "DESTINATION SERVICE", "BYTES", "CROSS-ZONE", "CROSS-REGION", "RATE", "USD/MONTH"]
-      let repeated = r.workloadNamesInSeveralClusters
       for (h, s) in workloadRows(r).prefix(limit) {
         rows.append([
-          Sanitize.short(h.sourceName(qualified: repeated.contains(h.sourceName(qualified: false))), limit: 36),
+          Sanitize.short(r.sourceName(h), limit: 36),
           Sanitize.short(h.destinationService, limit: 44),
           NumberText.bytes(Double(s.bytes)), NumberText.bytes(Double(s.byScope[.crossZone] ?? 0)),
           NumberText.bytes(Double(s.byScope[.crossRegion] ?? 0)), rate(s.bytes), month(s.costUSD),

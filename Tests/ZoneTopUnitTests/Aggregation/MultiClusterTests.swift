@@ -1,7 +1,10 @@
 import Foundation
 import Testing
+import ZoneTopApp
+import ZoneTopCollect
 import ZoneTopFiles
 import ZoneTopTraffic
+import ZoneTopUI
 
 /// The three-cluster fixtures (scripts/gen_multicluster.py) against their ground truth,
 /// computed from the simulated connections: same names in every cluster, a client outside
@@ -128,5 +131,49 @@ import ZoneTopTraffic
       let k = report.flows[id]
       #expect(k.sourceCluster == "south" || k.destinationCluster == "south")
     }
+  }
+}
+
+/// The multi-cluster fixtures through the TUI: names that repeat across clusters carry
+/// their cluster, and Health says how gateway hops were counted.
+@Suite struct MultiClusterScreenTests {
+  static func screen(_ v: MultiClusterTests.Variant, keys: [Key], width: Int = 160, height: Int = 40) throws
+    -> InMemoryScreen
+  {
+    let replay = ReplaySource(source: try OfflineSource(path: MultiClusterTests.path(v)))
+    replay.advance(toMs: replay.startMs + 200_000)
+    replay.isPaused = true
+    let screen = InMemoryScreen(width: width, height: height, events: keys.map { .key($0) })
+    let loop = TUILoop(
+      source: replay, screen: screen, options: TUIOptions(report: ReportOptions(), windowMs: 300_000),
+      monotonic: { 0 })
+    while !screen.events.isEmpty { loop.turn(timeoutMs: 0) }
+    loop.turn(timeoutMs: 0)
+    return screen
+  }
+
+  @Test func flowsNameTheClusterWhereNamesRepeat() throws {
+    let text = try Self.screen(.baggage, keys: [.char("3")]).lines.joined(separator: "\n")
+    #expect(text.contains("east:shop/frontend → catalog.shop.svc.cluster.local"), "\(text)")
+    #expect(text.contains("west:shop/frontend"), "\(text)")
+    // A name in one cluster only stays short.
+    #expect(text.contains("istio-ingress/ingress-gateway"), "\(text)")
+    #expect(!text.contains("east:istio-ingress"), "\(text)")
+  }
+
+  @Test func healthExplainsGatewayHopsWithoutFarLocality() throws {
+    let mixed = try Self.screen(.mixed, keys: [.char("5")]).lines.joined(separator: "\n")
+    #expect(mixed.contains("east-west gateway flows: 5 client-side to a gateway, 2 server-side from one"), "\(mixed)")
+    #expect(mixed.contains("crossed networks through an east-west gateway without the far side's locality"), "\(mixed)")
+    let noBaggage = try Self.screen(.noBaggage, keys: [.char("5")]).lines.joined(separator: "\n")
+    #expect(noBaggage.contains("east-west gateway flows: 5 client-side to a gateway, 0 server-side from one"))
+    #expect(!noBaggage.contains("without the far side's locality"), "\(noBaggage)")
+  }
+
+  @Test func healthFilterSelectsTargetsByName() throws {
+    let text = try Self.screen(.baggage, keys: [.char("5"), .char("/")] + "10.30".map { .char($0) } + [.enter]).lines
+      .joined(separator: "\n")
+    #expect(text.contains("targets matching '10.30': 2 of 6 (Esc clears)"), "\(text)")
+    #expect(!text.contains("10.10.0.11"), "\(text)")
   }
 }
