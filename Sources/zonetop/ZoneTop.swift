@@ -23,7 +23,8 @@ struct ZoneTop: ParsableCommand {
   )
 
   static let subcommands: [any ParsableCommand.Type] = [
-    LiveCommand.self, ReplayCommand.self, RecordCommand.self, SnapshotCommand.self, Validate.self, ExtractCommand.self,
+    LiveCommand.self, ReplayCommand.self, RecordCommand.self, SnapshotCommand.self, DiffCommand.self, Validate.self,
+    ExtractCommand.self,
   ]
 }
 
