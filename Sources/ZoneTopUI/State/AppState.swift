@@ -19,12 +19,15 @@ public enum View: Int, CaseIterable, Sendable {
 /// What matrix cells and tables show (key `u`).
 public enum Units: CaseIterable, Sendable {
   case rate, bytes, cost
+  /// Bytes per second now minus the baseline's (offered while a baseline is pinned).
+  case change
 
   public var title: String {
     switch self {
     case .rate: "bytes/s"
     case .bytes: "bytes in window"
     case .cost: "USD/month"
+    case .change: "change vs baseline, bytes/s"
     }
   }
 }
@@ -114,6 +117,8 @@ public struct AppState: Sendable {
   public var atEnd = false
   /// A problem that stays on screen until the user quits (the recording could not be written).
   public var alert: String?
+  /// The window pinned with `b`, compared against until `B` clears it.
+  public var baseline: Baseline?
 
   public init(sourceLabel: String, isDemo: Bool, isReplay: Bool) {
     self.sourceLabel = sourceLabel
@@ -141,7 +146,20 @@ public struct AppState: Sendable {
       if let v = c.wholeNumberValue.flatMap(View.init(rawValue:)) { switchView(v) }
     case .char("u"):
       units = units.cycled(by: 1)
+      if units == .change && baseline == nil { units = units.cycled(by: 1) }
       status = "units: \(units.title)"
+    case .char("b"):
+      guard let report, report.windowSeconds > 0 else {
+        status = "nothing to pin yet: a baseline needs a window with rates"
+        break
+      }
+      let replaced = baseline != nil
+      baseline = Baseline(report)
+      status = "baseline \(replaced ? "replaced" : "pinned"): \(baseline?.summary ?? "") · u shows the change, B clears"
+    case .char("B"):
+      status = baseline == nil ? "no baseline pinned (b pins the current window)" : "baseline cleared"
+      baseline = nil
+      if units == .change { units = .rate }
     case .char("s"):
       sortKey = sortKey.cycled(by: 1)
       status = "sorted by \(sortKey.title)"

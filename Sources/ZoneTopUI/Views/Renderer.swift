@@ -139,7 +139,15 @@ public enum Renderer {
         ("w \(window)", 2),
       ]
     }
-    b.text(" " + fitParts(facts, width: room, separator: "  "), x: 0, y: 1, role: .header, bold: true)
+    // The change against a pinned baseline outranks the wording, not the three numbers.
+    if let base = s.baseline { facts.append((base.change(r), 3)) }
+    let line = " " + fitParts(facts, width: room, separator: "  ")
+    b.text(line, x: 0, y: 1, role: .header, bold: true)
+    if let base = s.baseline, let at = b.find("vs baseline", y: 1) {
+      let now = DiffSide(label: "now", report: r, group: .region).crossCostPerMonth
+      let role: Role = now > base.zones.crossCostPerMonth ? .error : .ok
+      b.text(base.change(r), x: at, y: 1, role: role, bold: true, maxWidth: b.width - at)
+    }
     b.textRight(right + " ", right: b.width, y: 1, role: s.paused ? .paused : .header, bold: true)
   }
 
@@ -207,7 +215,8 @@ public enum Renderer {
       "arrows, hjkl   move the selection",
       "Enter          drill down: cell hops, flow zones, service clients",
       "Esc            back / clear the filter",
-      "u              units: bytes/s, bytes in window, USD/month",
+      "u              units: bytes/s, bytes in window, USD/month, change",
+      "b / B          pin the window as the baseline / clear it",
       "s              sort (cost, cross-zone, total, name)",
       "/              filter by namespace, workload or service",
       "r              reporter policy: auto, source, destination",
@@ -233,7 +242,7 @@ public enum Renderer {
   /// A compact cell value in the current units.
   static func compact(_ s: AppState, _ r: TrafficReport, bytes: UInt64, cost: Double) -> String {
     switch s.units {
-    case .rate: return shortNumber(r.perSecond(bytes))
+    case .rate, .change: return shortNumber(r.perSecond(bytes))
     case .bytes: return shortNumber(Double(bytes))
     case .cost:
       let m = r.perMonth(cost)
@@ -295,9 +304,18 @@ public enum Renderer {
       }
       return z.zone
     }
+    let changes = s.baseline.flatMap { base in
+      s.units == .change
+        ? zones.enumerated().map { i, a in
+          zones.enumerated().map { j, z in
+            r.perSecond(cells[i][j].0) - base.zonePair(ZonePair(from: a, to: z)).bytesPerSecond
+          }
+        } : nil
+    }
     return matrix(
       &b, s, r, rowNames: zones.map(ViewRows.zoneName), columnNames: labels, groups: groups,
-      cells: cells, top: top, height: height, title: "bytes from source zone (rows) to destination zone (columns)")
+      cells: cells, changes: changes, top: top, height: height,
+      title: "bytes from source zone (rows) to destination zone (columns)")
   }
 
   static func regionMatrix(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int)
@@ -310,15 +328,29 @@ public enum Renderer {
         return (p?.bytes ?? 0, p?.costUSD ?? 0)
       }
     }
+    let changes = s.baseline.flatMap { base in
+      s.units == .change
+        ? regions.enumerated().map { i, a in
+          regions.enumerated().map { j, z in
+            r.perSecond(cells[i][j].0) - base.regionPair(RegionPair(from: a, to: z)).bytesPerSecond
+          }
+        } : nil
+    }
     return matrix(
       &b, s, r, rowNames: regions, columnNames: regions, groups: regions.map { _ in "" }, cells: cells,
-      top: top, height: height, title: "bytes from source region (rows) to destination region (columns)")
+      changes: changes, top: top, height: height,
+      title: "bytes from source region (rows) to destination region (columns)")
   }
 
   static func matrix(
     _ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, rowNames: [String], columnNames: [String],
-    groups: [String], cells: [[(UInt64, Double)]], top: Int, height: Int, title: String
+    groups: [String], cells: [[(UInt64, Double)]], changes: [[Double]]? = nil, top: Int, height: Int, title: String
   ) -> MatrixLayout {
+    /// A change against the baseline: signed, green when it fell, red when it rose.
+    func changeCell(_ v: Double) -> (String, Role) {
+      guard abs(v) >= 0.5 else { return ("±0", .dim) }
+      return ((v > 0 ? "+" : "-") + shortNumber(abs(v)), v > 0 ? .error : .ok)
+    }
     let n = rowNames.count
     let labelWidth = min(max(8, (rowNames.map(\.count).max() ?? 8) + 1), 22)
     let totalWidth = 8
@@ -371,9 +403,10 @@ public enum Renderer {
       for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
         let x = labelWidth + k * cellWidth
         let v = value(s, r, cells[i][j])
-        let text = cells[i][j].0 == 0 ? "·" : compact(s, r, bytes: cells[i][j].0, cost: cells[i][j].1)
+        var text = cells[i][j].0 == 0 ? "·" : compact(s, r, bytes: cells[i][j].0, cost: cells[i][j].1)
         var role: Role = i == j ? .diagonal : heat(v, max: offDiagonalMax)
         if cells[i][j].0 == 0 { role = .dim }
+        if let changes { (text, role) = changeCell(changes[i][j]) }
         if i == selRow && j == selCol { role = .selected }
         if i == selRow && j == selCol {
           b.fill(x: x, y: y, width: cellWidth - 1, height: 1, Cell(" ", role: .selected))
@@ -382,18 +415,21 @@ public enum Renderer {
       }
       let rowBytes = cells[i].reduce(UInt64(0)) { $0.addingSaturating($1.0) }
       let rowCost = cells[i].reduce(0.0) { $0 + $1.1 }
+      let rowTotal =
+        changes.map { changeCell($0[i].reduce(0, +)) } ?? (compact(s, r, bytes: rowBytes, cost: rowCost), .total)
       b.textRight(
-        compact(s, r, bytes: rowBytes, cost: rowCost), right: labelWidth + visible * cellWidth + totalWidth, y: y,
-        role: .total, bold: true)
+        rowTotal.0, right: labelWidth + visible * cellWidth + totalWidth, y: y, role: rowTotal.1, bold: true)
       y += 1
     }
     b.text("TOTAL", x: 1, y: y, role: .columnHeader, bold: true)
     for (k, j) in (firstColumn..<min(n, firstColumn + visible)).enumerated() {
       let colBytes = (0..<n).reduce(UInt64(0)) { $0.addingSaturating(cells[$1][j].0) }
       let colCost = (0..<n).reduce(0.0) { $0 + cells[$1][j].1 }
+      let colTotal =
+        changes.map { c in changeCell((0..<n).reduce(0) { $0 + c[$1][j] }) }
+        ?? (compact(s, r, bytes: colBytes, cost: colCost), .total)
       b.textRight(
-        compact(s, r, bytes: colBytes, cost: colCost), right: labelWidth + k * cellWidth + cellWidth - 1, y: y,
-        role: .total, bold: true)
+        colTotal.0, right: labelWidth + k * cellWidth + cellWidth - 1, y: y, role: colTotal.1, bold: true)
     }
     // With --egress-as-internet the header's cost includes internet egress, which no cell holds:
     // said under the totals, so the cells plus this line make the header's number.
@@ -413,11 +449,21 @@ public enum Renderer {
       var detail =
         "\(rowNames[selRow]) → \(rowNames[selCol])  \(scope)  \(NumberText.bytes(r.perSecond(c.0), suffix: "B/s"))"
       detail += "  \(NumberText.bytes(Double(c.0))) in window  \(NumberText.usd(r.perMonth(c.1)))/month"
+      if let changes {
+        let was = r.perSecond(c.0) - changes[selRow][selCol]
+        detail += "  baseline \(NumberText.bytes(was, suffix: "B/s"))"
+      }
       b.text(detail, x: 1, y: y + 2, role: .normal, maxWidth: b.width - 2)
       var x = 1 + b.text("Enter lists the hops of this cell · colour: ", x: 1, y: y + 3, role: .dim)
-      x += b.text("low ", x: x, y: y + 3, role: .dim)
-      for role in [Role.heat0, .heat1, .heat2, .heat3, .heat4] { x += b.text("██", x: x, y: y + 3, role: role) }
-      b.text(" high (log)", x: x, y: y + 3, role: .dim)
+      if changes != nil {
+        x += b.text("less than the baseline", x: x, y: y + 3, role: .ok)
+        x += b.text(" · ", x: x, y: y + 3, role: .dim)
+        b.text("more", x: x, y: y + 3, role: .error)
+      } else {
+        x += b.text("low ", x: x, y: y + 3, role: .dim)
+        for role in [Role.heat0, .heat1, .heat2, .heat3, .heat4] { x += b.text("██", x: x, y: y + 3, role: role) }
+        b.text(" high (log)", x: x, y: y + 3, role: .dim)
+      }
     }
     return MatrixLayout(
       x: 0, y: top + 3 - firstRow, rowLabelWidth: labelWidth, cellWidth: cellWidth,
@@ -524,13 +570,22 @@ public enum Renderer {
         NumberText.usd(r.perMonth(st.costUSD)), tableBytes(st.forward, r, s), tableBytes(st.back, r, s),
       ]
       if hasUnknown { cells.insert(tableBytes(st.byScope[.unknown] ?? 0, r, s), at: 4) }
+      if let base = s.baseline { cells.append(Self.costChange(now: r.perMonth(st.costUSD), then: base.hopCost(h))) }
       return cells
     }
+    if s.baseline != nil { columns.append(Column(title: "Δ USD/MO", width: 10, right: true, priority: 88)) }
     let unit = s.units == .bytes ? "bytes in window" : "B/s"
     b.text(
       "hops that cross, \(unit) by scope · SHARE: of all crossing bytes · sorted by \(s.sortKey.title)",
       x: 1, y: top, role: .dim, maxWidth: b.width - 2)
     table(&b, columns: columns, rows: cellsText, selected: s.row, top: top + 1, height: height - 1)
+  }
+
+  /// A cost per month against the baseline's: signed, or `new` when the baseline had none.
+  static func costChange(now: Double, then: Double?) -> String {
+    guard let then else { return "new" }
+    let d = now - then
+    return abs(d) < 0.005 ? "$0" : (d > 0 ? "+" : "-") + NumberText.usd(abs(d))
   }
 
   static func services(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
@@ -545,6 +600,7 @@ public enum Renderer {
       Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
     ]
     if routing != nil { columns.insert(Column(title: "ROUTING", width: 14, right: false, priority: 85), at: 1) }
+    if s.baseline != nil { columns.append(Column(title: "BASELINE", width: 8, right: true, priority: 92)) }
     var roles: [[Role]] = []
     var asking = (services: 0, cross: UInt64(0), known: UInt64(0))
     let cellsText = rows.enumerated().map { i, svc -> [String] in
@@ -575,6 +631,11 @@ public enum Renderer {
           if (svc.byScope[.crossZone] ?? 0) > 0 { rowRoles[4] = .warning }
           if (svc.byScope[.crossRegion] ?? 0) > 0 { rowRoles[5] = .warning }
         }
+      }
+      // In-zone share then, beside now's.
+      if let base = s.baseline {
+        cells.append(base.inZoneShare[svc.service].map { NumberText.fixed($0 * 100, 0) + "%" } ?? "new")
+        rowRoles.append(.dim)
       }
       roles.append(rowRoles)
       return cells
@@ -736,7 +797,7 @@ public enum Renderer {
     let sparkWidth = max(10, min(30, b.width - 84))
     let valueTitle: String
     switch s.units {
-    case .rate: valueTitle = "B/s"
+    case .rate, .change: valueTitle = "B/s"
     case .bytes: valueTitle = "BYTES"
     case .cost: valueTitle = "USD/MONTH"
     }
@@ -762,7 +823,7 @@ public enum Renderer {
       let month = NumberText.usd(r.perMonth(row.costUSD))
       let value: String
       switch s.units {
-      case .rate: value = rate
+      case .rate, .change: value = rate
       case .bytes: value = shortNumber(Double(row.bytes))
       case .cost: value = month
       }
