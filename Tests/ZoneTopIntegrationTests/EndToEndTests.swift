@@ -77,6 +77,30 @@ import ZoneTopTraffic
     }
   }
 
+  /// Issue 17's TUI baseline as a user meets it: pin in a replay, let it move on, see the
+  /// change, clear it.
+  @Test(.enabled(if: tmux != nil, "tmux is not installed (make test installs it): skipped"), .timeLimit(.minutes(2)))
+  func baselinePinMoveOnClear() throws {
+    let s = try Session(
+      tmux: Self.tmux!, command: "\(Harness.binary) replay \(Harness.repo)/Fixtures/diff/before.ztrec.gz --speed 8",
+      width: 160, height: 40)
+    try s.waitFor("window 1m")
+    try s.keys("b")
+    var screen = try s.waitFor("baseline pinned: ")
+    #expect(screen.contains("vs baseline: cross-zone"))
+    try s.keys("u", "u", "u")
+    screen = try s.waitFor("change vs baseline, bytes/s")
+    #expect(screen.contains("less than the baseline"))
+    // The replay moves on: a minute later the window is another one and the change shows in it.
+    try s.waitFor("■ END")
+    screen = try s.screen()
+    #expect(screen.contains("vs baseline: cross-zone "))
+    try s.keys("B")
+    screen = try s.waitFor("baseline cleared")
+    #expect(!screen.contains("vs baseline"))
+    try s.keys("q")
+  }
+
   @Test(.enabled(if: tmux != nil, "tmux is not installed (make test installs it): skipped"), .timeLimit(.minutes(2)))
   func demoEveryViewDrillHelpResizeExportQuit() throws {
     let dir = Harness.tempDir("e2e")
