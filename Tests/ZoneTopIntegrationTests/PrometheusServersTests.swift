@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZoneTopCollect
 import ZoneTopFiles
 import ZoneTopHTTP
 import ZoneTopTraffic
@@ -116,10 +117,55 @@ import ZoneTopTraffic
     #expect(merged.gateway["from_gateway_flows"] == direct.gateway["from_gateway_flows"])
     #expect((merged.gateway["from_gateway_flows"] ?? 0) > 0)
 
+    // The TUI's source over the same servers: one update, the three servers in Health, every
+    // cluster's traffic in the window (range queries, a round per 5 s step). VictoriaMetrics
+    // answers the steps within -search.latencyOffset (30 s) of now with a copy of the step
+    // before, and here the traffic has just stopped: its newest steps count again what the
+    // step before them did (+10% of the total here), hence 25%.
+    let source = PrometheusSource(
+      servers: PrometheusServers(urls: [eastWest.url, south.url, dead], http: HTTPOptions()), intervalMs: 60_000,
+      windowMs: 180_000, stepMs: 5000, namespace: nil)
+    source.start()
+    var update: SourceUpdate?
+    let deadline = Date().addingTimeInterval(30)
+    while update == nil && Date() < deadline {
+      usleep(100_000)
+      update = source.takeUpdates(realSeconds: 0.1).first
+    }
+    source.stop()
+    let live = try #require(update)
+    #expect(live.health.map(\.target) == [eastWest.url, south.url, dead])
+    #expect(live.health.map(\.up) == [true, true, false])
+    #expect(live.health[2].lastError?.contains("connection refused") == true, "\(live.health[2])")
+    var history = TrafficHistory(maxRounds: Int.max)
+    history.append(flows: live.newFlows)
+    for round in live.rounds { history.append(round) }
+    let report = history.report(windowMs: nil, options: ReportOptions())
+    let clusters = Set(report.clusterPairs.filter { $0.value.bytes > 0 }.keys.map(\.from))
+    #expect(clusters.isSuperset(of: ["east", "west", "south"]), "\(clusters)")
+    let liveBytes = Double(report.zonePairs.values.reduce(0) { $0 + $1.bytes })
+    let snapshotBytes = Double(merged.rows.values.reduce(0, +))
+    let liveDiff = String(format: "%+.2f%%", (liveBytes / snapshotBytes - 1) * 100)
+    print("TUI source (5 s steps) vs snapshot of the same 2 servers (mixed): total \(liveDiff)")
+    #expect(abs(liveBytes - snapshotBytes) <= 0.25 * snapshotBytes, "live \(liveBytes), snapshot \(snapshotBytes)")
+
     // Only the dead server: no data, exit 3.
     let (deadStatus, _, deadErr) = try run(Harness.binary, ["snapshot", "--prometheus", dead])
     #expect(deadStatus == 3, "\(deadErr)")
     #expect(deadErr.contains("no data: the Prometheus server did not answer"), "\(deadErr)")
+  }
+
+  /// A URL given twice would count its flows twice; an empty one is a typo: both are usage errors.
+  @Test func repeatedOrEmptyURLsAreUsageErrors() throws {
+    for (args, message) in [
+      (["--prometheus", "http://127.0.0.1:9,http://127.0.0.1:9/"], "http://127.0.0.1:9/ is given twice"),
+      (["--prometheus", "http://127.0.0.1:9", "--prometheus", "http://127.0.0.1:9"], "http://127.0.0.1:9 is given"),
+      (["--prometheus", "http://127.0.0.1:9,"], "an empty URL in"),
+    ] {
+      let (status, _, err) = try run(Harness.binary, ["snapshot"] + args)
+      #expect(status == 2, "\(args): \(err)")
+      #expect(err.contains("--prometheus: \(message)"), "\(args): \(err)")
+    }
   }
 }
 
