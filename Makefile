@@ -1,7 +1,7 @@
 # zonetop: make run (demo), make test, make unit, make lint, make bench, make soak, make fuzz, make screenshots, make fixtures.
 SWIFT ?= swift
 RUN_DEPS  := libncursesw5-dev libcurl4-openssl-dev zlib1g-dev
-TEST_DEPS := $(RUN_DEPS) tmux prometheus python3 openssl
+TEST_DEPS := $(RUN_DEPS) tmux prometheus victoria-metrics python3 openssl
 BIN := .build/release/zonetop
 
 .PHONY: run build test unit lint format bench soak screenshots fixtures fuzz deps test-deps clean

@@ -2,12 +2,17 @@ import Synchronization
 import ZoneTopHTTP
 import ZoneTopTraffic
 
-/// The TUI fed by a Prometheus-compatible API: every interval, on a collection thread,
-/// one range query a family over the window; each answer replaces the whole window (a
-/// round per step).
+/// The TUI fed by Prometheus-compatible APIs: every interval, on a collection thread,
+/// one range query a family over the window on every server at once; the servers'
+/// per-flow increases are summed step by step, and each merged answer replaces the whole
+/// window (a round per step).
+///
+/// A server that fails keeps its last answer's steps that are still in the window (they
+/// remain true; only its newest steps are missing) and shows its error in Health; the
+/// others' data goes on.
 public final class PrometheusSource: MetricsSource, Sendable {
   public let intervalMs: Int64
-  let client: PrometheusClient
+  let servers: PrometheusServers
   let windowMs: Int64
   let stepMs: Int64
   let namespace: String?
@@ -15,12 +20,12 @@ public final class PrometheusSource: MetricsSource, Sendable {
   private let inbox = Mutex<[SourceUpdate]>([])
   private let collector = CollectionThread()
 
-  /// `stepMs` must be at least twice the server's scrape interval so each step has two samples.
+  /// `stepMs` must be at least twice the servers' scrape interval so each step has two samples.
   public init(
-    client: PrometheusClient, intervalMs: Int64, windowMs: Int64, stepMs: Int64, namespace: String?,
+    servers: PrometheusServers, intervalMs: Int64, windowMs: Int64, stepMs: Int64, namespace: String?,
     clock: any CollectionClock = SystemClock()
   ) {
-    self.client = client
+    self.servers = servers
     self.intervalMs = intervalMs
     self.windowMs = windowMs
     self.stepMs = stepMs
@@ -28,43 +33,42 @@ public final class PrometheusSource: MetricsSource, Sendable {
     self.clock = clock
   }
 
-  public var label: String { "prometheus " + TargetName.short(client.baseURL) }
+  public var label: String {
+    let first = servers.clients.first.map { TargetName.short($0.baseURL) } ?? ""
+    return "prometheus " + first + (servers.clients.count > 1 ? " +\(servers.clients.count - 1)" : "")
+  }
   public var playback: (any Playback)? { nil }
 
   public func start() {
     collector.start(name: "zonetop-prometheus") { [self] in
-      // The API server, as the Health view's only target.
-      var health = TargetHealth(target: client.baseURL)
+      // The API servers, as the Health view's targets.
+      var health = servers.clients.map { TargetHealth(target: $0.baseURL) }
+      // Each server's last answer, kept while it fails.
+      var last: [[(Int64, [(FlowKey, Counts)])]] = Array(repeating: [], count: servers.clients.count)
       while !collector.isStopping {
-        let t0 = WallClock.monotonic()
         let end = clock.nowMs()
+        let start = end - windowMs
+        let outcomes = servers.rounds(startMs: start, endMs: end, stepMs: stepMs, namespace: namespace)
+        for (i, outcome) in outcomes.enumerated() {
+          outcome.update(&health[i], nowMs: end)
+          if let rounds = outcome.value {
+            last[i] = rounds
+          } else {
+            last[i].removeAll { $0.0 - stepMs < start }
+          }
+        }
         var update = SourceUpdate()
-        do {
-          var skipped = PrometheusClient.Skipped()
-          let rounds = try client.rounds(
-            startMs: end - windowMs, endMs: end, stepMs: stepMs, namespace: namespace, skipped: &skipped)
+        if outcomes.contains(where: { $0.value != nil }) {
           var history = TrafficHistory(maxRounds: Int.max)
-          for (t, deltas) in rounds { history.append(startMs: t - stepMs, endMs: t, deltas: deltas) }
+          for (t, deltas) in PrometheusServers.mergeRounds(last, startMs: start, stepMs: stepMs) {
+            history.append(startMs: t - stepMs, endMs: t, deltas: deltas)
+          }
           update.resets = true
           update.newFlows = history.flows.keys
           update.rounds = history.rounds
-          health.up = true
-          health.lastError = nil
-          health.scrapes += 1
-          health.lastScrapeMs = end
-          health.series = rounds.last?.1.count ?? 0
-          // Values that are not counts (NaN, +Inf, negative, 2^64 and more): shown in Health.
-          health.invalidCounterValues = skipped.values
-          health.lastParseIssue = skipped.notes.first
-        } catch {
-          health.up = false
-          health.failures += 1
-          health.consecutiveFailures += 1
-          health.lastError = "\(error)"
         }
-        health.lastLatency = WallClock.monotonic() - t0
-        update.health = [health]
-        update.targetCount = 1
+        update.health = health
+        update.targetCount = health.count
         update.nowMs = end
         inbox.withLock { $0.append(update) }
         let until = clock.nowMs() + intervalMs

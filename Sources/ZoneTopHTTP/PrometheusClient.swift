@@ -65,13 +65,17 @@ public final class PrometheusClient: @unchecked Sendable {
   }
 
   /// Increases per flow over `[endMs - rangeMs, endMs]`; `skipped` gets the values that are not counts.
+  ///
+  /// The query says `nocache=1`: VictoriaMetrics otherwise evaluates an instant query whose
+  /// time is within `-search.latencyOffset` (30 s) of its clock at that offset instead, which
+  /// would leave the window's newest 30 s out. Prometheus, Thanos and Mimir ignore the parameter.
   public func increases(endMs: Int64, rangeMs: Int64, namespace: String?, skipped: inout Skipped) throws -> [(
     FlowKey, Counts
   )] {
     var totals: [FlowKey: Counts] = [:]
     for (family, field) in Self.families {
       let q = Self.query(family: family, range: "\(rangeMs / 1000)s", namespace: namespace)
-      let answer = try get("/api/v1/query", ["query": q, "time": seconds(endMs)], matrix: false)
+      let answer = try get("/api/v1/query", ["query": q, "time": seconds(endMs), "nocache": "1"], matrix: false)
       skipped.add(answer, family: family)
       for series in answer.series {
         guard let v = series.points.last?.value else { continue }

@@ -19,7 +19,8 @@ struct SnapshotCommand: ParsableCommand {
       SOURCE is a zonetop recording (.ztrec, optionally gzip-compressed), a scrape directory \
       (DIR/TARGET/EPOCH_MS.prom[.gz]), a single exposition file (one scrape: totals, no rates), \
       ztunnel URLs (polled at the start and the end of --window, default 10s), or nothing with \
-      --prometheus URL (the last --window, default 5m, aggregated server-side). \
+      --prometheus URL (the last --window, default 5m, aggregated server-side; several servers, \
+      repeated or comma-separated, are summed per flow). \
       A regular --output file is replaced atomically; a device, FIFO or symlink is written in place or \
       through the link. Costs are estimates.
       """
@@ -28,8 +29,12 @@ struct SnapshotCommand: ParsableCommand {
   @Argument(help: "A recording, a scrape directory, an exposition file, or ztunnel URLs.")
   var sources: [String] = []
 
-  @Option(help: "A Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics) to query instead.")
-  var prometheus: String?
+  @Option(
+    help: ArgumentHelp(
+      "A Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics) to query instead.",
+      discussion: "Repeat it or separate URLs with commas for one server a cluster; their flows are summed.",
+      valueName: "url"))
+  var prometheus: [String] = []
 
   @OptionGroup var http: HTTPFlags
   @OptionGroup var kube: KubeFlags
@@ -68,11 +73,12 @@ struct SnapshotCommand: ParsableCommand {
     if let failAbove, !(failAbove.isFinite && failAbove >= 0) {
       throw ValidationError("--fail-above must be a number of USD per month, 0 or more")
     }
-    let given = [!sources.isEmpty || http.targetsFile != nil, prometheus != nil, kube.kube].filter { $0 }.count
+    let given = [!sources.isEmpty || http.targetsFile != nil, !prometheus.isEmpty, kube.kube].filter { $0 }.count
     if given == 0 { throw ValidationError("give a recording, a directory, a file, URLs, --kube, or --prometheus URL") }
     if given > 1 {
       throw ValidationError("give one source: a recording, directory, file or URLs; --kube; or --prometheus")
     }
+    _ = try prometheusURLs(prometheus)
   }
 
   func run() throws {
@@ -81,23 +87,8 @@ struct SnapshotCommand: ParsableCommand {
     let report: TrafficReport
     var targets: [TargetHealth] = []
     var discovery: DiscoveryStatus?
-    if let prometheus {
-      let windowMs = window?.ms ?? 300_000
-      let client = PrometheusClient(baseURL: prometheus, http: try http.httpOptions())
-      let end = WallClock.nowMs()
-      do {
-        let flows = try client.increases(endMs: end, rangeMs: windowMs, namespace: shared.namespace)
-        var history = TrafficHistory()
-        history.append(startMs: end - windowMs, endMs: end, deltas: flows)
-        report = history.report(windowMs: windowMs, options: options)
-        var server = TargetHealth(target: prometheus)
-        server.up = true
-        server.scrapes = 1
-        targets = [server]
-      } catch {
-        printError("zonetop: \(error)")
-        throw ExitCode(1)
-      }
+    if !prometheus.isEmpty {
+      (report, targets) = try queryPrometheus(options: options, problems: &problems)
     } else if kube.kube {
       (report, targets, discovery) = try pollTwice(
         try kube.provider(scrape: try http.httpOptions()).provider, options: options, problems: &problems)
@@ -155,6 +146,33 @@ struct SnapshotCommand: ParsableCommand {
 }
 
 extension SnapshotCommand {
+  /// Asks every `--prometheus` server for the window and sums their flows; exit 3 when none answered.
+  func queryPrometheus(options: ReportOptions, problems: inout [String]) throws -> (TrafficReport, [TargetHealth]) {
+    let windowMs = window?.ms ?? 300_000
+    let servers = PrometheusServers(urls: try prometheusURLs(prometheus), http: try http.httpOptions())
+    let end = WallClock.nowMs()
+    let outcomes = servers.increases(endMs: end, rangeMs: windowMs, namespace: shared.namespace)
+    var health: [TargetHealth] = []
+    for outcome in outcomes {
+      var h = TargetHealth(target: outcome.url)
+      outcome.update(&h, nowMs: end)
+      health.append(h)
+      if let e = outcome.error { problems.append(Sanitize.visible(e)) }
+      problems += outcome.skipped.notes.map { "\(Sanitize.visible(outcome.url)): \($0)" }
+    }
+    let answers = outcomes.compactMap(\.value)
+    if answers.isEmpty {
+      printProblems(problems)
+      let n = outcomes.count
+      let who = n == 1 ? "the Prometheus server did not answer" : "none of the \(n) Prometheus servers answered"
+      printError("zonetop: no data: \(who)")
+      throw ExitCode(3)
+    }
+    var history = TrafficHistory()
+    history.append(startMs: end - windowMs, endMs: end, deltas: PrometheusServers.merge(answers))
+    return (history.report(windowMs: windowMs, options: options), health)
+  }
+
   /// Polls the targets at the start and the end of the window and aggregates the increase.
   func pollTwice(_ provider: TargetProvider, options: ReportOptions, problems: inout [String]) throws -> (
     TrafficReport, [TargetHealth], DiscoveryStatus?
@@ -179,4 +197,9 @@ extension SnapshotCommand {
     }
     return (history.report(windowMs: nil, options: options), engine.health, discovery)
   }
+}
+
+/// The URLs of `--prometheus` values (repeated and/or comma-separated), or a usage error.
+func prometheusURLs(_ values: [String]) throws -> [String] {
+  do { return try PrometheusServers.urls(values) } catch { throw ValidationError(error.description) }
 }

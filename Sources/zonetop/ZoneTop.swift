@@ -42,9 +42,11 @@ struct LiveCommand: ParsableCommand {
   var record: String?
 
   @Option(
-    help: "Query a Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics) instead of scraping ztunnels."
-  )
-  var prometheus: String?
+    help: ArgumentHelp(
+      "Query a Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics) instead of scraping ztunnels.",
+      discussion: "Repeat it or separate URLs with commas for one server a cluster; their flows are summed.",
+      valueName: "url"))
+  var prometheus: [String] = []
 
   @Option(help: "With --prometheus: the step of range queries; at least twice the server's scrape interval.")
   var step = DurationOption(ms: 30_000)
@@ -57,13 +59,13 @@ struct LiveCommand: ParsableCommand {
   func run() throws {
     let options = try shared.reportOptions()
     let targets = try http.targets(urls)
-    if [!targets.isEmpty, prometheus != nil, kube.kube].filter({ $0 }).count > 1 {
+    if [!targets.isEmpty, !prometheus.isEmpty, kube.kube].filter({ $0 }).count > 1 {
       throw ValidationError("give one source: ztunnel URLs, --kube or --prometheus")
     }
-    if let prometheus {
-      let client = PrometheusClient(baseURL: prometheus, http: try http.httpOptions())
+    if !prometheus.isEmpty {
+      let servers = PrometheusServers(urls: try prometheusURLs(prometheus), http: try http.httpOptions())
       let source = PrometheusSource(
-        client: client, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
+        servers: servers, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
         stepMs: step.ms, namespace: shared.namespace)
       try display.run(source, options: options, isDemo: false)
       return
