@@ -37,6 +37,17 @@ start 80 24
 shot zones-80x24 80 24
 start 120 40 --no-color
 shot zones-nocolor 120 40
+# A three-cluster mesh with mixed ztunnel versions: cluster names where names repeat, gateway counts in Health.
+start 150 40 replay Fixtures/multicluster/mixed.ztrec.gz --speed 16
+sleep 8
+keys 3; shot multicluster-flows 150 40
+keys 5; shot multicluster-health 150 40
+# A baseline pinned a minute into the before fixture, shown as the change once the replay has moved on.
+start 150 40 replay Fixtures/diff/before.ztrec.gz --speed 4
+sleep 16
+keys b u u u
+sleep 14
+shot baseline 150 40
 # --kube against the fake API server (scripts/fake_cluster.sh).
 scripts/fake_cluster.sh "$tmp/kube" > /dev/null
 start 120 40 --kube --kubeconfig "$tmp/kube/config" --interval 2s
