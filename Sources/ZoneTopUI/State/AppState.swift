@@ -148,6 +148,8 @@ public struct AppState: Sendable {
       units = units.cycled(by: 1)
       if units == .change && baseline == nil { units = units.cycled(by: 1) }
       status = "units: \(units.title)"
+    case .char("c"):
+      jumpToCostliest()
     case .char("b"):
       guard let report, report.windowSeconds > 0 else {
         status = "nothing to pin yet: a baseline needs a window with rates"
@@ -221,6 +223,21 @@ public struct AppState: Sendable {
   }
 
   static func speedText(_ s: Double) -> String { s >= 1 ? "\(Int(s))x" : "\(NumberText.fixed(s, 2))x" }
+
+  /// Moves the selection to the costliest crossing cell of the Zones or Regions matrix.
+  private mutating func jumpToCostliest() {
+    guard view == .zones || view == .regions, !isDrilling, let report else {
+      status = "c jumps to the costliest cell of the Zones and Regions matrices"
+      return
+    }
+    guard let top = CostStrip.entries(report, regions: view == .regions).first else {
+      status = "nothing crosses at a cost in this window"
+      return
+    }
+    row = top.row
+    column = top.column
+    status = "costliest: \(top.from) → \(top.to), \(NumberText.usd(top.costPerMonth))/month · Enter lists its hops"
+  }
 
   private mutating func switchView(_ v: View) {
     view = v

@@ -33,8 +33,16 @@ public enum Renderer {
         drillDown(&b, state, report, top: bodyTop, height: bodyHeight)
       } else {
         switch state.view {
-        case .zones: layout = zoneMatrix(&b, state, report, top: bodyTop, height: bodyHeight)
-        case .regions: layout = regionMatrix(&b, state, report, top: bodyTop, height: bodyHeight)
+        case .zones, .regions:
+          let regions = state.view == .regions
+          layout =
+            regions
+            ? regionMatrix(&b, state, report, top: bodyTop, height: bodyHeight)
+            : zoneMatrix(&b, state, report, top: bodyTop, height: bodyHeight)
+          // Under the matrix (its rows, TOTAL, the detail and legend lines), the ranked pairs.
+          let n = regions ? report.regions.count : report.zones.count
+          let used = 4 + min(n, max(1, bodyHeight - 6)) + 4 + (report.internetCostUSD > 0 ? 1 : 0)
+          CostStrip.draw(&b, report, regions: regions, top: bodyTop + used, height: bodyHeight - used)
         case .flows: flows(&b, state, report, top: bodyTop, height: bodyHeight)
         case .services: services(&b, state, report, top: bodyTop, height: bodyHeight)
         case .health: health(&b, state, report, top: bodyTop, height: bodyHeight)
