@@ -61,6 +61,7 @@ struct SnapshotCommand: ParsableCommand {
   }
 
   func validate() throws {
+    guard (1...256).contains(threads) else { throw ValidationError("--threads \(threads): expected 1 to 256") }
     let given = [!sources.isEmpty || http.targetsFile != nil, prometheus != nil, kube.kube].filter { $0 }.count
     if given == 0 { throw ValidationError("give a recording, a directory, a file, URLs, --kube, or --prometheus URL") }
     if given > 1 {

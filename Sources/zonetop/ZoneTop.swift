@@ -18,9 +18,13 @@ struct ZoneTop: ParsableCommand {
       With no source, zonetop replays its bundled demo recording (marked DEMO). Give ztunnel metrics URLs \
       (http://NODE:15020/metrics) to poll them live. Costs are estimates.
       """,
+    version: version,
     subcommands: subcommands,
     defaultSubcommand: LiveCommand.self
   )
+
+  /// What `zonetop --version` prints (bump it with each release).
+  static let version = "zonetop 0.14.0 (Istio ambient ztunnel metrics; Linux)"
 
   static let subcommands: [any ParsableCommand.Type] = [
     LiveCommand.self, ReplayCommand.self, RecordCommand.self, SnapshotCommand.self, Validate.self, ExtractCommand.self,

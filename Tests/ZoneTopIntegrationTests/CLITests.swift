@@ -111,6 +111,53 @@ import ZoneTopTraffic
     }
   }
 
+  /// D22 and D23: a negative or absurd value gets the option's own error and the usage of the
+  /// subcommand that refused it, never "Missing value" or the root's usage.
+  @Test func negativeAndNonsenseValuesGetTheirOwnErrorAndTheSubcommandsUsage() throws {
+    let dead = "http://127.0.0.1:9/metrics"
+    for (args, message) in [
+      (["snapshot", dead, "--interval", "-5s"], "The value '-5s' is invalid for '--interval <interval>'"),
+      (["replay", Harness.demo, "--speed", "-1"], "--speed -1.0: expected a speed from 0.25 to 64"),
+      (["snapshot", Harness.demo, "--threads", "-1"], "--threads -1: expected 1 to 256"),
+      (["snapshot", Harness.demo, "--threads", "0"], "--threads 0: expected 1 to 256"),
+      (["snapshot", dead, "--max-body-size", "0"], "--max-body-size 0: at least 1KiB"),
+      (["snapshot", dead, "--max-body-size", "1"], "--max-body-size 1: at least 1KiB"),
+      (["snapshot", dead, "--max-series-per-target", "0"], "--max-series-per-target 0: at least 1"),
+      (["snapshot", "http://"], "http://: the URL has no host"),
+      (["snapshot", "http://:15020/metrics"], "the URL has no host"),
+      (["snapshot", Harness.demo, "--pricing", "nope"], "pricing \"nope\""),
+      (["snapshot", dead, "--header", "bad header"], "--header \"bad header\": expected 'Name: value'"),
+      (["record", "--out", "/tmp/zonetop-never.ztrec"], "give at least one URL"),
+    ] {
+      let (status, out, err) = try run(zonetop, args)
+      let command = args[0]
+      #expect(status == 2 && out.isEmpty, "\(args): \(err)")
+      #expect(err.contains(message), "\(args): \(err)")
+      #expect(!err.contains("Missing value"), "\(args): \(err)")
+      #expect(err.contains("Usage: zonetop \(command) "), "\(args): \(err)")
+      #expect(err.contains("See 'zonetop \(command) --help'"), "\(args): \(err)")
+    }
+    let (frame, _, frameErr) = try run(zonetop, ["extract", Harness.demo, "--frame", "-1"])
+    #expect(frame == 1 && frameErr.contains("frame -1 does not exist"), "\(frameErr)")
+  }
+
+  /// D22: `--version`, the live options in the top-level help, and no options in `snapshot --help`
+  /// that do nothing there.
+  @Test func versionAndHelpSayWhatEachCommandTakes() throws {
+    let (status, out, _) = try run(zonetop, ["--version"])
+    #expect(status == 0 && out.hasPrefix("zonetop "), "\(out)")
+    let (_, help, _) = try run(zonetop, ["--help"])
+    #expect(help.contains("SUBCOMMANDS:") && help.contains("LIVE OPTIONS"))
+    for option in ["--interval", "--window", "--record", "--prometheus", "--kube"] {
+      #expect(help.contains(option), "\(option)")
+    }
+    for args in [["snapshot", "--help"], ["help", "snapshot"]] {
+      let (ok, snapshotHelp, _) = try run(zonetop, args)
+      #expect(ok == 0 && snapshotHelp.contains("--group-by") && snapshotHelp.contains("--timeout"), "\(args)")
+      #expect(!snapshotHelp.contains("--interval") && !snapshotHelp.contains("--kube-relist"), "\(args)")
+    }
+  }
+
   @Test func validateExitCodes() throws {
     let (ok, out, _) = try run(zonetop, ["validate", "-"], stdin: "# TYPE a counter\na_total 1\n# EOF\n")
     #expect(ok == 0)
