@@ -75,6 +75,8 @@ public struct AppState: Sendable {
   public var intervalMs: Int64 = 5000
   public var windowMs: Int64 = 300_000
   public var nowMs: Int64 = 0
+  /// Wall-clock time now (the header shows the date of data from another day); 0 when unknown.
+  public var wallNowMs: Int64 = 0
   public var replayStartMs: Int64?
   public var replayEndMs: Int64?
 
@@ -152,7 +154,11 @@ public struct AppState: Sendable {
       return [.policyChanged]
     case .char("p"), .char(" "):
       paused.toggle()
-      status = paused ? "paused (collection goes on\(isReplay ? "" : "; the display is frozen"))" : "resumed"
+      if isReplay {
+        status = paused ? "paused (p resumes; [ ] step)" : "resumed"
+      } else {
+        status = paused ? "paused: the display is frozen, collection goes on" : "resumed"
+      }
       return [.pauseChanged]
     case .char("+"), .char("="):
       guard isReplay else {
@@ -170,12 +176,12 @@ public struct AppState: Sendable {
       speed = max(speed / 2, 0.25)
       status = "replay speed \(Self.speedText(speed))"
       return [.speed(speed)]
-    case .char("]"):
-      guard isReplay else { return [] }
-      return [.step(1)]
-    case .char("["):
-      guard isReplay else { return [] }
-      return [.step(-1)]
+    case .char("]"), .char("["):
+      guard isReplay else {
+        status = "[ and ] step through replays"
+        return []
+      }
+      return [.step(key == .char("]") ? 1 : -1)]
     case .char("e"): return [.export(view)]
     case .escape:
       if isDrilling {

@@ -110,9 +110,10 @@ public enum Renderer {
       role: .header)
     b.textRight("? help ", right: b.width, y: 0, role: .header)
     if !up.isEmpty, let at = b.find(up, y: 0) { b.text(up, x: at, y: 0, role: targetsRole(s), bold: true) }
-    var right = s.paused ? "❚❚ PAUSED" : (s.isReplay ? "▶ \(AppState.speedText(s.speed))" : "● LIVE")
-    if s.atEnd { right = "■ END" }
-    if s.nowMs > 0 { right += "  " + clock(s.nowMs) }
+    var state = s.paused ? "❚❚ PAUSED" : (s.isReplay ? "▶ \(AppState.speedText(s.speed))" : "● LIVE")
+    if s.atEnd { state = "■ END" }
+    var right = state
+    if let at = clockMs(s) { right += "  " + clock(at, todayMs: s.wallNowMs) }
     guard let r = s.report, noDataLines(s) == nil else {
       let text = s.report == nil && s.health.isEmpty ? " waiting for the first scrapes" : " no data"
       b.text(text, x: 0, y: 1, role: .header, bold: true)
@@ -124,7 +125,7 @@ public enum Renderer {
     let zoneRate = NumberText.bytes(r.perSecond(scopes[.crossZone] ?? 0), suffix: "B/s")
     let regionRate = NumberText.bytes(r.perSecond(scopes[.crossRegion] ?? 0), suffix: "B/s")
     let window = DurationText.format(ms: max(0, r.windowEndMs - r.windowStartMs))
-    let room = b.width - right.count - 3
+    var room = b.width - right.count - 3
     var facts = [
       ("cross-zone \(zoneRate)", 5), ("cross-region \(regionRate)", 4), ("≈ \(NumberText.usd(month))/month", 6),
       ("(estimate)", 1), ("window \(window)", 2),
@@ -138,6 +139,12 @@ public enum Renderer {
         ("x-zone \(zoneRate)", 5), ("x-region \(regionRate)", 4), ("≈\(NumberText.usd(month))/mo", 6),
         ("w \(window)", 2),
       ]
+      // Still too narrow: the clock loses its date before a number goes.
+      if facts.prefix(3).map(\.0.count).reduce(2 * 2, +) > room, let at = clockMs(s) {
+        let short = state + "  " + clock(at)
+        room += right.count - short.count
+        right = short
+      }
     }
     b.text(" " + fitParts(facts, width: room, separator: "  "), x: 0, y: 1, role: .header, bold: true)
     b.textRight(right + " ", right: b.width, y: 1, role: s.paused ? .paused : .header, bold: true)
@@ -153,10 +160,20 @@ public enum Renderer {
     return kept.map(\.0).joined(separator: separator)
   }
 
-  static func clock(_ ms: Int64) -> String {
+  /// The time the numbers on screen are from: the newest counted scrape (the window's end, as
+  /// exports and Health say), else the source's clock before any round.
+  static func clockMs(_ s: AppState) -> Int64? {
+    if let end = s.report?.windowEndMs, end > 0 { return end }
+    return s.nowMs > 0 ? s.nowMs : nil
+  }
+
+  /// `10:04:50` (UTC), with the date in front when it is not the day of `todayMs` (a replay of another day).
+  static func clock(_ ms: Int64, todayMs: Int64 = 0) -> String {
     let t = RFC3339.format(ms: ms - ms % 1000)
-    let time = t.split(separator: "T").last.map { String($0.dropLast()) } ?? t
-    return time
+    let parts = t.split(separator: "T")
+    let time = parts.last.map { String($0.dropLast()) } ?? t
+    guard todayMs > 0, let day = parts.first, !RFC3339.format(ms: todayMs).hasPrefix(day) else { return time }
+    return day + " " + time
   }
 
   static func tabs(_ b: inout CellBuffer, _ s: AppState) {
@@ -178,6 +195,9 @@ public enum Renderer {
       b.text(draft + "▏", x: x, y: y, role: .normal)
     } else if let status = s.status {
       b.text(" " + status, x: 0, y: y, role: s.statusIsError ? .error : .ok)
+    } else if s.atEnd {
+      // The end of a replay stays said after other messages have gone.
+      b.text(" end of the recording: [ steps back, q quits", x: 0, y: y, role: .dim)
     }
   }
 
