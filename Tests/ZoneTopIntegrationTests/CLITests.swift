@@ -158,6 +158,49 @@ import ZoneTopTraffic
     }
   }
 
+  /// D25: the frame list has a header and no trailing tab; a failed frame says so with its error;
+  /// a plain exposition file is not listed as a recording; --frame with --to-directory is refused.
+  @Test func extractSaysWhatEachFrameIs() throws {
+    let (status, list, _) = try run(zonetop, ["extract", Harness.demo])
+    #expect(status == 0)
+    let lines = list.split(separator: "\n")
+    #expect(lines.first == "FRAME\tTIME\tSTATUS\tTARGET\tERROR")
+    #expect(!lines.contains { $0.hasSuffix("\t") })
+    let failed = try #require(lines.dropFirst().first { $0.split(separator: "\t")[2] != "200" })
+    let fields = failed.split(separator: "\t").map(String.init)
+    #expect(fields.count == 5, "\(failed)")
+    let (frame, out, err) = try run(zonetop, ["extract", Harness.demo, "--frame", fields[0]])
+    #expect(frame == 1 && out.isEmpty, "\(err)")
+    #expect(err.contains("frame \(fields[0]) is a failed scrape of \(fields[3]) (\(fields[4]))"), "\(err)")
+    let plain = Harness.repo + "/Fixtures/invalid/bad_value.prom"
+    let (file, fileOut, fileErr) = try run(zonetop, ["extract", plain])
+    #expect(
+      file == 1 && fileOut.isEmpty && fileErr.contains("not a recording (a single exposition file)"), "\(fileErr)")
+    let (both, _, bothErr) = try run(zonetop, ["extract", Harness.demo, "--frame", "0", "--to-directory", "/tmp/x"])
+    #expect(both == 2 && bothErr.contains("not both") && bothErr.contains("Usage: zonetop extract"), "\(bothErr)")
+  }
+
+  /// D26: a .gz recording name is refused (recordings are appended uncompressed), and the summary
+  /// counts in the singular when there is one.
+  @Test func recordRefusesGzipNamesAndCountsInWords() throws {
+    let dir = Harness.tempDir("record-gz")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let server = try FixtureServer()
+    for args in [
+      ["record", server.target(0), "-o", dir + "/x.ztrec.gz", "--duration", "1s"],
+      ["live", server.target(0), "--record", dir + "/x.gz"],
+    ] {
+      let (status, _, err) = try run(zonetop, args)
+      #expect(status == 2 && err.contains("recordings are written uncompressed"), "\(args): \(err)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: dir + "/x.ztrec.gz"))
+    let (status, _, err) = try run(
+      zonetop, ["record", server.target(0), "-o", dir + "/r.ztrec", "--interval", "1s", "--duration", "1500ms"])
+    #expect(status == 0, "\(err)")
+    #expect(err.contains(" of 1 target (1 up at the end)"), "\(err)")
+    #expect(!err.contains(" 1 rounds") && !err.contains("1 targets"), "\(err)")
+  }
+
   @Test func validateExitCodes() throws {
     let (ok, out, _) = try run(zonetop, ["validate", "-"], stdin: "# TYPE a counter\na_total 1\n# EOF\n")
     #expect(ok == 0)
