@@ -15,6 +15,8 @@ public struct TUIOptions: Sendable {
   public var maxRounds = 360
   /// The units shown first (one exposition file has totals and no rates: bytes).
   public var units: Units = .rate
+  /// The `--record` file every scrape is appended to, if any (the header shows REC).
+  public var recordingTo: String?
 
   public init(report: ReportOptions, windowMs: Int64) {
     self.report = report
@@ -63,6 +65,7 @@ public final class TUILoop {
     state.intervalMs = source.intervalMs
     state.windowMs = options.windowMs
     state.units = options.units
+    state.recordingTo = options.recordingTo
     if let p = source.playback { state.speed = p.speed }
     last = monotonic()
     takeUpdates()

@@ -79,6 +79,8 @@ public struct AppState: Sendable {
   public var wallNowMs: Int64 = 0
   public var replayStartMs: Int64?
   public var replayEndMs: Int64?
+  /// The file a live source records every scrape to (`--record`); the header shows REC.
+  public var recordingTo: String?
 
   // MARK: Data
   public var report: TrafficReport?

@@ -98,6 +98,8 @@ public enum Renderer {
     b.fill(x: 0, y: 0, width: b.width, height: 2, Cell(" ", role: .header))
     var x = b.text(" zonetop ", x: 0, y: 0, role: .title, bold: true)
     if s.isDemo { x += b.text(" DEMO ", x: x, y: 0, role: .demo, bold: true) + 1 }
+    // Recording: a badge while every scrape is appended to the file (the banner says when it stopped).
+    if s.recordingTo != nil && s.alert == nil { x += b.text(" ● REC ", x: x, y: 0, role: .error, bold: true) + 1 }
     let up = s.targetsTotal > 0 ? "targets \(s.targetsUp)/\(s.targetsTotal)" : ""
     // Parts in priority order; the lowest go first when the line is too narrow.
     let parts = [

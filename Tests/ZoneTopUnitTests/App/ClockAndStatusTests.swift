@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ZoneTopApp
 import ZoneTopCollect
+import ZoneTopFiles
 import ZoneTopTraffic
 import ZoneTopUI
 
@@ -80,5 +81,24 @@ import ZoneTopUI
     loop.turn(timeoutMs: 0)
     #expect(screen.lines[1].contains("■ END"))
     #expect(screen.lines[38].contains("end of the recording: [ steps back, q quits"), "\(screen.lines[38])")
+  }
+}
+
+/// D8: replaying one exposition file shows its totals (bytes, no rates) instead of nothing.
+@Suite struct SingleFileReplayTests {
+  @Test func oneScrapeShowsItsTotals() throws {
+    let path = TestPaths.repo + "/Fixtures/demo/scrapes/gke-use1-c-2/1740996000111.prom.gz"
+    let source = try OfflineSource(path: path)
+    #expect(source.kind == .file)
+    let replay = ReplaySource(source: source)
+    replay.advance(toMs: replay.endMs)
+    let screen = InMemoryScreen(width: 120, height: 40)
+    var options = TUIOptions(report: ReportOptions(), windowMs: 300_000)
+    options.units = .bytes
+    let loop = TUILoop(source: replay, screen: screen, options: options, monotonic: { 0 })
+    loop.turn(timeoutMs: 0)
+    let report = try #require(loop.state.report)
+    #expect(report.zonePairs.values.reduce(0) { $0 + $1.bytes } > 0)
+    #expect(screen.lines.joined().contains("bytes in window"))
   }
 }

@@ -37,3 +37,17 @@ import ZoneTopUI
       table.contains(" (\(pairs) between zones + \(NumberText.usd(r.internetCostUSD)) internet egress)"), "\(table)")
   }
 }
+
+/// D26: while `--record FILE` records, the header says REC (and stops saying it when the
+/// recording stopped, which the banner then says).
+@Suite struct RecordBadgeTests {
+  @Test func theHeaderSaysRECWhileRecording() {
+    var s = AppState(sourceLabel: "2 ztunnels", isDemo: false, isReplay: false)
+    #expect(!Renderer.render(s, width: 80, height: 24).0.lines[0].contains("REC"))
+    s.recordingTo = "/data/r.ztrec"
+    #expect(Renderer.render(s, width: 80, height: 24).0.lines[0].contains("● REC"))
+    s.alert = "recording stopped: /data/r.ztrec: No space left on device"
+    let lines = Renderer.render(s, width: 80, height: 24).0.lines
+    #expect(!lines[0].contains("REC") && lines[3].contains("recording stopped"))
+  }
+}
