@@ -421,8 +421,8 @@ public enum Renderer {
     // said under the totals, so the cells plus this line make the header's number.
     if r.internetCostUSD > 0 {
       let line =
-        "+ internet egress \(NumberText.usd(r.perMonth(r.internetCostUSD)))/month (not in the cells; "
-        + "with them, the header's \(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)"
+        "+ internet egress \(NumberText.usd(r.perMonth(r.internetCostUSD)))/month, not in the cells "
+        + "(total \(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)"
       b.text(line, x: 1, y: y + 1, role: .warning, maxWidth: b.width - 2)
     }
     // The selected cell, in words.
@@ -528,7 +528,7 @@ public enum Renderer {
     let hasUnknown = rows.contains { ($0.1.byScope[.unknown] ?? 0) > 0 }
     var columns = [
       Column(title: "SOURCE → DESTINATION SERVICE", width: 24, right: false, priority: 100),
-      Column(title: "SAME-ZONE", width: 9, right: true, priority: 60),
+      Column(title: "SAME-ZONE", width: 9, right: true, priority: 45),
       Column(title: "X-ZONE", width: 9, right: true, priority: 85),
       Column(title: "X-REGION", width: 9, right: true, priority: 80),
       Column(title: "SHARE", width: 6, right: true, priority: 70),
@@ -536,7 +536,8 @@ public enum Renderer {
       Column(title: "REQ →", width: 7, right: true, priority: 20),
       Column(title: "← RESP", width: 7, right: true, priority: 10),
     ]
-    if hasUnknown { columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 50), at: 4) }
+    // Unknown locality may be crossing: at 80 columns it stays and the free same-zone bytes go.
+    if hasUnknown { columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 60), at: 4) }
     let cellsText = rows.map { h, st -> [String] in
       var cells = [
         "\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService)",
@@ -740,8 +741,9 @@ public enum Renderer {
     case .service: nameTitle = "CLIENT ZONE → SERVICE ZONE"
     }
     let columns = [
-      Column(title: nameTitle, width: 30, right: false, priority: 100),
-      Column(title: "DIR", width: 4, right: false, priority: 60),
+      // At 80 columns the name is cut before DIR goes: without it a hop's two rows look the same.
+      Column(title: nameTitle, width: 24, right: false, priority: 100),
+      Column(title: "DIR", width: 4, right: false, priority: 87),
       Column(title: "SCOPE", width: 12, right: false, priority: 88),
       Column(title: valueTitle, width: 9, right: true, priority: 90),
       Column(title: s.units == .cost ? "B/s" : "USD/MONTH", width: 10, right: true, priority: 85),

@@ -19,7 +19,7 @@ import ZoneTopUI
       #expect(abs(cells + r.internetCostUSD - r.totalCostUSD) < 1e-9)
       let text = screen.lines.joined(separator: "\n")
       #expect(text.contains("+ internet egress \(internet)/month"), "\(text)")
-      #expect(text.contains("the header's \(total)/month"))
+      #expect(text.contains("not in the cells (total \(total)/month)"))
       #expect(
         screen.lines[1].contains(total) && screen.lines[1].contains("incl. internet \(internet)"), "\(screen.lines[1])")
     }
