@@ -252,6 +252,13 @@ public struct AppState: Sendable {
       filterDraft = nil
     case .backspace:
       if filterDraft?.isEmpty == false { filterDraft?.removeLast() }
+    case .char("\u{15}"):  // Ctrl-U: the whole line, as in a shell
+      filterDraft = ""
+    case .char("\u{17}"):  // Ctrl-W: the word before the cursor
+      var draft = filterDraft ?? ""
+      while draft.last == " " { draft.removeLast() }
+      while let last = draft.last, last != " " { draft.removeLast() }
+      filterDraft = draft
     case .char(let c) where !c.isNewline && (filterDraft?.count ?? 0) < 64:
       if c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) { filterDraft?.append(c) }
     default: break

@@ -193,7 +193,8 @@ public enum Renderer {
   static func statusLine(_ b: inout CellBuffer, _ s: AppState) {
     let y = b.height - 2
     if let draft = s.filterDraft {
-      let x = b.text("/ filter (namespace, workload or service; Enter applies, Esc cancels): ", x: 0, y: y, role: .key)
+      let prompt = "/ filter (namespace, workload or service; Enter applies, Esc cancels, ^U clears): "
+      let x = b.text(prompt, x: 0, y: y, role: .key)
       b.text(draft + "▏", x: x, y: y, role: .normal)
     } else if let status = s.status {
       b.text(" " + status, x: 0, y: y, role: s.statusIsError ? .error : .ok)
