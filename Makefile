@@ -45,9 +45,11 @@ soak: deps build
 screenshots: build
 	scripts/screenshots.sh
 
-## fixtures: regenerate Fixtures/demo deterministically
+## fixtures: regenerate Fixtures/demo, Fixtures/multicluster and Fixtures/diff deterministically
 fixtures:
 	python3 scripts/gen_fixtures.py
+	python3 scripts/gen_multicluster.py
+	python3 scripts/gen_diff.py
 
 deps:
 	@scripts/ensure-packages.sh $(RUN_DEPS)

@@ -32,11 +32,22 @@ public struct HTTPOptions: Sendable {
 public struct ScrapeTarget: Sendable, Hashable {
   public var name: String
   public var url: String
-  public init(name: String, url: String) {
+  /// How to reach this target when it differs from the poll's (another cluster's API
+  /// server and credentials); not part of its identity.
+  public var http: HTTPOptions?
+
+  public init(name: String, url: String, http: HTTPOptions? = nil) {
     self.name = name
     self.url = url
+    self.http = http
   }
   public init(url: String) { self.init(name: url, url: url) }
+
+  public static func == (a: ScrapeTarget, b: ScrapeTarget) -> Bool { a.name == b.name && a.url == b.url }
+  public func hash(into h: inout Hasher) {
+    h.combine(name)
+    h.combine(url)
+  }
 }
 
 /// One fetch: what came back, or why nothing did, in words a user can act on.
@@ -257,6 +268,7 @@ public final class Poller: @unchecked Sendable {
   /// Sets up one transfer; throws what libcurl refused, in words.
   private func configure(_ t: Transfer) throws(CurlError) {
     let url = t.target.url
+    let options = t.target.http ?? options
     guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw CurlError("not an http(s) URL") }
     guard let easy = curl_easy_init() else { throw CurlError("cannot create a libcurl handle (out of memory?)") }
     t.easy = easy

@@ -64,6 +64,20 @@ public enum KubeConfigLoader {
     return [home + "/.kube/config"]
   }
 
+  /// The names of every context the kubeconfig files define, sorted (`--all-contexts`).
+  public static func contextNames(explicit: String?, environment: [String: String]) throws(KubeConfigError)
+    -> [String]
+  {
+    let paths = files(explicit: explicit, environment: environment)
+    var documents: [Document] = []
+    for path in paths where Files.exists(path) { documents.append(try Document(path: path)) }
+    if documents.isEmpty {
+      throw KubeConfigError(
+        "no kubeconfig found (looked at \(paths.joined(separator: ", "))): --all-contexts needs one")
+    }
+    return Merged(documents).contexts.keys.sorted()
+  }
+
   /// Resolves `context` (default: the merged `current-context`).
   public static func load(explicit: String?, context: String?, environment: [String: String]) throws(KubeConfigError)
     -> KubeContext

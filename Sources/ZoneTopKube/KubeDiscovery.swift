@@ -1,3 +1,4 @@
+import ZoneTopExposition
 import ZoneTopHTTP
 import ZoneTopTraffic
 
@@ -34,6 +35,12 @@ public final class KubeDiscovery: TargetProvider, @unchecked Sendable {
     self.scrape = scrape
     status = DiscoveryStatus(summary: "listing ztunnel pods (\(options.selector)) in \(options.namespace)...")
   }
+
+  /// The scrape timeouts, size limit and Accept header targets are fetched with.
+  public var scrapeOptions: HTTPOptions { scrape }
+
+  /// `context NAME (SERVER)`: which cluster a message is about.
+  public var contextLabel: String { "context \(api.auth.context.name) (\(Sanitize.short(api.auth.context.server)))" }
 
   /// Targets found by the last listing.
   public var targetCount: Int { targets.count }

@@ -47,7 +47,7 @@ extension ReportExport {
   /// The CSV of what a view shows.
   public static func viewCSV(_ state: AppState) -> (name: String, text: String, rows: Int)? {
     if state.view == .health {
-      let sorted = state.health.sorted { TargetName.short($0.target) < TargetName.short($1.target) }
+      let sorted = ViewRows.healthRows(state).rows
       return ("health", healthCSV(sorted, restarts: state.restarts), sorted.count)
     }
     guard let r = state.report else { return nil }

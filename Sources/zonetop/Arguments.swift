@@ -6,7 +6,7 @@ enum Arguments {
   /// Options that take a value which may be written as a negative number.
   static let numeric: Set<String> = [
     "--interval", "--timeout", "--window", "--speed", "--threads", "--frame", "--max-body-size",
-    "--max-series-per-target", "--step", "--kube-relist", "--duration",
+    "--max-series-per-target", "--step", "--kube-relist", "--duration", "--fail-above", "--fail-if-increase",
   ]
 
   /// `--interval -5s` as `--interval=-5s`, so the option's own check answers ("-5s is not a

@@ -22,7 +22,10 @@ struct SharedOptions: ParsableArguments {
   @Option(help: "Only traffic from or to this namespace.")
   var namespace: String?
 
-  @Option(help: "Only traffic whose workloads, namespaces or service contain this text.")
+  @Option(help: "Only traffic from or to this cluster (source_cluster or destination_cluster).")
+  var cluster: String?
+
+  @Option(help: "Only traffic whose workloads, namespaces, service or clusters contain this text.")
   var filter: String?
 
   @Flag(help: "Price traffic to destinations outside the mesh as internet egress.")
@@ -32,7 +35,7 @@ struct SharedOptions: ParsableArguments {
     let profile: PricingProfile
     do { profile = try PricingLoader.load(pricing) } catch { throw ValidationError(error.description) }
     return ReportOptions(
-      policy: reporter, filter: FlowFilter(namespace: namespace, text: filter), pricing: profile,
+      policy: reporter, filter: FlowFilter(namespace: namespace, cluster: cluster, text: filter), pricing: profile,
       egressAsInternet: egressAsInternet)
   }
 }

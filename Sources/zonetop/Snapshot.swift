@@ -34,13 +34,14 @@ struct SnapshotCommand: ParsableCommand {
   @OptionGroup var http: HTTPFlags
   @OptionGroup var kube: KubeFlags
 
-  @Option(help: "Output format: table, csv or json.")
+  @Option(
+    help: "Output format: table, csv, json, or findings (Markdown: the hops carrying 90% of the crossing cost).")
   var format: OutputFormat = .table
 
   @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of standard output; - for stdout.")
   var output: String?
 
-  @Option(help: "Group by zone, region or workload.")
+  @Option(help: "Group by zone, region, cluster or workload.")
   var groupBy: GroupBy = .zone
 
   @Option(help: "Only the last part of the source, e.g. 5m.")
@@ -54,14 +55,20 @@ struct SnapshotCommand: ParsableCommand {
     help: "Check each recorded frame's checksum (about an eighth of the CPU time on large recordings).")
   var verifyChecksums = true
 
+  @Option(help: "Exit 1 when the cross-zone plus cross-region cost is above this many USD per month (for CI).")
+  var failAbove: Double?
+
   @OptionGroup var shared: SharedOptions
 
   enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, csv, json
+    case table, csv, json, findings
   }
 
   func validate() throws {
     guard (1...256).contains(threads) else { throw ValidationError("--threads \(threads): expected 1 to 256") }
+    if let failAbove, !(failAbove.isFinite && failAbove >= 0) {
+      throw ValidationError("--fail-above must be a number of USD per month, 0 or more")
+    }
     let given = [!sources.isEmpty || http.targetsFile != nil, prometheus != nil, kube.kube].filter { $0 }.count
     if given == 0 { throw ValidationError("give a recording, a directory, a file, URLs, --kube, or --prometheus URL") }
     if given > 1 {
@@ -74,6 +81,7 @@ struct SnapshotCommand: ParsableCommand {
     var problems: [String] = []
     let report: TrafficReport
     var targets: [TargetHealth] = []
+    var discovery: DiscoveryStatus?
     if let prometheus {
       let windowMs = window?.ms ?? 300_000
       let client = PrometheusClient(baseURL: prometheus, http: try http.httpOptions())
@@ -92,11 +100,11 @@ struct SnapshotCommand: ParsableCommand {
         throw ExitCode(1)
       }
     } else if kube.kube {
-      (report, targets) = try pollTwice(
-        try kube.discovery(scrape: try http.httpOptions()), options: options, problems: &problems)
+      (report, targets, discovery) = try pollTwice(
+        try kube.provider(scrape: try http.httpOptions()).provider, options: options, problems: &problems)
     } else if sources.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
       let urls = StaticTargets(urls: try http.targets(sources), http: try http.httpOptions())
-      (report, targets) = try pollTwice(urls, options: options, problems: &problems)
+      (report, targets, _) = try pollTwice(urls, options: options, problems: &problems)
     } else {
       guard sources.count == 1 else { throw ValidationError("give one recording, directory or file (or only URLs)") }
       var offline: OfflineSource
@@ -134,16 +142,25 @@ struct SnapshotCommand: ParsableCommand {
     case .table: text = ReportExport.table(report, groupBy: groupBy, targets: targets)
     case .csv: text = ReportExport.csv(report, groupBy: groupBy)
     case .json: text = ReportExport.json(report, groupBy: groupBy, targets: targets)
+    case .findings:
+      text = Findings.markdown(
+        report, routing: { discovery?.routing(ofService: $0) }, routingKnown: discovery?.services.isEmpty == false)
     }
     try emit(text, to: output)
+    let cross = report.perMonth(report.totalCostUSD - report.internetCostUSD)
+    if let reason = DiffCommand.aboveLimit(cross, failAbove: failAbove) {
+      printError("zonetop: \(reason)")
+      throw ExitCode(1)
+    }
   }
 }
 
 extension SnapshotCommand {
   /// Polls the targets at the start and the end of the window and aggregates the increase.
   func pollTwice(_ provider: TargetProvider, options: ReportOptions, problems: inout [String]) throws -> (
-    TrafficReport, [TargetHealth]
+    TrafficReport, [TargetHealth], DiscoveryStatus?
   ) {
+    var discovery: DiscoveryStatus?
     var history = TrafficHistory()
     let engine = TrafficEngine(options: http.engineOptions)
     let windowMs = window?.ms ?? 10_000
@@ -151,6 +168,7 @@ extension SnapshotCommand {
       if round == 1 { usleep(UInt32(min(windowMs, 3_600_000)) * 1000) }
       let refresh = provider.refresh(nowMs: WallClock.nowMs())
       if let e = refresh.discovery?.error { problems.append("kube: \(e)") }
+      discovery = refresh.discovery ?? discovery
       var latest: Int64 = 0
       Poller(options: refresh.http).fetch(refresh.targets) { _, r in
         latest = max(latest, r.startMs)
@@ -160,6 +178,6 @@ extension SnapshotCommand {
       history.append(flows: Array(engine.flows.keys[history.flows.count...]))
       history.append(engine.takeRound(endMs: latest))
     }
-    return (history.report(windowMs: nil, options: options), engine.health)
+    return (history.report(windowMs: nil, options: options), engine.health, discovery)
   }
 }

@@ -27,7 +27,8 @@ struct ZoneTop: ParsableCommand {
   static let version = "zonetop 0.14.0 (Istio ambient ztunnel metrics; Linux)"
 
   static let subcommands: [any ParsableCommand.Type] = [
-    LiveCommand.self, ReplayCommand.self, RecordCommand.self, SnapshotCommand.self, Validate.self, ExtractCommand.self,
+    LiveCommand.self, ReplayCommand.self, RecordCommand.self, SnapshotCommand.self, DiffCommand.self, Validate.self,
+    ExtractCommand.self,
   ]
 }
 

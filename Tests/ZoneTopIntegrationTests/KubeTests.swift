@@ -603,3 +603,90 @@ final class FakeCluster {
     #expect(services.contains("1 service asks for same-zone routing"))
   }
 }
+
+/// Several contexts at once: two fake API servers (each its own CA and token) and a third
+/// context whose server is not there.
+@Suite(.serialized) struct KubeContextsTests {
+  static let east = ["gke-use1-b-1", "gke-euw1-b-1"]
+  static let west = ["gke-use1-b-1", "gke-ase1-a-1"]
+
+  func clusters() throws -> (FakeCluster, FakeCluster, String) {
+    let a = try FakeCluster(tokens: ["token-east"])
+    let b = try FakeCluster(tokens: ["token-west"])
+    for (cluster, nodes) in [(a, Self.east), (b, Self.west)] {
+      try cluster.load(["pods": nodes.map { FakeCluster.pod($0) }, "nodes": nodes.map { FakeCluster.node($0) }])
+    }
+    let config = try a.kubeconfig(
+      """
+      apiVersion: v1
+      kind: Config
+      clusters:
+      - name: east
+        cluster: {server: "\(a.url)", certificate-authority-data: \(try a.base64("ca.crt"))}
+      - name: west
+        cluster: {server: "\(b.url)", certificate-authority-data: \(try b.base64("ca.crt"))}
+      - name: gone
+        cluster: {server: "https://127.0.0.1:9", certificate-authority-data: \(try a.base64("ca.crt"))}
+      contexts:
+      - {name: east, context: {cluster: east, user: east}}
+      - {name: west, context: {cluster: west, user: west}}
+      - {name: gone, context: {cluster: gone, user: east}}
+      users:
+      - {name: east, user: {token: token-east}}
+      - {name: west, user: {token: token-west}}
+      current-context: east
+
+      """)
+    return (a, b, config)
+  }
+
+  @Test func recordWatchesSeveralContextsAndSurvivesADeadOne() throws {
+    let (a, b, config) = try clusters()
+    _ = b
+    let out = a.dir + "/contexts.ztrec"
+    let (status, _, err) = try run(
+      Harness.binary,
+      [
+        "record", "--kube", "--kubeconfig", config, "--context", "east,west", "--context", "gone", "--interval", "1s",
+        "--duration", "3s", "--out", out,
+      ])
+    #expect(status == 0, "\(err)")
+    #expect(err.contains("warning: context gone (https://127.0.0.1:9): GET "), "\(err)")
+    let source = try OfflineSource(path: out)
+    let expected = Set(Self.east.map { "east/" + $0 } + Self.west.map { "west/" + $0 })
+    #expect(Set(source.entries.map(\.target)) == expected)
+    // Each cluster's ztunnels were reached with that cluster's credentials.
+    for target in expected {
+      #expect(source.entries.filter { $0.target == target && $0.isSuccess }.count >= 2, "\(target)")
+    }
+  }
+
+  @Test func snapshotOfAllContextsNamesTargetsByContext() throws {
+    let (a, b, config) = try clusters()
+    _ = (a, b)
+    let (status, json, err) = try run(
+      Harness.binary,
+      ["snapshot", "--kube", "--kubeconfig", config, "--all-contexts", "--window", "1s", "--format", "json"])
+    // Two of three contexts answered: data, with the dead one named.
+    #expect(status == 0, "\(err)")
+    #expect(err.contains("warning: context gone (https://127.0.0.1:9)"), "\(err)")
+    let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+    let names = Set((doc["targets"] as! [[String: Any]]).map { $0["target"] as! String })
+    #expect(names == Set(Self.east.map { "east/" + $0 } + Self.west.map { "west/" + $0 }))
+    #expect((doc["targets_up"] as! Int) == 4)
+  }
+
+  @Test func everyContextDeadExitsWithTheReasons() throws {
+    let (a, _, config) = try clusters()
+    _ = a
+    let (status, _, err) = try run(
+      Harness.binary, ["snapshot", "--kube", "--kubeconfig", config, "--context", "gone", "--context", "gone,gone"])
+    #expect(status == 1, "\(err)")
+    #expect(err.contains("context gone (https://127.0.0.1:9): GET "), "\(err)")
+    // --context and --all-contexts contradict each other.
+    let (s2, _, e2) = try run(
+      Harness.binary,
+      ["record", "--kube", "--kubeconfig", config, "--context", "gone", "--all-contexts", "--out", a.dir + "/x"])
+    #expect(s2 != 0 && e2.contains("--context or --all-contexts, not both"), "\(e2)")
+  }
+}

@@ -91,17 +91,33 @@ public struct TrafficHistory: Sendable {
     guard let w = TrafficWindow.select(rounds, windowMs: windowMs) else {
       return TrafficReport(options: options, windowStartMs: 0, windowEndMs: 0)
     }
+    return report(rounds[w.first...], startMs: w.startMs, endMs: w.endMs, options: options)
+  }
+
+  /// The rules applied to the rounds that lie between `fromMs` and `toMs`: a round is taken
+  /// when the scrapes its increases span both lie inside (the window rule, with both edges
+  /// given); the report's window is the span the taken rounds cover.
+  public func report(fromMs: Int64, toMs: Int64, options: ReportOptions) -> TrafficReport {
+    let taken = rounds.filter { $0.startMs >= fromMs && $0.endMs <= toMs && $0.startMs < $0.endMs }
+    guard let start = taken.map(\.startMs).min(), let end = taken.last?.endMs else {
+      return TrafficReport(options: options, windowStartMs: 0, windowEndMs: 0)
+    }
+    return report(taken, startMs: start, endMs: end, options: options)
+  }
+
+  private func report(
+    _ taken: some Sequence<TrafficRound>, startMs: Int64, endMs: Int64, options: ReportOptions
+  ) -> TrafficReport {
     var counts = [Counts](repeating: Counts(), count: flows.count)
     var present = [Bool](repeating: false, count: flows.count)
-    for round in rounds[w.first...] {
+    for round in taken {
       for (id, c) in round.deltas {
         counts[Int(id)] += c
         present[Int(id)] = true
       }
     }
     return Aggregator.report(
-      flows: flows, counts: counts, present: present, windowStartMs: w.startMs,
-      windowEndMs: w.endMs, options: options)
+      flows: flows, counts: counts, present: present, windowStartMs: startMs, windowEndMs: endMs, options: options)
   }
 
   /// Bytes per second of the given flows in each of the last `count` rounds (oldest first).

@@ -4,19 +4,24 @@ import ZoneTopExposition
 public struct FlowFilter: Sendable, Equatable {
   /// Only flows whose source or destination namespace is this.
   public var namespace: String?
-  /// Only flows whose workloads, namespaces or service contain this text (case-insensitive).
+  /// Only flows whose source or destination cluster is this.
+  public var cluster: String?
+  /// Only flows whose workloads, namespaces, service or clusters contain this text (case-insensitive).
   public var text: String?
 
-  public init(namespace: String? = nil, text: String? = nil) {
+  public init(namespace: String? = nil, cluster: String? = nil, text: String? = nil) {
     self.namespace = namespace
+    self.cluster = cluster
     self.text = text
   }
 
   public func matches(_ k: FlowKey) -> Bool {
     if let ns = namespace, k.sourceNamespace != ns && k.destinationNamespace != ns { return false }
+    if let c = cluster, k.sourceCluster != c && k.destinationCluster != c { return false }
     if let t = text?.lowercased(), !t.isEmpty {
       let fields = [
         k.sourceWorkload, k.sourceNamespace, k.destinationWorkload, k.destinationNamespace, k.destinationService,
+        k.sourceCluster, k.destinationCluster,
       ]
       if !fields.contains(where: { $0.lowercased().contains(t) }) { return false }
     }
@@ -85,16 +90,55 @@ public struct RegionPair: Hashable, Sendable {
   }
 }
 
-/// Source workload and namespace to destination service, with bytes each way.
+/// A directional pair of clusters, split by whether the bytes cross regions.
+public struct ClusterPair: Hashable, Sendable {
+  public var from: String
+  public var to: String
+  /// `sameZone` stands for "same region" here, as for `RegionPair`.
+  public var scope: Scope
+  public init(from: String, to: String, scope: Scope) {
+    self.from = from
+    self.to = to
+    self.scope = scope
+  }
+}
+
+/// What the counting rules did with hops through east-west gateways (see the README's
+/// "Counting rules").
+public struct GatewayStats: Sendable, Equatable {
+  /// Client-side flows whose destination is a gateway (the far side unnamed).
+  public var toGatewayFlows = 0
+  /// Server-side flows whose source is a gateway (a client ztunnel older than the server's).
+  public var fromGatewayFlows = 0
+  /// Bytes counted from the client side with the far side's locality unknown.
+  public var bytesWithoutFarLocality: UInt64 = 0
+  /// Client-side gateway bytes left out because the server side, with both localities, was counted.
+  public var bytesCountedFromServerSide: UInt64 = 0
+  /// Server-side bytes from a gateway left out because the client side was counted.
+  public var fromGatewayBytesDropped: UInt64 = 0
+
+  public init() {}
+}
+
+/// Source workload, namespace and cluster to destination service: a row of the Flows view.
 public struct WorkloadHop: Hashable, Sendable {
   public var sourceWorkload: String
   public var sourceNamespace: String
   public var destinationService: String
+  public var sourceCluster: String
 
-  public init(sourceWorkload: String, sourceNamespace: String, destinationService: String) {
+  public init(
+    sourceWorkload: String, sourceNamespace: String, destinationService: String, sourceCluster: String = "unknown"
+  ) {
     self.sourceWorkload = sourceWorkload
     self.sourceNamespace = sourceNamespace
     self.destinationService = destinationService
+    self.sourceCluster = sourceCluster
+  }
+
+  /// `namespace/workload`, with `cluster:` before it when `qualified` (the name repeats across clusters).
+  public func sourceName(qualified: Bool) -> String {
+    (qualified ? sourceCluster + ":" : "") + sourceNamespace + "/" + sourceWorkload
   }
 }
 
@@ -131,10 +175,13 @@ public struct TrafficReport: Sendable {
   public var windowEndMs: Int64
   public var zonePairs: [ZonePair: PairStats] = [:]
   public var regionPairs: [RegionPair: PairStats] = [:]
+  public var clusterPairs: [ClusterPair: PairStats] = [:]
   public var hops: [WorkloadHop: HopStats] = [:]
   public var services: [String: ServiceLocality] = [:]
   /// Bytes not counted because the other reporter's copy of the same hop was counted.
   public var duplicateBytesDropped: UInt64 = 0
+  /// Hops through east-west gateways.
+  public var gateway = GatewayStats()
   /// Bytes whose source or destination locality is unknown.
   public var unknownLocalityBytes: UInt64 = 0
   /// Internet egress cost (only with `egressAsInternet`).
@@ -176,6 +223,31 @@ public struct TrafficReport: Sendable {
     }
     return set.sorted { ($0 == "unknown" ? 1 : 0, $0) < ($1 == "unknown" ? 1 : 0, $1) }
   }
+
+  /// `namespace/workload` names that send from more than one cluster: shown with their cluster.
+  public var workloadNamesInSeveralClusters = Set<String>()
+
+  /// A hop's source as shown: `namespace/workload`, or `cluster:namespace/workload` where the
+  /// name sends from several clusters.
+  public func sourceName(_ hop: WorkloadHop) -> String {
+    let name = hop.sourceName(qualified: false)
+    return workloadNamesInSeveralClusters.contains(name) ? hop.sourceName(qualified: true) : name
+  }
+
+  /// The names of `hops` that send from more than one cluster.
+  static func namesInSeveralClusters(_ hops: some Sequence<WorkloadHop>) -> Set<String> {
+    var clusters: [String: String] = [:]
+    var repeated = Set<String>()
+    for hop in hops {
+      let name = hop.sourceName(qualified: false)
+      if let seen = clusters[name] {
+        if seen != hop.sourceCluster { repeated.insert(name) }
+      } else {
+        clusters[name] = hop.sourceCluster
+      }
+    }
+    return repeated
+  }
 }
 
 /// Applies the counting rules to per-flow counts.
@@ -189,7 +261,8 @@ public enum Aggregator {
     var report = TrafficReport(options: options, windowStartMs: windowStartMs, windowEndMs: windowEndMs)
     report.flows = flows
     let chosen = chooseSides(
-      flows: flows, counts: counts, present: present, options: options, dropped: &report.duplicateBytesDropped)
+      flows: flows, counts: counts, present: present, options: options, dropped: &report.duplicateBytesDropped,
+      gateway: &report.gateway)
     let pricing = options.pricing
     for id in chosen {
       let key = flows[id]
@@ -207,13 +280,16 @@ public enum Aggregator {
       report.zonePairs.accumulate(back, toSource)
       report.regionPairs.accumulate(RegionPair(from: key.source.region, to: key.destination.region), toDestination)
       report.regionPairs.accumulate(RegionPair(from: key.destination.region, to: key.source.region), toSource)
+      let regionScope = RegionPair(from: key.source.region, to: key.destination.region).scope
+      report.clusterPairs.accumulate(
+        ClusterPair(from: key.sourceCluster, to: key.destinationCluster, scope: regionScope), toDestination)
+      report.clusterPairs.accumulate(
+        ClusterPair(from: key.destinationCluster, to: key.sourceCluster, scope: regionScope), toSource)
       var internet = 0.0
       if options.egressAsInternet && key.isEgress { internet = pricing.internetCost(bytes: c.received) }
       report.internetCostUSD += internet
       if scope == .unknown { report.unknownLocalityBytes.addSaturating(c.bytes) }
-      let hopKey = WorkloadHop(
-        sourceWorkload: key.sourceWorkload, sourceNamespace: key.sourceNamespace,
-        destinationService: key.destinationService)
+      let hopKey = key.workloadHop
       // Updated in place: a copy taken out of the dictionary and stored back would copy
       // the hop's flow list on every append.
       Self.update(&report.hops[hopKey, default: HopStats()]) { hop in
@@ -230,13 +306,31 @@ public enum Aggregator {
         svc.costUSD += forwardCost + backCost + internet
       }
     }
+    report.workloadNamesInSeveralClusters = TrafficReport.namesInSeveralClusters(report.hops.keys)
     return report
   }
 
+  /// A client of a service through an east-west gateway: what pairs a client-side series to
+  /// the gateway with the server side's series of the same bytes.
+  private struct GatewayClient: Hashable {
+    var cluster: String
+    var workload: String
+    var namespace: String
+    var service: String
+  }
+
   /// The flows counted under the policy; `dropped` gets the bytes of the other side.
+  ///
+  /// The two sides of a hop pair by `HopKey` (both ends' cluster, workload and namespace):
+  /// the source side is counted where any ztunnel reports it, else the destination side,
+  /// and the destination side where only it has locality labels. Under `auto`, hops through
+  /// an east-west gateway follow two more rules (the README's "Counting rules" says why):
+  /// a client-side flow to a gateway gives way to an unpaired server side of the same client
+  /// and service in another cluster, which names both ends; and a server-side flow whose
+  /// source is a gateway gives way to the client side of the same service.
   static func chooseSides(
     flows: FlowTable, counts: [Counts], present: [Bool], options: ReportOptions,
-    dropped: inout UInt64
+    dropped: inout UInt64, gateway: inout GatewayStats
   ) -> [Int32] {
     struct Sides {
       var source: [Int32] = []
@@ -244,12 +338,39 @@ public enum Aggregator {
       var sourceLacksLocality = false
       var destinationHasLocality = false
     }
+    func bytes(_ id: Int32) -> UInt64 { Int(id) < counts.count ? counts[Int(id)].bytes : 0 }
+    let live = (0..<Int32(min(flows.count, present.count))).filter {
+      present[Int($0)] && options.filter.matches(flows[$0])
+    }
+    let auto = options.policy == .auto
+    var toGateway: [GatewayClient: [Int32]] = [:]
+    var gatewayPrincipals = Set<String>()
+    var gatewayServices = Set<String>()
+    if auto {
+      for id in live where flows[id].isToGateway {
+        let key = flows[id]
+        let client = GatewayClient(
+          cluster: key.sourceCluster, workload: key.sourceWorkload, namespace: key.sourceNamespace,
+          service: key.destinationService)
+        toGateway[client, default: []].append(id)
+        gatewayPrincipals.insert(key.destinationPrincipal)
+        gatewayServices.insert(key.destinationService)
+        gateway.toGatewayFlows += 1
+      }
+    }
     var hops: [HopKey: Sides] = [:]
     hops.reserveCapacity(flows.count)
-    for i in 0..<min(flows.count, present.count) where present[i] {
-      let id = Int32(i)
+    for id in live {
       let key = flows[id]
-      guard options.filter.matches(key) else { continue }
+      if auto && key.isToGateway { continue }
+      if key.reporter == .destination {
+        if auto && gatewayPrincipals.contains(key.sourcePrincipal) && gatewayServices.contains(key.destinationService) {
+          gateway.fromGatewayFlows += 1
+          gateway.fromGatewayBytesDropped.addSaturating(bytes(id))
+          dropped.addSaturating(bytes(id))
+          continue
+        }
+      }
       update(&hops[key.hop, default: Sides()]) { s in
         if key.reporter == .destination {
           s.destination.append(id)
@@ -260,7 +381,33 @@ public enum Aggregator {
         }
       }
     }
+    // Server sides that no client side pairs with, from a client in another cluster: where
+    // the bytes of a client-side series to a gateway are reported with both ends.
+    var serverSides = Set<GatewayClient>()
+    if !toGateway.isEmpty {
+      for (hop, s) in hops
+      where s.source.isEmpty && hop.sourceCluster != hop.destinationCluster
+        && hop.sourceCluster != "unknown"
+      {
+        for id in s.destination {
+          serverSides.insert(
+            GatewayClient(
+              cluster: hop.sourceCluster, workload: hop.sourceWorkload, namespace: hop.sourceNamespace,
+              service: flows[id].destinationService))
+        }
+      }
+    }
     var chosen: [Int32] = []
+    for (client, ids) in toGateway {
+      let total = ids.reduce(UInt64(0)) { $0.addingSaturating(bytes($1)) }
+      if serverSides.contains(client) {
+        gateway.bytesCountedFromServerSide.addSaturating(total)
+        dropped.addSaturating(total)
+      } else {
+        gateway.bytesWithoutFarLocality.addSaturating(total)
+        chosen.append(contentsOf: ids)
+      }
+    }
     for (_, s) in hops {
       let useSource: Bool
       switch options.policy {
@@ -275,8 +422,8 @@ public enum Aggregator {
       }
       let (take, drop) = useSource ? (s.source, s.destination) : (s.destination, s.source)
       chosen.append(contentsOf: take)
-      if options.policy == .auto && !take.isEmpty {
-        for id in drop where Int(id) < counts.count { dropped.addSaturating(counts[Int(id)].bytes) }
+      if auto && !take.isEmpty {
+        for id in drop { dropped.addSaturating(bytes(id)) }
       }
     }
     return chosen.sorted()

@@ -416,14 +416,11 @@ struct IstioSink: SampleSink {
 
   /// The flow labels' names as bytes, in `FlowKey.labelNames` order.
   static let nameBytes: [StaticBytes] = FlowKey.labelNames.map(StaticBytes.init)
-  /// Name length -> index in `nameBytes`, or -1: the ten names all differ in length, so a
-  /// label is compared with one name at most.
-  static let nameIndexByLength: [Int] = {
-    var table = [Int](repeating: -1, count: (nameBytes.map(\.bytes.count).max() ?? 0) + 1)
-    for (i, name) in nameBytes.enumerated() {
-      precondition(table[name.bytes.count] == -1, "flow label names must differ in length")
-      table[name.bytes.count] = i
-    }
+  /// Name length -> the indices in `nameBytes` of the names of that length (at most two), so
+  /// a label is compared with one or two names, not fourteen.
+  static let namesByLength: [[Int]] = {
+    var table = [[Int]](repeating: [], count: (nameBytes.map(\.bytes.count).max() ?? 0) + 1)
+    for (i, name) in nameBytes.enumerated() { table[name.bytes.count].append(i) }
     return table
   }()
 
@@ -432,8 +429,8 @@ struct IstioSink: SampleSink {
     var values = [String?](repeating: nil, count: nameBytes.count)
     for l in s.labels {
       let n = Int(l.nameLength)
-      guard n < nameIndexByLength.count, case let i = nameIndexByLength[n], i >= 0,
-        nameBytes[i].equals(s.base + Int(l.nameStart), n)
+      guard n < namesByLength.count,
+        let i = namesByLength[n].first(where: { nameBytes[$0].equals(s.base + Int(l.nameStart), n) })
       else { continue }
       if l.escaped {
         values[i] = s.decodedValue(l).withUnsafeBufferPointer { interner.string($0) }
@@ -450,7 +447,8 @@ extension FlowKey {
   public static let labelNames = [
     "reporter", "source_workload", "source_workload_namespace", "destination_workload",
     "destination_workload_namespace", "destination_service", "source_region", "source_zone",
-    "destination_region", "destination_zone",
+    "destination_region", "destination_zone", "source_cluster", "destination_cluster", "source_principal",
+    "destination_principal",
   ]
 
   /// A flow from ztunnel labels; missing values are `unknown`, missing locality labels mean an older ztunnel.
@@ -470,6 +468,7 @@ extension FlowKey {
       reporter: reporter, sourceWorkload: val(1), sourceNamespace: val(2), destinationWorkload: val(3),
       destinationNamespace: val(4), destinationService: val(5),
       source: Locality(region: val(6), zone: val(7)), destination: Locality(region: val(8), zone: val(9)),
-      hasLocality: hasLocality)
+      hasLocality: hasLocality, sourceCluster: val(10), destinationCluster: val(11), sourcePrincipal: val(12),
+      destinationPrincipal: val(13))
   }
 }

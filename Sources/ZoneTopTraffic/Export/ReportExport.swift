@@ -2,7 +2,7 @@ import ZoneTopExposition
 
 /// How a snapshot groups traffic.
 public enum GroupBy: String, Sendable, CaseIterable {
-  case zone, region, workload
+  case zone, region, cluster, workload
 }
 
 /// CSV, JSON and table renderings of a report (schemas in the README).
@@ -15,8 +15,13 @@ public enum ReportExport {
     "window_start", "window_end", "source_region", "destination_region", "scope", "bytes", "bytes_per_second",
     "connections_opened", "cost_usd", "cost_usd_per_month",
   ]
+  public static let clusterColumns = [
+    "window_start", "window_end", "source_cluster", "destination_cluster", "scope", "bytes", "bytes_per_second",
+    "connections_opened", "cost_usd", "cost_usd_per_month",
+  ]
   public static let workloadColumns = [
-    "window_start", "window_end", "source_namespace", "source_workload", "destination_service", "bytes",
+    "window_start", "window_end", "source_cluster", "source_namespace", "source_workload", "destination_service",
+    "bytes",
     "bytes_to_destination", "bytes_from_destination", "same_zone_bytes", "cross_zone_bytes", "cross_region_bytes",
     "unknown_locality_bytes", "bytes_per_second", "connections_opened", "cost_usd", "cost_usd_per_month",
   ]
@@ -34,6 +39,13 @@ public enum ReportExport {
       .sorted { ($1.value.bytes, $0.key.from, $0.key.to) < ($0.value.bytes, $1.key.from, $1.key.to) }
   }
 
+  public static func clusterRows(_ r: TrafficReport) -> [(ClusterPair, PairStats)] {
+    r.clusterPairs.filter { $0.value.bytes > 0 || $0.value.connectionsOpened > 0 }
+      .sorted {
+        ($1.value.bytes, $0.key.from, $0.key.to, $0.key.scope) < ($0.value.bytes, $1.key.from, $1.key.to, $1.key.scope)
+      }
+  }
+
   public static func workloadRows(_ r: TrafficReport) -> [(WorkloadHop, HopStats)] {
     r.hops.filter { $0.value.bytes > 0 || $0.value.opened > 0 }
       .sorted {
@@ -42,8 +54,15 @@ public enum ReportExport {
       }
   }
 
-  static func regionScope(_ p: RegionPair) -> String {
-    p.scope == .unknown ? "unknown" : (p.from == p.to ? "same-region" : "cross-region")
+  static func regionScope(_ p: RegionPair) -> String { regionScope(p.scope) }
+
+  /// A region-level scope's name: `sameZone` stands for the same region there.
+  static func regionScope(_ scope: Scope) -> String {
+    switch scope {
+    case .unknown: "unknown"
+    case .sameZone: "same-region"
+    case .crossZone, .crossRegion: "cross-region"
+    }
   }
 
   // MARK: - CSV
@@ -74,11 +93,20 @@ public enum ReportExport {
           String(s.connectionsOpened), NumberText.fixed(s.costUSD, 6), month(s.costUSD),
         ])
       }
+    case .cluster:
+      out += CSV.row(clusterColumns)
+      for (p, s) in clusterRows(r) {
+        out += CSV.row([
+          start, end, CSV.text(p.from), CSV.text(p.to), regionScope(p.scope), String(s.bytes), rate(s.bytes),
+          String(s.connectionsOpened), NumberText.fixed(s.costUSD, 6), month(s.costUSD),
+        ])
+      }
     case .workload:
       out += CSV.row(workloadColumns)
       for (h, s) in workloadRows(r) {
         out += CSV.row([
-          start, end, CSV.text(h.sourceNamespace), CSV.text(h.sourceWorkload), CSV.text(h.destinationService),
+          start, end, CSV.text(h.sourceCluster), CSV.text(h.sourceNamespace), CSV.text(h.sourceWorkload),
+          CSV.text(h.destinationService),
           String(s.bytes), String(s.forward), String(s.back), String(s.byScope[.sameZone] ?? 0),
           String(s.byScope[.crossZone] ?? 0), String(s.byScope[.crossRegion] ?? 0),
           String(s.byScope[.unknown] ?? 0), rate(s.bytes), String(s.opened),
@@ -109,10 +137,16 @@ public enum ReportExport {
           "{\"source_region\":\(JSON.string(p.from)),\"destination_region\":\(JSON.string(p.to)),\"scope\":\"\(regionScope(p))\",\"bytes\":\(s.bytes),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.connectionsOpened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}"
         )
       }
+    case .cluster:
+      for (p, s) in clusterRows(r) {
+        rows.append(
+          "{\"source_cluster\":\(JSON.string(p.from)),\"destination_cluster\":\(JSON.string(p.to)),\"scope\":\"\(regionScope(p.scope))\",\"bytes\":\(s.bytes),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.connectionsOpened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}"
+        )
+      }
     case .workload:
       for (h, s) in workloadRows(r) {
         rows.append(
-          "{\"source_namespace\":\(JSON.string(h.sourceNamespace)),\"source_workload\":\(JSON.string(h.sourceWorkload)),\"destination_service\":\(JSON.string(h.destinationService)),\"bytes\":\(s.bytes),\"bytes_to_destination\":\(s.forward),\"bytes_from_destination\":\(s.back),\"same_zone_bytes\":\(s.byScope[.sameZone] ?? 0),\"cross_zone_bytes\":\(s.byScope[.crossZone] ?? 0),\"cross_region_bytes\":\(s.byScope[.crossRegion] ?? 0),\"unknown_locality_bytes\":\(s.byScope[.unknown] ?? 0),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.opened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}"
+          "{\"source_cluster\":\(JSON.string(h.sourceCluster)),\"source_namespace\":\(JSON.string(h.sourceNamespace)),\"source_workload\":\(JSON.string(h.sourceWorkload)),\"destination_service\":\(JSON.string(h.destinationService)),\"bytes\":\(s.bytes),\"bytes_to_destination\":\(s.forward),\"bytes_from_destination\":\(s.back),\"same_zone_bytes\":\(s.byScope[.sameZone] ?? 0),\"cross_zone_bytes\":\(s.byScope[.crossZone] ?? 0),\"cross_region_bytes\":\(s.byScope[.crossRegion] ?? 0),\"unknown_locality_bytes\":\(s.byScope[.unknown] ?? 0),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.opened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}"
         )
       }
     }
@@ -122,11 +156,19 @@ public enum ReportExport {
       "window_seconds":\(JSON.number(r.windowSeconds, 3)),"reporter_policy":"\(r.options.policy.rawValue)",\
       "pricing_profile":\(JSON.string(r.options.pricing.name)),"costs_are_estimates":true,"group_by":"\(groupBy.rawValue)",\
       "bytes_by_scope":{\(scopes)},"duplicate_bytes_dropped":\(r.duplicateBytesDropped),\
-      "unknown_locality_bytes":\(r.unknownLocalityBytes),"internet_egress_cost_usd":\(JSON.number(r.internetCostUSD)),\
+      "unknown_locality_bytes":\(r.unknownLocalityBytes),\(gatewayJSON(r.gateway)),"internet_egress_cost_usd":\(JSON.number(r.internetCostUSD)),\
       "total_cost_usd":\(JSON.number(r.totalCostUSD)),"total_cost_usd_per_month":\(month(r.totalCostUSD)),\
       \(targets.map(targetsJSON) ?? "")"rows":[\(rows.joined(separator: ","))]}
 
       """
+  }
+
+  /// `"east_west_gateway":{...}`: what the counting rules did with hops through gateways.
+  static func gatewayJSON(_ g: GatewayStats) -> String {
+    "\"east_west_gateway\":{\"to_gateway_flows\":\(g.toGatewayFlows),\"from_gateway_flows\":\(g.fromGatewayFlows),"
+      + "\"bytes_without_far_locality\":\(g.bytesWithoutFarLocality),"
+      + "\"bytes_counted_from_server_side\":\(g.bytesCountedFromServerSide),"
+      + "\"from_gateway_bytes_dropped\":\(g.fromGatewayBytesDropped)}"
   }
 
   /// `"targets_total":N,"targets_up":M,"targets":[...],`: who produced data (a target is
@@ -149,6 +191,14 @@ public enum ReportExport {
       line += " (no data from \(names.joined(separator: ", "))\(down.count > 3 ? " and \(down.count - 3) more" : ""))"
     }
     return line
+  }
+
+  /// What a user must know of gateway hops: bytes counted without the far side's locality,
+  /// and why; nil when there are none.
+  public static func gatewayLine(_ g: GatewayStats) -> String? {
+    guard g.bytesWithoutFarLocality > 0 else { return nil }
+    return "\(NumberText.bytes(Double(g.bytesWithoutFarLocality))) crossed networks through an east-west gateway "
+      + "without the far side's locality (ztunnel older than 1.29 on the client side, or response baggage off)"
   }
 
   // MARK: - Table
@@ -181,11 +231,20 @@ public enum ReportExport {
           month(s.costUSD),
         ])
       }
+    case .cluster:
+      header = ["SOURCE CLUSTER", "DESTINATION CLUSTER", "SCOPE", "BYTES", "RATE", "CONNS", "USD", "USD/MONTH"]
+      for (p, s) in clusterRows(r).prefix(limit) {
+        rows.append([
+          Sanitize.short(p.from, limit: 28), Sanitize.short(p.to, limit: 28), regionScope(p.scope),
+          NumberText.bytes(Double(s.bytes)), rate(s.bytes), String(s.connectionsOpened), NumberText.usd(s.costUSD),
+          month(s.costUSD),
+        ])
+      }
     case .workload:
       header = ["SOURCE", "DESTINATION SERVICE", "BYTES", "CROSS-ZONE", "CROSS-REGION", "RATE", "USD/MONTH"]
       for (h, s) in workloadRows(r).prefix(limit) {
         rows.append([
-          Sanitize.short(h.sourceNamespace + "/" + h.sourceWorkload, limit: 36),
+          Sanitize.short(r.sourceName(h), limit: 36),
           Sanitize.short(h.destinationService, limit: 44),
           NumberText.bytes(Double(s.bytes)), NumberText.bytes(Double(s.byScope[.crossZone] ?? 0)),
           NumberText.bytes(Double(s.byScope[.crossRegion] ?? 0)), rate(s.bytes), month(s.costUSD),
@@ -218,6 +277,7 @@ public enum ReportExport {
     out +=
       ", unknown locality \(NumberText.bytes(Double(scopes[.unknown] ?? 0))), total cost \(NumberText.usd(r.totalCostUSD))\(split)"
     if hasRate { out += " (\(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)" }
+    if let line = gatewayLine(r.gateway) { out += "\n" + line }
     if let targets { out += "\n" + targetsLine(targets) }
     out += "\n\n" + line(header)
     for row in rows { out += line(row) }

@@ -116,11 +116,19 @@ public struct FlowKey: Hashable, Sendable {
   public var destination: Locality
   /// Whether the series carried locality labels at all (older ztunnels do not).
   public var hasLocality: Bool
+  /// The clusters of the two ends (`source_cluster`, `destination_cluster`): workload names
+  /// repeat across the clusters of a multi-cluster mesh.
+  public var sourceCluster: String
+  public var destinationCluster: String
+  /// The SPIFFE identities of the two ends: what tells an east-west gateway apart.
+  public var sourcePrincipal: String
+  public var destinationPrincipal: String
 
   public init(
     reporter: Reporter, sourceWorkload: String, sourceNamespace: String, destinationWorkload: String,
     destinationNamespace: String, destinationService: String, source: Locality, destination: Locality,
-    hasLocality: Bool
+    hasLocality: Bool, sourceCluster: String = "unknown", destinationCluster: String = "unknown",
+    sourcePrincipal: String = "unknown", destinationPrincipal: String = "unknown"
   ) {
     self.reporter = reporter
     self.sourceWorkload = sourceWorkload
@@ -131,23 +139,47 @@ public struct FlowKey: Hashable, Sendable {
     self.source = source
     self.destination = destination
     self.hasLocality = hasLocality
+    self.sourceCluster = sourceCluster
+    self.destinationCluster = destinationCluster
+    self.sourcePrincipal = sourcePrincipal
+    self.destinationPrincipal = destinationPrincipal
   }
 
-  /// The hop this flow belongs to, for the reporter policy.
+  /// The hop this flow belongs to, for the reporter policy: the two sides of one hop carry
+  /// the same key.
   public var hop: HopKey {
     HopKey(
-      sourceWorkload: sourceWorkload, sourceNamespace: sourceNamespace,
-      destinationWorkload: destinationWorkload, destinationNamespace: destinationNamespace)
+      sourceCluster: sourceCluster, sourceWorkload: sourceWorkload, sourceNamespace: sourceNamespace,
+      destinationCluster: destinationCluster, destinationWorkload: destinationWorkload,
+      destinationNamespace: destinationNamespace)
   }
 
-  /// Whether the destination is outside the mesh.
-  public var isEgress: Bool { destinationWorkload == "unknown" }
+  /// The row of the Flows view and the workload exports this flow adds to.
+  public var workloadHop: WorkloadHop {
+    WorkloadHop(
+      sourceWorkload: sourceWorkload, sourceNamespace: sourceNamespace, destinationService: destinationService,
+      sourceCluster: sourceCluster)
+  }
+
+  /// A client-side series of a hop through an east-west gateway whose far side ztunnel did
+  /// not name (a ztunnel before 1.29, or response baggage off): the destination is the
+  /// gateway's synthesized workload, with an identity but no workload name, cluster or
+  /// locality, while `destination_service` is the service really called.
+  public var isToGateway: Bool {
+    reporter == .source && destinationWorkload == "unknown" && destinationCluster == "unknown"
+      && destinationPrincipal != "unknown" && destinationService != "unknown"
+  }
+
+  /// Whether the destination is outside the mesh (no workload and no identity).
+  public var isEgress: Bool { destinationWorkload == "unknown" && destinationPrincipal == "unknown" }
 }
 
-/// Source workload and namespace, destination workload and namespace.
+/// The two ends of a hop: cluster, workload and namespace of each.
 public struct HopKey: Hashable, Sendable {
+  public var sourceCluster: String
   public var sourceWorkload: String
   public var sourceNamespace: String
+  public var destinationCluster: String
   public var destinationWorkload: String
   public var destinationNamespace: String
 }

@@ -308,7 +308,7 @@ public struct AppState: Sendable {
       case .regions: n = report.regions.count
       case .flows: n = ViewRows.flowRows(report, self).count
       case .services: n = ViewRows.serviceRows(report, self).count
-      case .health: n = health.count
+      case .health: n = ViewRows.healthRows(self).rows.count
       }
       row = min(row, max(0, n - 1))
       column = (view == .zones || view == .regions) ? min(column, max(0, n - 1)) : 0

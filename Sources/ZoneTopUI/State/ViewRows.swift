@@ -21,6 +21,16 @@ public enum ViewRows {
     }
   }
 
+  /// Health view rows: targets in name order; with a filter that matches target names
+  /// (`/east` where targets are `CONTEXT/NODE`), only those.
+  public static func healthRows(_ s: AppState) -> (rows: [TargetHealth], filtered: Bool) {
+    let sorted = s.health.sorted { TargetName.short($0.target) < TargetName.short($1.target) }
+    let text = s.filter.lowercased()
+    guard !text.isEmpty else { return (sorted, false) }
+    let matching = sorted.filter { $0.target.lowercased().contains(text) }
+    return matching.isEmpty ? (sorted, false) : (matching, true)
+  }
+
   /// Services view rows, sorted.
   public static func serviceRows(_ r: TrafficReport, _ s: AppState) -> [ServiceLocality] {
     r.services.values.sorted { a, b in
@@ -106,8 +116,7 @@ public enum ViewRows {
     }
     for (flow, c) in r.counted {
       let k = r.flows[flow]
-      let hop = WorkloadHop(
-        sourceWorkload: k.sourceWorkload, sourceNamespace: k.sourceNamespace, destinationService: k.destinationService)
+      let hop = k.workloadHop
       // Request bytes go from the flow's source to its destination, response bytes back.
       let scope = Scope.of(k.source, k.destination)
       let requestCost = pricing.cost(bytes: c.received, from: k.source, to: k.destination, scope: scope)

@@ -541,7 +541,7 @@ public enum Renderer {
     if hasUnknown { columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 60), at: 4) }
     let cellsText = rows.map { h, st -> [String] in
       var cells = [
-        "\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService)",
+        "\(r.sourceName(h)) → \(h.destinationService)",
         tableBytes(st.byScope[.sameZone] ?? 0, r, s), tableBytes(st.byScope[.crossZone] ?? 0, r, s),
         tableBytes(st.byScope[.crossRegion] ?? 0, r, s),
         cross > 0 ? NumberText.fixed(100 * Double(st.crossBytes) / Double(cross), 1) + "%" : "-",
@@ -618,7 +618,7 @@ public enum Renderer {
   static func health(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport?, top: Int, height: Int) {
     // Targets in name order; names as wide as they need, up to a third of the screen, and
     // cut in the middle beyond that, so targets that differ only at the end stay distinct.
-    let sorted = s.health.sorted { TargetName.short($0.target) < TargetName.short($1.target) }
+    let (sorted, filtered) = ViewRows.healthRows(s)
     let names = sorted.map { TargetName.short($0.target) }
     let nameWidth = min(max(22, names.map(\.count).max() ?? 0), max(22, b.width / 3))
     let columns = [
@@ -675,8 +675,11 @@ public enum Renderer {
     let dup = r.map { NumberText.bytes(Double($0.duplicateBytesDropped)) } ?? "-"
     let lines: [(String, Role)] =
       [
+        (filtered ? "targets matching '\(s.filter)': \(sorted.count) of \(s.health.count) (Esc clears)" : "", .normal),
         ("bytes with unknown locality: \(unknown)", .normal),
         ("duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal),
+      ] + gatewayLines(r?.gateway)
+      + [
         ("ztunnels without locality labels: \(noLocality)", noLocality > 0 ? .warning : .normal),
         (
           "counter restarts seen: \(restarts) (\(resets) series reset)   invalid lines or values: \(invalid)",
@@ -688,6 +691,21 @@ public enum Renderer {
       b.text(l, x: 1, y: y, role: role, maxWidth: b.width - 2)
       y += 1
     }
+  }
+
+  /// Health lines about hops through east-west gateways: how their series were counted, and
+  /// the bytes counted without the far side's locality (a warning, with why).
+  static func gatewayLines(_ g: GatewayStats?) -> [(String, Role)] {
+    guard let g, g.toGatewayFlows + g.fromGatewayFlows > 0 else { return [] }
+    var lines: [(String, Role)] = [
+      (
+        "east-west gateway flows: \(g.toGatewayFlows) client-side to a gateway, \(g.fromGatewayFlows) server-side "
+          + "from one; \(NumberText.bytes(Double(g.bytesCountedFromServerSide))) counted from the server side",
+        .normal
+      )
+    ]
+    if let line = ReportExport.gatewayLine(g) { lines.append((line, .warning)) }
+    return lines
   }
 
   /// Health lines about `--kube` discovery: what was found, nodes without topology labels, the last error.
@@ -708,8 +726,19 @@ public enum Renderer {
 
   // MARK: - Drill-down
 
+  /// A drill-down row's name as shown: a matrix cell's hops name their cluster where the
+  /// source's name repeats across clusters.
+  static func drillName(_ row: ViewRows.DrillRow, _ kind: ViewRows.DrillKind, _ r: TrafficReport) -> String {
+    switch kind {
+    case .zoneCell, .regionCell:
+      if let hop = row.hop { return "\(r.sourceName(hop)) → \(hop.destinationService)" }
+    case .hop, .service: break
+    }
+    return row.name(kind)
+  }
+
   /// The drill-down's title: what was opened and, for a matrix cell, its scope.
-  static func drillTitle(_ kind: ViewRows.DrillKind) -> String {
+  static func drillTitle(_ kind: ViewRows.DrillKind, _ r: TrafficReport) -> String {
     switch kind {
     case .zoneCell(let d):
       return
@@ -718,7 +747,7 @@ public enum Renderer {
       let scope = d.scope == .sameZone ? "same region: same-zone and cross-zone hops" : d.scope.rawValue
       return "\(d.from) → \(d.to) (\(scope)): hops, bytes/s over the last rounds"
     case .hop(let h):
-      return "\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService): its zone pairs"
+      return "\(r.sourceName(h)) → \(h.destinationService): its zone pairs"
     case .service(let service):
       return "clients of \(service) by source zone"
     }
@@ -727,7 +756,7 @@ public enum Renderer {
   static func drillDown(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
     guard let kind = s.drillKind else { return }
     let rows = ViewRows.drillRows(r, s)
-    b.text(drillTitle(kind), x: 1, y: top, role: .title, bold: true, maxWidth: b.width - 2)
+    b.text(drillTitle(kind, r), x: 1, y: top, role: .title, bold: true, maxWidth: b.width - 2)
     let sparkWidth = max(10, min(30, b.width - 84))
     let valueTitle: String
     switch s.units {
@@ -763,7 +792,7 @@ public enum Renderer {
       case .cost: value = month
       }
       return [
-        row.name(kind), row.request.map { $0 ? "req" : "resp" } ?? "both", row.scope.rawValue, value,
+        drillName(row, kind, r), row.request.map { $0 ? "req" : "resp" } ?? "both", row.scope.rawValue, value,
         s.units == .cost ? rate : month, String(row.opened), sparkline(s.sparklines[row.id] ?? [], width: sparkWidth),
       ]
     }
