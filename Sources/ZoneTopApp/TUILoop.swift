@@ -15,6 +15,8 @@ public struct TUIOptions: Sendable {
   public var maxRounds = 360
   /// The units shown first (one exposition file has totals and no rates: bytes).
   public var units: Units = .rate
+  /// The `--record` file every scrape is appended to, if any (the header shows REC).
+  public var recordingTo: String?
 
   public init(report: ReportOptions, windowMs: Int64) {
     self.report = report
@@ -37,6 +39,8 @@ public final class TUILoop {
   /// Where the last frame drew its matrix (for mouse clicks).
   private var matrixLayout: MatrixLayout?
   private var dirty = true
+  /// The history on screen while a live source is paused (collection goes on into `data`).
+  private var frozen: TrafficHistory?
   private let monotonic: () -> Double
   private let wallMs: () -> Int64
   private var last: Double
@@ -61,6 +65,7 @@ public final class TUILoop {
     state.intervalMs = source.intervalMs
     state.windowMs = options.windowMs
     state.units = options.units
+    state.recordingTo = options.recordingTo
     if let p = source.playback { state.speed = p.speed }
     last = monotonic()
     takeUpdates()
@@ -133,7 +138,9 @@ public final class TUILoop {
     state.discovery = data.discovery
     state.targetsTotal = data.targetCount
     state.targetsUp = data.health.filter(\.up).count
-    state.nowMs = data.nowMs
+    // Paused live, the display keeps its moment: the clock too.
+    if frozen == nil { state.nowMs = data.nowMs }
+    state.wallNowMs = wallMs()
     return !updates.isEmpty
   }
 
@@ -142,7 +149,9 @@ public final class TUILoop {
     var report = options.report
     report.policy = state.policy
     report.filter.text = state.filter.isEmpty ? nil : state.filter
-    state.report = data.history.rounds.isEmpty ? nil : data.history.report(windowMs: options.windowMs, options: report)
+    // Paused live, a new filter or policy is applied to the moment on screen, not to newer data.
+    let history = frozen ?? data.history
+    state.report = history.rounds.isEmpty ? nil : history.report(windowMs: options.windowMs, options: report)
     let atEnd = source.playback?.isAtEnd ?? false
     if atEnd && !state.atEnd && state.status == nil { state.status = "end of the recording: [ steps back, q quits" }
     state.atEnd = atEnd
@@ -183,6 +192,7 @@ public final class TUILoop {
     case .policyChanged, .filterChanged: refresh()
     case .pauseChanged:
       source.playback?.isPaused = state.paused
+      frozen = state.paused && source.playback == nil ? data.history : nil
       if !state.paused { refresh() }
     case .speed(let s): source.playback?.speed = s
     case .step(let n):
@@ -190,7 +200,7 @@ public final class TUILoop {
       playback.step(n)
       takeUpdates()
       refresh()
-      state.status = "at \(RFC3339.format(ms: state.nowMs))"
+      state.status = "at \(RFC3339.format(ms: state.report?.windowEndMs ?? state.nowMs)) (the newest counted scrape)"
     case .export:
       guard let csv = ReportExport.viewCSV(state) else {
         state.status = "nothing to export yet"

@@ -26,6 +26,12 @@ struct ExtractCommand: ParsableCommand {
   @Option(help: "Write every successful frame as DIR/TARGET/EPOCH_MS.prom (a scrape directory).")
   var toDirectory: String?
 
+  func validate() throws {
+    if frame != nil && toDirectory != nil {
+      throw ValidationError("give --frame N (one body to stdout) or --to-directory DIR (every frame), not both")
+    }
+  }
+
   func run() throws {
     let source: OfflineSource
     do { source = try OfflineSource(path: recording) } catch {
@@ -33,13 +39,27 @@ struct ExtractCommand: ParsableCommand {
       throw ExitCode(1)
     }
     printProblems(source.problems)
+    guard source.kind == .recording else {
+      printError(
+        "zonetop: \(recording): not a recording (a \(source.kind == .file ? "single exposition file" : "scrape directory")); "
+          + "extract reads .ztrec[.gz] files, and snapshot or replay read this")
+      throw ExitCode(1)
+    }
     if let n = frame {
       guard n >= 0 && n < source.entries.count else {
         printError("zonetop: frame \(n) does not exist (the recording has \(source.entries.count))")
         throw ExitCode(1)
       }
+      let entry = source.entries[n]
+      // A failed scrape has no body: say so, with its error, rather than print nothing and succeed.
+      guard entry.isSuccess else {
+        let why = entry.error ?? "HTTP \(entry.status)"
+        printError(
+          "zonetop: frame \(n) is a failed scrape of \(Sanitize.visible(entry.target)) (\(Sanitize.short(why)))")
+        throw ExitCode(1)
+      }
       // The bytes as recorded: a String would replace invalid UTF-8 with U+FFFD.
-      try source.withBody(source.entries[n]) { body in
+      try source.withBody(entry) { body in
         if !Files.writeAll(1, body) { Glibc.exit(errno == EPIPE ? 0 : 1) }
       }
       return
@@ -67,10 +87,12 @@ struct ExtractCommand: ParsableCommand {
       printError("zonetop: wrote \(written) scrapes to \(dir)")
       return
     }
+    // Tab-separated, with a header; the ERROR column only on failed frames (no trailing tab).
+    writeStdout("FRAME\tTIME\tSTATUS\tTARGET\tERROR\n")
     for (i, e) in source.entries.enumerated() {
-      writeStdout(
-        "\(i)\t\(RFC3339.format(ms: e.timeMs))\t\(e.status)\t\(Sanitize.visible(e.target))\t\(e.error.map(Sanitize.visible) ?? "")\n"
-      )
+      var line = "\(i)\t\(RFC3339.format(ms: e.timeMs))\t\(e.status)\t\(Sanitize.visible(e.target))"
+      if let error = e.error, !e.isSuccess || !error.isEmpty { line += "\t" + Sanitize.visible(error) }
+      writeStdout(line + "\n")
     }
   }
 

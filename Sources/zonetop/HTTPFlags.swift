@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ZoneTopApp
 import ZoneTopCollect
 import ZoneTopExposition
@@ -44,6 +45,16 @@ struct HTTPFlags: ParsableArguments {
     return o
   }
 
+  func validate() throws {
+    // A cap below any real ztunnel body would put every target down with "body larger than 0 B".
+    if let cap = Self.parseSize(maxBodySize), cap < Self.minBodySize {
+      throw ValidationError("--max-body-size \(Sanitize.short(maxBodySize)): at least 1KiB")
+    }
+    guard maxSeriesPerTarget >= 1 else {
+      throw ValidationError("--max-series-per-target \(maxSeriesPerTarget): at least 1")
+    }
+  }
+
   func httpOptions() throws -> HTTPOptions {
     var o = HTTPOptions()
     // libcurl reads a timeout of 0 as "none": an interval that small would poll without one.
@@ -54,6 +65,7 @@ struct HTTPFlags: ParsableArguments {
     guard let cap = Self.parseSize(maxBodySize) else {
       throw ValidationError("--max-body-size: expected a size like 64MiB, 512KiB or 1000000")
     }
+
     o.maxBodyBytes = cap
     o.caCertPath = cacert
     o.insecure = insecure
@@ -86,8 +98,24 @@ struct HTTPFlags: ParsableArguments {
     for u in unique where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
       throw ValidationError("\(Sanitize.short(u)): expected an http:// or https:// URL")
     }
+    for u in unique where Self.host(of: u).isEmpty {
+      throw ValidationError("\(Sanitize.short(u)): the URL has no host (expected http://HOST:15020/metrics)")
+    }
     return unique
   }
+
+  /// The host of an http(s) URL: what comes after `//` and any `user@`, up to a port, path, query or fragment.
+  static func host(of url: String) -> Substring {
+    guard let slashes = url.range(of: "//") else { return "" }
+    var rest = url[slashes.upperBound...]
+    rest = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+    if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+    if rest.hasPrefix("[") { return rest.prefix { $0 != "]" }.dropFirst() }
+    return rest.prefix { $0 != ":" }
+  }
+
+  /// The smallest `--max-body-size` accepted.
+  static let minBodySize = 1024
 
   static func parseSize(_ s: String) -> Int? {
     let units: [(String, Int)] = [

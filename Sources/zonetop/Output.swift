@@ -1,4 +1,5 @@
 import ArgumentParser
+import ZoneTopExposition
 import ZoneTopFiles
 
 /// Writes to stdout (no `-o`, or `-o -`), or to a file with `Files.writeAtomically`.
@@ -14,4 +15,16 @@ func emit(_ text: String, to output: String?) throws {
     return
   }
   writeStdout(text)
+}
+
+/// `1 round`, `2 rounds`.
+func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+/// Refuses a recording path ending in `.gz`: recordings are appended frame by frame, uncompressed,
+/// and a `.gz` name over plain text would mislead every reader.
+func checkRecordingPath(_ path: String, option: String) throws {
+  guard path.hasSuffix(".gz") else { return }
+  throw ValidationError(
+    "\(option) \(Sanitize.short(path)): recordings are written uncompressed (each scrape appended as it "
+      + "comes); name it .ztrec and gzip it when it is complete")
 }

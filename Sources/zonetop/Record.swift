@@ -37,6 +37,7 @@ struct RecordCommand: ParsableCommand {
       throw ValidationError("give at least one URL (or --targets-file, or --kube)")
     }
     guard targets.isEmpty || !kube.kube else { throw ValidationError("give either URLs or --kube, not both") }
+    try checkRecordingPath(out, option: "--out")
     let writer: RecordingWriter
     do { writer = try RecordingWriter(path: out) } catch {
       printError("zonetop: \(error)")
@@ -70,7 +71,9 @@ struct RecordCommand: ParsableCommand {
       }
     }
     let up = last.health.filter(\.up).count
-    printError("zonetop: recorded \(rounds) rounds of \(last.targetCount) targets (\(up) up at the end) to \(out)")
+    printError(
+      "zonetop: recorded \(plural(rounds, "round")) of \(plural(last.targetCount, "target")) (\(up) up at the end) to \(out)"
+    )
     // A recording of failures only is no data: say so with the status scripts check.
     if !last.health.contains(where: { $0.scrapes > 0 }) {
       let why = last.health.first?.lastError.map { ": \(Sanitize.short($0, limit: 120))" } ?? ""

@@ -70,6 +70,7 @@ struct SnapshotCommand: ParsableCommand {
   }
 
   func validate() throws {
+    guard (1...256).contains(threads) else { throw ValidationError("--threads \(threads): expected 1 to 256") }
     if let failAbove, !(failAbove.isFinite && failAbove >= 0) {
       throw ValidationError("--fail-above must be a number of USD per month, 0 or more")
     }

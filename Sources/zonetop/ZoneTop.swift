@@ -18,9 +18,13 @@ struct ZoneTop: ParsableCommand {
       With no source, zonetop replays its bundled demo recording (marked DEMO). Give ztunnel metrics URLs \
       (http://NODE:15020/metrics) to poll them live. Costs are estimates.
       """,
+    version: version,
     subcommands: subcommands,
     defaultSubcommand: LiveCommand.self
   )
+
+  /// What `zonetop --version` prints (bump it with each release).
+  static let version = "zonetop 0.14.0 (Istio ambient ztunnel metrics; Linux)"
 
   static let subcommands: [any ParsableCommand.Type] = [
     LiveCommand.self, ReplayCommand.self, RecordCommand.self, SnapshotCommand.self, DiffCommand.self, Validate.self,
@@ -74,13 +78,14 @@ struct LiveCommand: ParsableCommand {
       try checkWindow(display.window.ms, interval: http.interval.ms, of: "the")
       var writer: RecordingWriter?
       if let record {
+        try checkRecordingPath(record, option: "--record")
         do { writer = try RecordingWriter(path: record) } catch {
           printError("zonetop: \(error)")
           throw ExitCode(1)
         }
       }
       let source = try http.liveSource(targets: targets, kube: kube, recordTo: writer)
-      try display.run(source, options: options, isDemo: false)
+      try display.run(source, options: options, isDemo: false, recordingTo: record)
       return
     }
     let demo = try DemoData.path()
@@ -107,7 +112,10 @@ struct DisplayOptions: ParsableArguments {
   var mouse = false
 
   /// Runs the TUI over `source` until the user quits or a termination signal arrives.
-  func run(_ source: any MetricsSource, options: ReportOptions, isDemo: Bool, units: Units = .rate) throws {
+  func run(
+    _ source: any MetricsSource, options: ReportOptions, isDemo: Bool, units: Units = .rate,
+    recordingTo: String? = nil
+  ) throws {
     if let term = getenv("TERM").map({ String(cString: $0) }), term == "dumb" || term.isEmpty {
       printError(
         "zonetop: TERM=\(term) cannot draw the TUI; use a terminal that can (xterm-256color), or zonetop snapshot")
@@ -117,6 +125,7 @@ struct DisplayOptions: ParsableArguments {
     tui.units = units
     tui.isDemo = isDemo
     tui.mouse = mouse
+    tui.recordingTo = recordingTo
     TerminationSignals.install()
     let screen = try CursesScreen(color: noColor ? .never : color, mouse: mouse)
     defer { screen.restore() }

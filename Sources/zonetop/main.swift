@@ -16,13 +16,29 @@ sigprocmask(SIG_UNBLOCK, &unblock, nil)
 
 // Usage errors exit with 2 (like most Unix tools and promtool), not ArgumentParser's 64.
 let root = ZoneTop.self
+let arguments = Arguments.joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))
+if Arguments.asksForTopLevelHelp(arguments) {
+  print(Arguments.topLevelHelp())
+  exit(0)
+}
+if Arguments.asksForSnapshotHelp(arguments) {
+  print(Arguments.snapshotHelp())
+  exit(0)
+}
+var parsed: (any ParsableCommand)?
 do {
-  var command = try root.parseAsRoot()
+  var command = try root.parseAsRoot(arguments)
+  parsed = command
   try command.run()
 } catch {
   let code = root.exitCode(for: error)
   if code == .validationFailure {
-    printError(root.fullMessage(for: error))
+    // A check in run() is reported with the usage of the subcommand that ran.
+    if let parsed, !(parsed is ZoneTop) {
+      printError(Arguments.message(for: error, in: type(of: parsed)))
+    } else {
+      printError(root.fullMessage(for: error))
+    }
     exit(2)
   }
   root.exit(withError: error)

@@ -111,6 +111,96 @@ import ZoneTopTraffic
     }
   }
 
+  /// D22 and D23: a negative or absurd value gets the option's own error and the usage of the
+  /// subcommand that refused it, never "Missing value" or the root's usage.
+  @Test func negativeAndNonsenseValuesGetTheirOwnErrorAndTheSubcommandsUsage() throws {
+    let dead = "http://127.0.0.1:9/metrics"
+    for (args, message) in [
+      (["snapshot", dead, "--interval", "-5s"], "The value '-5s' is invalid for '--interval <interval>'"),
+      (["replay", Harness.demo, "--speed", "-1"], "--speed -1.0: expected a speed from 0.25 to 64"),
+      (["snapshot", Harness.demo, "--threads", "-1"], "--threads -1: expected 1 to 256"),
+      (["snapshot", Harness.demo, "--threads", "0"], "--threads 0: expected 1 to 256"),
+      (["snapshot", dead, "--max-body-size", "0"], "--max-body-size 0: at least 1KiB"),
+      (["snapshot", dead, "--max-body-size", "1"], "--max-body-size 1: at least 1KiB"),
+      (["snapshot", dead, "--max-series-per-target", "0"], "--max-series-per-target 0: at least 1"),
+      (["snapshot", "http://"], "http://: the URL has no host"),
+      (["snapshot", "http://:15020/metrics"], "the URL has no host"),
+      (["snapshot", Harness.demo, "--pricing", "nope"], "pricing \"nope\""),
+      (["snapshot", dead, "--header", "bad header"], "--header \"bad header\": expected 'Name: value'"),
+      (["record", "--out", "/tmp/zonetop-never.ztrec"], "give at least one URL"),
+    ] {
+      let (status, out, err) = try run(zonetop, args)
+      let command = args[0]
+      #expect(status == 2 && out.isEmpty, "\(args): \(err)")
+      #expect(err.contains(message), "\(args): \(err)")
+      #expect(!err.contains("Missing value"), "\(args): \(err)")
+      #expect(err.contains("Usage: zonetop \(command) "), "\(args): \(err)")
+      #expect(err.contains("See 'zonetop \(command) --help'"), "\(args): \(err)")
+    }
+    let (frame, _, frameErr) = try run(zonetop, ["extract", Harness.demo, "--frame", "-1"])
+    #expect(frame == 1 && frameErr.contains("frame -1 does not exist"), "\(frameErr)")
+  }
+
+  /// D22: `--version`, the live options in the top-level help, and no options in `snapshot --help`
+  /// that do nothing there.
+  @Test func versionAndHelpSayWhatEachCommandTakes() throws {
+    let (status, out, _) = try run(zonetop, ["--version"])
+    #expect(status == 0 && out.hasPrefix("zonetop "), "\(out)")
+    let (_, help, _) = try run(zonetop, ["--help"])
+    #expect(help.contains("SUBCOMMANDS:") && help.contains("LIVE OPTIONS"))
+    for option in ["--interval", "--window", "--record", "--prometheus", "--kube"] {
+      #expect(help.contains(option), "\(option)")
+    }
+    for args in [["snapshot", "--help"], ["help", "snapshot"]] {
+      let (ok, snapshotHelp, _) = try run(zonetop, args)
+      #expect(ok == 0 && snapshotHelp.contains("--group-by") && snapshotHelp.contains("--timeout"), "\(args)")
+      #expect(!snapshotHelp.contains("--interval") && !snapshotHelp.contains("--kube-relist"), "\(args)")
+    }
+  }
+
+  /// D25: the frame list has a header and no trailing tab; a failed frame says so with its error;
+  /// a plain exposition file is not listed as a recording; --frame with --to-directory is refused.
+  @Test func extractSaysWhatEachFrameIs() throws {
+    let (status, list, _) = try run(zonetop, ["extract", Harness.demo])
+    #expect(status == 0)
+    let lines = list.split(separator: "\n")
+    #expect(lines.first == "FRAME\tTIME\tSTATUS\tTARGET\tERROR")
+    #expect(!lines.contains { $0.hasSuffix("\t") })
+    let failed = try #require(lines.dropFirst().first { $0.split(separator: "\t")[2] != "200" })
+    let fields = failed.split(separator: "\t").map(String.init)
+    #expect(fields.count == 5, "\(failed)")
+    let (frame, out, err) = try run(zonetop, ["extract", Harness.demo, "--frame", fields[0]])
+    #expect(frame == 1 && out.isEmpty, "\(err)")
+    #expect(err.contains("frame \(fields[0]) is a failed scrape of \(fields[3]) (\(fields[4]))"), "\(err)")
+    let plain = Harness.repo + "/Fixtures/invalid/bad_value.prom"
+    let (file, fileOut, fileErr) = try run(zonetop, ["extract", plain])
+    #expect(
+      file == 1 && fileOut.isEmpty && fileErr.contains("not a recording (a single exposition file)"), "\(fileErr)")
+    let (both, _, bothErr) = try run(zonetop, ["extract", Harness.demo, "--frame", "0", "--to-directory", "/tmp/x"])
+    #expect(both == 2 && bothErr.contains("not both") && bothErr.contains("Usage: zonetop extract"), "\(bothErr)")
+  }
+
+  /// D26: a .gz recording name is refused (recordings are appended uncompressed), and the summary
+  /// counts in the singular when there is one.
+  @Test func recordRefusesGzipNamesAndCountsInWords() throws {
+    let dir = Harness.tempDir("record-gz")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let server = try FixtureServer()
+    for args in [
+      ["record", server.target(0), "-o", dir + "/x.ztrec.gz", "--duration", "1s"],
+      ["live", server.target(0), "--record", dir + "/x.gz"],
+    ] {
+      let (status, _, err) = try run(zonetop, args)
+      #expect(status == 2 && err.contains("recordings are written uncompressed"), "\(args): \(err)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: dir + "/x.ztrec.gz"))
+    let (status, _, err) = try run(
+      zonetop, ["record", server.target(0), "-o", dir + "/r.ztrec", "--interval", "1s", "--duration", "1500ms"])
+    #expect(status == 0, "\(err)")
+    #expect(err.contains(" of 1 target (1 up at the end)"), "\(err)")
+    #expect(!err.contains(" 1 rounds") && !err.contains("1 targets"), "\(err)")
+  }
+
   @Test func validateExitCodes() throws {
     let (ok, out, _) = try run(zonetop, ["validate", "-"], stdin: "# TYPE a counter\na_total 1\n# EOF\n")
     #expect(ok == 0)
@@ -234,7 +324,7 @@ import ZoneTopTraffic
     let (status, out, err) = try run(zonetop, ["extract", dir + "/r.ztrec"])
     #expect(status == 0)
     #expect(err.contains("torn last frame ignored"))
-    #expect(out.split(separator: "\n").count == 35)
+    #expect(out.split(separator: "\n").count == 36)  // a header row and 35 frames
   }
 
   /// Reliability report D4 and D13: a header with `length=9223372036854775807`, or a frame at a
@@ -264,7 +354,7 @@ import ZoneTopTraffic
     #expect(recordErr.contains("recorded "))
     let (listed, list, listErr) = try run(zonetop, ["extract", dir + "/length.ztrec"])
     #expect(listed == 0 && listErr.isEmpty, "\(listErr)")
-    #expect(list.hasPrefix("0\t\(RFC3339.format(ms: first.timeMs))\t200\t"))
+    #expect(list.hasPrefix("FRAME\tTIME\tSTATUS\tTARGET\tERROR\n0\t\(RFC3339.format(ms: first.timeMs))\t200\t"))
 
     let extremes = RecordingFormat.magic + frame(.min) + frame(first.timeMs) + frame(first.timeMs + 5000) + frame(.max)
     try Files.writeAtomically(extremes, to: dir + "/times.ztrec")
@@ -358,7 +448,7 @@ import ZoneTopTraffic
       zonetop,
       ["record", "--targets-file", dir + "/targets.txt", "--out", dir + "/r.ztrec", "--duration", "1s"])
     #expect(status == 3, "\(err)")
-    #expect(err.contains("recorded ") && err.contains(" rounds of 3 targets (0 up at the end)"), "\(err)")
+    #expect(err.contains("recorded ") && err.contains(" of 3 targets (0 up at the end)"), "\(err)")
     for url in urls { #expect(err.contains("zonetop: \(url): "), "\(url): \(err)") }
     #expect(!err.contains("\\x0d"))
   }

@@ -111,13 +111,18 @@ import ZoneTopTraffic
     #expect(screen.contains("bytes from source zone (rows) to destination zone (columns)"))
     #expect(screen.contains("us-east1-b"))
     for (key, marker) in [
-      ("2", "bytes from source region"), ("3", "hops with traffic crossing zones"),
+      ("2", "bytes from source region"), ("3", "hops that cross, B/s by scope"),
       ("4", "share of each service's traffic"), ("5", "Data quality"), ("1", "bytes from source zone"),
     ] {
       try s.keys(key)
       try s.waitFor(marker)
     }
-    try s.keys("Down", "Right", "Enter")
+    // Enter on a Flows row: the hop's zone pairs; Esc goes back.
+    try s.keys("3", "Enter")
+    try s.waitFor("its zone pairs")
+    try s.keys("Escape")
+    try s.waitFor("hops that cross")
+    try s.keys("1", "Down", "Right", "Enter")
     screen = try s.waitFor("hops, bytes/s over the last rounds")
     #expect(screen.contains("HISTORY"))
     try s.keys("Escape", "?")

@@ -48,10 +48,22 @@ public final class OfflineSource: @unchecked Sendable {
       try indexDirectory()
       return
     }
-    let file = try MappedFile(path: path)
+    var file = try MappedFile(path: path)
     var bytes = file.bytes
     var inflateProblem: String?
-    if Gzip.isGzip(bytes) {
+    if Gzip.isGzip(bytes), let inflatedFile = Self.inflateToFile(bytes) {
+      let (spool, error) = inflatedFile
+      // Inflated into an unlinked temporary file and mapped: its pages are the page cache's and
+      // are released as indexing goes, so memory does not grow with the recording.
+      if let error {
+        guard spool.bytes.starts(with: RecordingFormat.magic) else { throw FileError(path: path, message: "\(error)") }
+        inflateProblem = "\(path): \(error); the whole frames before it are kept"
+      }
+      file = spool
+      bytes = spool.bytes
+      mapped = spool
+    } else if Gzip.isGzip(bytes) {
+      // No temporary file could be made: inflated in memory.
       let (data, error) = Gzip.inflatePartially(bytes, limit: 1 << 34)
       if let error {
         // A torn or damaged .ztrec.gz keeps the whole frames inflated before the damage,
@@ -96,6 +108,25 @@ public final class OfflineSource: @unchecked Sendable {
   }
 
   deinit { inflated?.deallocate() }
+
+  /// Inflates gzip bytes into an unlinked file in `$TMPDIR` (else `/tmp`) and maps it; nil when
+  /// no such file can be made or written (the caller then inflates in memory).
+  static func inflateToFile(_ bytes: UnsafeRawBufferPointer) -> (MappedFile, Gzip.Error?)? {
+    let dir = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array("\(dir)/zonetop-inflate-XXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    _ = unlink(String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    var writeFailed = false
+    let (_, error) = Gzip.inflate(bytes, limit: 1 << 34) { piece in
+      writeFailed = !Files.writeAll(fd, piece)
+      return !writeFailed
+    }
+    guard !writeFailed, let spool = try? MappedFile(path: "/proc/self/fd/\(fd)") else { return nil }
+    return (spool, error)
+  }
 
   /// The scrape interval: the median gap between a target's scrapes.
   public var intervalMs: Int64 { RoundGrouping.interval(targetsAndTimes: entries.lazy.map { ($0.target, $0.timeMs) }) }

@@ -78,8 +78,12 @@ public struct AppState: Sendable {
   public var intervalMs: Int64 = 5000
   public var windowMs: Int64 = 300_000
   public var nowMs: Int64 = 0
+  /// Wall-clock time now (the header shows the date of data from another day); 0 when unknown.
+  public var wallNowMs: Int64 = 0
   public var replayStartMs: Int64?
   public var replayEndMs: Int64?
+  /// The file a live source records every scrape to (`--record`); the header shows REC.
+  public var recordingTo: String?
 
   // MARK: Data
   public var report: TrafficReport?
@@ -172,7 +176,11 @@ public struct AppState: Sendable {
       return [.policyChanged]
     case .char("p"), .char(" "):
       paused.toggle()
-      status = paused ? "paused (collection goes on\(isReplay ? "" : "; the display is frozen"))" : "resumed"
+      if isReplay {
+        status = paused ? "paused (p resumes; [ ] step)" : "resumed"
+      } else {
+        status = paused ? "paused: the display is frozen, collection goes on" : "resumed"
+      }
       return [.pauseChanged]
     case .char("+"), .char("="):
       guard isReplay else {
@@ -190,12 +198,12 @@ public struct AppState: Sendable {
       speed = max(speed / 2, 0.25)
       status = "replay speed \(Self.speedText(speed))"
       return [.speed(speed)]
-    case .char("]"):
-      guard isReplay else { return [] }
-      return [.step(1)]
-    case .char("["):
-      guard isReplay else { return [] }
-      return [.step(-1)]
+    case .char("]"), .char("["):
+      guard isReplay else {
+        status = "[ and ] step through replays"
+        return []
+      }
+      return [.step(key == .char("]") ? 1 : -1)]
     case .char("e"): return [.export(view)]
     case .escape:
       if isDrilling {
@@ -279,6 +287,13 @@ public struct AppState: Sendable {
       filterDraft = nil
     case .backspace:
       if filterDraft?.isEmpty == false { filterDraft?.removeLast() }
+    case .char("\u{15}"):  // Ctrl-U: the whole line, as in a shell
+      filterDraft = ""
+    case .char("\u{17}"):  // Ctrl-W: the word before the cursor
+      var draft = filterDraft ?? ""
+      while draft.last == " " { draft.removeLast() }
+      while let last = draft.last, last != " " { draft.removeLast() }
+      filterDraft = draft
     case .char(let c) where !c.isNewline && (filterDraft?.count ?? 0) < 64:
       if c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) { filterDraft?.append(c) }
     default: break

@@ -106,6 +106,8 @@ public enum Renderer {
     b.fill(x: 0, y: 0, width: b.width, height: 2, Cell(" ", role: .header))
     var x = b.text(" zonetop ", x: 0, y: 0, role: .title, bold: true)
     if s.isDemo { x += b.text(" DEMO ", x: x, y: 0, role: .demo, bold: true) + 1 }
+    // Recording: a badge while every scrape is appended to the file (the banner says when it stopped).
+    if s.recordingTo != nil && s.alert == nil { x += b.text(" ● REC ", x: x, y: 0, role: .error, bold: true) + 1 }
     let up = s.targetsTotal > 0 ? "targets \(s.targetsUp)/\(s.targetsTotal)" : ""
     // Parts in priority order; the lowest go first when the line is too narrow.
     let parts = [
@@ -118,9 +120,10 @@ public enum Renderer {
       role: .header)
     b.textRight("? help ", right: b.width, y: 0, role: .header)
     if !up.isEmpty, let at = b.find(up, y: 0) { b.text(up, x: at, y: 0, role: targetsRole(s), bold: true) }
-    var right = s.paused ? "❚❚ PAUSED" : (s.isReplay ? "▶ \(AppState.speedText(s.speed))" : "● LIVE")
-    if s.atEnd { right = "■ END" }
-    if s.nowMs > 0 { right += "  " + clock(s.nowMs) }
+    var state = s.paused ? "❚❚ PAUSED" : (s.isReplay ? "▶ \(AppState.speedText(s.speed))" : "● LIVE")
+    if s.atEnd { state = "■ END" }
+    var right = state
+    if let at = clockMs(s) { right += "  " + clock(at, todayMs: s.wallNowMs) }
     guard let r = s.report, noDataLines(s) == nil else {
       let text = s.report == nil && s.health.isEmpty ? " waiting for the first scrapes" : " no data"
       b.text(text, x: 0, y: 1, role: .header, bold: true)
@@ -132,7 +135,7 @@ public enum Renderer {
     let zoneRate = NumberText.bytes(r.perSecond(scopes[.crossZone] ?? 0), suffix: "B/s")
     let regionRate = NumberText.bytes(r.perSecond(scopes[.crossRegion] ?? 0), suffix: "B/s")
     let window = DurationText.format(ms: max(0, r.windowEndMs - r.windowStartMs))
-    let room = b.width - right.count - 3
+    var room = b.width - right.count - 3
     var facts = [
       ("cross-zone \(zoneRate)", 5), ("cross-region \(regionRate)", 4), ("≈ \(NumberText.usd(month))/month", 6),
       ("(estimate)", 1), ("window \(window)", 2),
@@ -146,6 +149,12 @@ public enum Renderer {
         ("x-zone \(zoneRate)", 5), ("x-region \(regionRate)", 4), ("≈\(NumberText.usd(month))/mo", 6),
         ("w \(window)", 2),
       ]
+      // Still too narrow: the clock loses its date before a number goes.
+      if facts.prefix(3).map(\.0.count).reduce(2 * 2, +) > room, let at = clockMs(s) {
+        let short = state + "  " + clock(at)
+        room += right.count - short.count
+        right = short
+      }
     }
     // The change against a pinned baseline outranks the wording, not the three numbers.
     if let base = s.baseline { facts.append((base.change(r), 3)) }
@@ -169,10 +178,20 @@ public enum Renderer {
     return kept.map(\.0).joined(separator: separator)
   }
 
-  static func clock(_ ms: Int64) -> String {
+  /// The time the numbers on screen are from: the newest counted scrape (the window's end, as
+  /// exports and Health say), else the source's clock before any round.
+  static func clockMs(_ s: AppState) -> Int64? {
+    if let end = s.report?.windowEndMs, end > 0 { return end }
+    return s.nowMs > 0 ? s.nowMs : nil
+  }
+
+  /// `10:04:50` (UTC), with the date in front when it is not the day of `todayMs` (a replay of another day).
+  static func clock(_ ms: Int64, todayMs: Int64 = 0) -> String {
     let t = RFC3339.format(ms: ms - ms % 1000)
-    let time = t.split(separator: "T").last.map { String($0.dropLast()) } ?? t
-    return time
+    let parts = t.split(separator: "T")
+    let time = parts.last.map { String($0.dropLast()) } ?? t
+    guard todayMs > 0, let day = parts.first, !RFC3339.format(ms: todayMs).hasPrefix(day) else { return time }
+    return day + " " + time
   }
 
   static func tabs(_ b: inout CellBuffer, _ s: AppState) {
@@ -190,10 +209,14 @@ public enum Renderer {
   static func statusLine(_ b: inout CellBuffer, _ s: AppState) {
     let y = b.height - 2
     if let draft = s.filterDraft {
-      let x = b.text("/ filter (namespace, workload or service; Enter applies, Esc cancels): ", x: 0, y: y, role: .key)
+      let prompt = "/ filter (namespace, workload or service; Enter applies, Esc cancels, ^U clears): "
+      let x = b.text(prompt, x: 0, y: y, role: .key)
       b.text(draft + "▏", x: x, y: y, role: .normal)
     } else if let status = s.status {
       b.text(" " + status, x: 0, y: y, role: s.statusIsError ? .error : .ok)
+    } else if s.atEnd {
+      // The end of a replay stays said after other messages have gone.
+      b.text(" end of the recording: [ steps back, q quits", x: 0, y: y, role: .dim)
     }
   }
 
@@ -443,8 +466,8 @@ public enum Renderer {
     // said under the totals, so the cells plus this line make the header's number.
     if r.internetCostUSD > 0 {
       let line =
-        "+ internet egress \(NumberText.usd(r.perMonth(r.internetCostUSD)))/month (not in the cells; "
-        + "with them, the header's \(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)"
+        "+ internet egress \(NumberText.usd(r.perMonth(r.internetCostUSD)))/month, not in the cells "
+        + "(total \(NumberText.usd(r.perMonth(r.totalCostUSD)))/month)"
       b.text(line, x: 1, y: y + 1, role: .warning, maxWidth: b.width - 2)
     }
     // The selected cell, in words.
@@ -560,7 +583,7 @@ public enum Renderer {
     let hasUnknown = rows.contains { ($0.1.byScope[.unknown] ?? 0) > 0 }
     var columns = [
       Column(title: "SOURCE → DESTINATION SERVICE", width: 24, right: false, priority: 100),
-      Column(title: "SAME-ZONE", width: 9, right: true, priority: 60),
+      Column(title: "SAME-ZONE", width: 9, right: true, priority: 45),
       Column(title: "X-ZONE", width: 9, right: true, priority: 85),
       Column(title: "X-REGION", width: 9, right: true, priority: 80),
       Column(title: "SHARE", width: 6, right: true, priority: 70),
@@ -568,7 +591,8 @@ public enum Renderer {
       Column(title: "REQ →", width: 7, right: true, priority: 20),
       Column(title: "← RESP", width: 7, right: true, priority: 10),
     ]
-    if hasUnknown { columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 50), at: 4) }
+    // Unknown locality may be crossing: at 80 columns it stays and the free same-zone bytes go.
+    if hasUnknown { columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 60), at: 4) }
     let cellsText = rows.map { h, st -> [String] in
       var cells = [
         "\(r.sourceName(h)) → \(h.destinationService)",
@@ -816,8 +840,9 @@ public enum Renderer {
     case .service: nameTitle = "CLIENT ZONE → SERVICE ZONE"
     }
     let columns = [
-      Column(title: nameTitle, width: 30, right: false, priority: 100),
-      Column(title: "DIR", width: 4, right: false, priority: 60),
+      // At 80 columns the name is cut before DIR goes: without it a hop's two rows look the same.
+      Column(title: nameTitle, width: 24, right: false, priority: 100),
+      Column(title: "DIR", width: 4, right: false, priority: 87),
       Column(title: "SCOPE", width: 12, right: false, priority: 88),
       Column(title: valueTitle, width: 9, right: true, priority: 90),
       Column(title: s.units == .cost ? "B/s" : "USD/MONTH", width: 10, right: true, priority: 85),

@@ -107,3 +107,38 @@ import ZoneTopFiles
     #expect(source.problems == ["\(dir)/t1/1740996005000.prom: skipped: not a regular file"])
   }
 }
+
+/// D29 (UX report): a `.gz` recording is inflated into an unlinked temporary file and mapped,
+/// not into memory, so a long recording does not need its whole inflated size in RAM.
+@Suite struct CompressedRecordingMemoryTests {
+  static func rssAnonKiB() -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("RssAnon:") } ?? ""
+    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+  }
+
+  @Test func aCompressedRecordingIsNotInflatedIntoMemory() throws {
+    let dir = OutputFileTests.tempDir()
+    defer { OutputFileTests.remove(dir) }
+    // 96 frames of 1 MiB: 96 MiB inflated, a few hundred KiB compressed.
+    try OfflineSourceTests.write(OfflineSourceTests.recording(frames: 96, bodyBytes: 1 << 20), to: dir + "/r.ztrec")
+    let gzip = Process()
+    gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    gzip.arguments = [dir + "/r.ztrec"]
+    try gzip.run()
+    gzip.waitUntilExit()
+    let tmp = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    func spools() -> Int {
+      ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).filter { $0.hasPrefix("zonetop-inflate-") }
+        .count
+    }
+    let spoolsBefore = spools()
+    let before = Self.rssAnonKiB()
+    let source = try OfflineSource(path: dir + "/r.ztrec.gz")
+    let grown = Self.rssAnonKiB() - before
+    #expect(source.entries.count == 96 && source.problems.isEmpty)
+    #expect(grown < 48 << 10, "anonymous memory grew by \(grown) KiB for 96 MiB inflated")
+    #expect(try source.body(of: source.entries[95]).count == 1 << 20)
+    #expect(spools() == spoolsBefore, "the temporary file is unlinked at once")
+  }
+}

@@ -19,7 +19,7 @@ import ZoneTopUI
       #expect(abs(cells + r.internetCostUSD - r.totalCostUSD) < 1e-9)
       let text = screen.lines.joined(separator: "\n")
       #expect(text.contains("+ internet egress \(internet)/month"), "\(text)")
-      #expect(text.contains("the header's \(total)/month"))
+      #expect(text.contains("not in the cells (total \(total)/month)"))
       #expect(
         screen.lines[1].contains(total) && screen.lines[1].contains("incl. internet \(internet)"), "\(screen.lines[1])")
     }
@@ -35,5 +35,19 @@ import ZoneTopUI
     let pairs = NumberText.usd(r.totalCostUSD - r.internetCostUSD)
     #expect(
       table.contains(" (\(pairs) between zones + \(NumberText.usd(r.internetCostUSD)) internet egress)"), "\(table)")
+  }
+}
+
+/// D26: while `--record FILE` records, the header says REC (and stops saying it when the
+/// recording stopped, which the banner then says).
+@Suite struct RecordBadgeTests {
+  @Test func theHeaderSaysRECWhileRecording() {
+    var s = AppState(sourceLabel: "2 ztunnels", isDemo: false, isReplay: false)
+    #expect(!Renderer.render(s, width: 80, height: 24).0.lines[0].contains("REC"))
+    s.recordingTo = "/data/r.ztrec"
+    #expect(Renderer.render(s, width: 80, height: 24).0.lines[0].contains("● REC"))
+    s.alert = "recording stopped: /data/r.ztrec: No space left on device"
+    let lines = Renderer.render(s, width: 80, height: 24).0.lines
+    #expect(!lines[0].contains("REC") && lines[3].contains("recording stopped"))
   }
 }

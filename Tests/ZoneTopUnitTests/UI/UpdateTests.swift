@@ -57,6 +57,17 @@ import ZoneTopUI
     #expect(s.filterDraft == "")
   }
 
+  /// D19: the filter prompt takes Ctrl-U (clear) and Ctrl-W (last word) like a shell.
+  @Test func filterPromptTakesCtrlUAndCtrlW() {
+    var s = state()
+    _ = s.update(.char("/"))
+    for c in "shop cart" { _ = s.update(.char(c)) }
+    _ = s.update(.char("\u{17}"))
+    #expect(s.filterDraft == "shop ")
+    _ = s.update(.char("\u{15}"))
+    #expect(s.filterDraft == "")
+  }
+
   @Test func pauseSpeedStep() {
     var s = state()
     #expect(s.update(.char(" ")) == [.pauseChanged])
