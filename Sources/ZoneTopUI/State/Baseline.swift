@@ -53,8 +53,8 @@ public struct Baseline: Sendable {
       return (p >= 0 ? "+" : "") + NumberText.fixed(p, 1) + "%"
     }
     let cost = now.crossCostPerMonth - zones.crossCostPerMonth
-    return "vs baseline: cross-zone \(percent(now.crossZoneBytesPerSecond, zones.crossZoneBytesPerSecond)), "
-      + "cross-region \(percent(now.crossRegionBytesPerSecond, zones.crossRegionBytesPerSecond)), "
-      + "\(cost >= 0 ? "+" : "-")\(NumberText.usd(abs(cost)))/month"
+    return "vs baseline x-zone \(percent(now.crossZoneBytesPerSecond, zones.crossZoneBytesPerSecond)) "
+      + "x-region \(percent(now.crossRegionBytesPerSecond, zones.crossRegionBytesPerSecond)) "
+      + "\(cost >= 0 ? "+" : "-")\(NumberText.usd(abs(cost)))/mo"
   }
 }

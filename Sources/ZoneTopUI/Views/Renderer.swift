@@ -137,17 +137,17 @@ public enum Renderer {
     let window = DurationText.format(ms: max(0, r.windowEndMs - r.windowStartMs))
     var room = b.width - right.count - 3
     var facts = [
-      ("cross-zone \(zoneRate)", 5), ("cross-region \(regionRate)", 4), ("≈ \(NumberText.usd(month))/month", 6),
-      ("(estimate)", 1), ("window \(window)", 2),
+      ("cross-zone \(zoneRate)", 50), ("cross-region \(regionRate)", 40), ("≈ \(NumberText.usd(month))/month", 60),
+      ("(estimate)", 10), ("window \(window)", 20),
     ]
     if r.internetCostUSD > 0 {
-      facts.insert(("incl. internet \(NumberText.usd(r.perMonth(r.internetCostUSD)))", 3), at: 3)
+      facts.insert(("incl. internet \(NumberText.usd(r.perMonth(r.internetCostUSD)))", 30), at: 3)
     }
     // Narrow: shorter words before any of the three numbers is dropped (the cost includes both rates).
     if facts.prefix(3).map(\.0.count).reduce(2 * 2, +) > room {
       facts = [
-        ("x-zone \(zoneRate)", 5), ("x-region \(regionRate)", 4), ("≈\(NumberText.usd(month))/mo", 6),
-        ("w \(window)", 2),
+        ("x-zone \(zoneRate)", 50), ("x-region \(regionRate)", 40), ("≈\(NumberText.usd(month))/mo", 60),
+        ("w \(window)", 20),
       ]
       // Still too narrow: the clock loses its date before a number goes.
       if facts.prefix(3).map(\.0.count).reduce(2 * 2, +) > room, let at = clockMs(s) {
@@ -157,7 +157,7 @@ public enum Renderer {
       }
     }
     // The change against a pinned baseline outranks the wording, not the three numbers.
-    if let base = s.baseline { facts.append((base.change(r), 3)) }
+    if let base = s.baseline { facts.append((base.change(r), 35)) }
     let line = " " + fitParts(facts, width: room, separator: "  ")
     b.text(line, x: 0, y: 1, role: .header, bold: true)
     if let base = s.baseline, let at = b.find("vs baseline", y: 1) {

@@ -31,14 +31,14 @@ import ZoneTopUI
     #expect(
       loop.state.status?.contains("10:01:00–10:01:55 (55s): cross-zone 48.3 MB/s") == true, "\(loop.state.status ?? "")"
     )
-    #expect(text().contains("vs baseline: cross-zone +0.0%, cross-region +0.0%, +$0.00/month"), "\(text())")
+    #expect(text().contains("vs baseline x-zone +0.0% x-region +0.0% +$0.00/mo"), "\(text())")
     // The replay moves on: the window changes, the baseline stays.
     replay.advance(toMs: replay.startMs + 480_000)
     loop.turn(timeoutMs: 0)
     loop.turn(timeoutMs: 0)
     let r = try #require(loop.state.report)
     #expect(r.windowEndMs > pinned.zones.windowEndMs)
-    #expect(text().contains("vs baseline: cross-zone "), "\(text())")
+    #expect(text().contains("vs baseline x-zone "), "\(text())")
     press(.char("u"), .char("u"), .char("u"))
     #expect(loop.state.units == .change)
     #expect(text().contains("change vs baseline, bytes/s"), "\(text())")
