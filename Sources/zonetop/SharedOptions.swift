@@ -25,7 +25,7 @@ struct SharedOptions: ParsableArguments {
   @Option(help: "Only traffic from or to this cluster (source_cluster or destination_cluster).")
   var cluster: String?
 
-  @Option(help: "Only traffic whose workloads, namespaces, service or clusters contain this text.")
+  @Option(help: "Only traffic whose workloads, namespaces, service, clusters, zones or regions contain this text.")
   var filter: String?
 
   @Flag(help: "Price traffic to destinations outside the mesh as internet egress.")

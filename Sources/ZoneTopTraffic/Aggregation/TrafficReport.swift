@@ -6,7 +6,8 @@ public struct FlowFilter: Sendable, Equatable {
   public var namespace: String?
   /// Only flows whose source or destination cluster is this.
   public var cluster: String?
-  /// Only flows whose workloads, namespaces, service or clusters contain this text (case-insensitive).
+  /// Only flows whose workloads, namespaces, service, clusters, zones or regions contain this text
+  /// (case-insensitive).
   public var text: String?
 
   public init(namespace: String? = nil, cluster: String? = nil, text: String? = nil) {
@@ -21,7 +22,8 @@ public struct FlowFilter: Sendable, Equatable {
     if let t = text?.lowercased(), !t.isEmpty {
       let fields = [
         k.sourceWorkload, k.sourceNamespace, k.destinationWorkload, k.destinationNamespace, k.destinationService,
-        k.sourceCluster, k.destinationCluster,
+        k.sourceCluster, k.destinationCluster, k.source.zone, k.source.region, k.destination.zone,
+        k.destination.region,
       ]
       if !fields.contains(where: { $0.lowercased().contains(t) }) { return false }
     }

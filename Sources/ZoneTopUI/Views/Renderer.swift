@@ -248,7 +248,7 @@ public enum Renderer {
       "u              units: bytes/s, bytes in window, USD/month, change",
       "b / B          pin the window as the baseline / clear it",
       "s              sort (cost, cross-zone, total, name)",
-      "/              filter by namespace, workload, service or cluster",
+      "/              filter: namespace, workload, service, cluster, zone",
       "r              reporter policy: auto, source, destination",
       "p, space       pause · + / - replay speed · [ / ] step",
       "e              export the view (or the drill-down) to CSV",

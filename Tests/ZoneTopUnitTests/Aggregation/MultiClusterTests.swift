@@ -124,6 +124,16 @@ import ZoneTopUI
     #expect(report.gateway == GatewayStats())
   }
 
+  /// The `/` filter matches zone and region names too (UX report D19).
+  @Test func filterMatchesZonesAndRegions() throws {
+    let report = try Self.report(.baggage, filter: FlowFilter(text: "SOUTHAMERICA-EAST1-B"))
+    #expect(!report.counted.isEmpty)
+    for id in report.counted.map(\.0) {
+      let k = report.flows[id]
+      #expect(k.source.zone == "southamerica-east1-b" || k.destination.zone == "southamerica-east1-b")
+    }
+  }
+
   @Test func filterSelectsACluster() throws {
     let report = try Self.report(.baggage, filter: FlowFilter(cluster: "south"))
     #expect(!report.hops.isEmpty)
