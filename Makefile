@@ -59,6 +59,6 @@ test-deps:
 clean:
 	rm -rf .build Benchmarks/.build Fuzz/.build
 
-## fuzz: libFuzzer + address sanitizer on the parser, the recording reader and the pricing loader
+## fuzz: libFuzzer + address sanitizer on the parser, the recording reader and frame header, the pricing loader, the Prometheus answer decoder and the command-line values
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
