@@ -662,6 +662,11 @@ public enum Renderer {
           restarts + invalid > 0 ? .warning : .normal
         ),
         (overLimit > 0 ? "series over the per-target limit, ignored: \(overLimit)" : "", .warning),
+        (
+          s.forgottenFlows > 0
+            ? "flows forgotten (no live series, not in the kept history): \(s.forgottenFlows)" : "",
+          .normal
+        ),
       ] + discoveryLines(s.discovery)
     for (l, role) in lines where !l.isEmpty && y < top + height {
       b.text(l, x: 1, y: y, role: role, maxWidth: b.width - 2)
