@@ -71,9 +71,17 @@ public final class CursesScreen: Screen {
     let full = previous.map { $0.width != buffer.width || $0.height != buffer.height } ?? true
     if full { werase(zt_stdscr()) }
     for y in 0..<buffer.height {
-      for x in 0..<buffer.width {
+      // A row with wide characters is drawn whole when it changed: a changed half would
+      // leave the other half of a two-column character on the screen.
+      let row = (0..<buffer.width)
+      let redrawRow =
+        !full && row.contains { buffer[$0, y].isWideTail || previous?[$0, y].isWideTail == true }
+        && row.contains { previous?[$0, y] != buffer[$0, y] }
+      for x in row {
         let cell = buffer[x, y]
-        if !full, let p = previous, p[x, y] == cell { continue }
+        // The wide character before it covers this column.
+        if cell.isWideTail && x > 0 { continue }
+        if !full && !redrawRow, let p = previous, p[x, y] == cell { continue }
         let (pair, attrs) = pairs[cell.role] ?? (0, zt_a_normal())
         let a = cell.bold ? attrs | zt_a_bold() : attrs
         _ = zt_put_cell(zt_stdscr(), Int32(y), Int32(x), wchar_t(cell.scalar.value), a, pair)
