@@ -63,8 +63,8 @@ import ZoneTopTraffic
     let (data, engine, maxEngine, maxHistory) = Self.run(
       scrapes: 60, perScrape: perScrape, keepRounds: keep, compact: true)
     // Live: one scrape's series (the rest evicted after 3 missed scrapes, checked every 4).
-    // Kept: the flows of the last `keep` rounds, and the table grows by half before it is looked at.
-    let bound = (keep + 8) * perScrape * 3 / 2 + 4096
+    // Kept: the flows of the last `keep` rounds, and the table grows by an eighth before it is looked at.
+    let bound = (keep + 8) * perScrape * 9 / 8 + 4096
     #expect(maxEngine < bound && maxHistory < bound)
     #expect(engine.forgottenFlows > 60 * perScrape - bound)
     #expect(data.forgottenFlows == engine.forgottenFlows)
@@ -90,7 +90,7 @@ import ZoneTopTraffic
   @Test func nothingKeptWithoutAHistory() {
     // `record`: no history keeps rounds, so a flow goes with its last series.
     let (_, engine, maxEngine, _) = Self.run(scrapes: 40, perScrape: 2000, keepRounds: 0, compact: true)
-    #expect(maxEngine < 8 * 2000 * 3 / 2 + 4096)
+    #expect(maxEngine < 8 * 2000 * 9 / 8 + 4096)
     #expect(engine.forgottenFlows > 0)
   }
 
