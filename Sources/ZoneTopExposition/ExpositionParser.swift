@@ -11,6 +11,8 @@ import Glibc
 public final class ExpositionParser {
   /// Lenient mode keeps at most this many issues (the count is exact).
   public static let maxIssues = 100
+  /// Problems kept in strict mode (`validate` lists them), and one line saying there are more.
+  public static let maxStrictIssues = 10_000
 
   public let format: ExpositionFormat
   public let mode: ParseMode
@@ -167,7 +169,15 @@ public final class ExpositionParser {
   /// Records an issue at a byte offset within the current line.
   func report(_ offset: Int, _ message: String, line: Int? = nil) {
     let issue = ParseIssue(line: line ?? max(lineNumber, 1), column: offset + 1, message: message)
-    if mode == .strict || summary.issues.count < Self.maxIssues { summary.issues.append(issue) }
+    let limit = mode == .strict ? Self.maxStrictIssues : Self.maxIssues
+    if summary.issues.count < limit {
+      summary.issues.append(issue)
+    } else if mode == .strict && summary.issues.count == limit {
+      // The lines stay counted (`invalidLines`); their messages would cost memory without end:
+      // 500 MB of one repeated line took 3.0 GB as one "seen before" message a line.
+      summary.issues.append(
+        ParseIssue(line: issue.line, column: 1, message: "more than \(limit) problems: the rest are not listed"))
+    }
   }
 
   /// Prometheus text (strict): the last line must end with a newline.
