@@ -32,7 +32,10 @@ public struct TargetHealth: Sendable {
   public var invalidLines = 0
   public var invalidCounterValues = 0
   public var counterResets = 0
+  /// New series ignored in the last scrape: the target had `maxSeriesPerTarget` live ones.
   public var seriesOverLimit = 0
+  /// Scrapes in which the limit was reached (a new series was ignored).
+  public var scrapesOverLimit = 0
   public var lastError: String?
   public var lastParseIssue: String?
   /// Istio TCP series seen without locality labels (an older ztunnel).
@@ -95,6 +98,8 @@ public final class TrafficEngine {
       counting = options.countFirstScrape
     }
     state.scrapeNumber += 1
+    // Over the limit in this scrape (a count per scrape added up to one per series and poll).
+    state.health.seriesOverLimit = 0
     // The sink owns the target's series and the accumulator while the body is parsed:
     // the per-sample path then works on its own fields (no run-time exclusivity checks
     // on class properties), and swapping moves them without copying.
@@ -116,6 +121,7 @@ public final class TrafficEngine {
       let from = state.lastScrapeMs ?? timeMs
       pendingStartMs = min(pendingStartMs ?? from, from)
     }
+    if state.health.seriesOverLimit > 0 { state.health.scrapesOverLimit += 1 }
     state.health.invalidLines = summary.invalidLines
     state.health.lastParseIssue = summary.issues.first.map { "line \($0.line):\($0.column): \($0.message)" }
     state.health.samples = summary.samples
