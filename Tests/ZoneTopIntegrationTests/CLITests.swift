@@ -475,4 +475,28 @@ import ZoneTopTraffic
     #expect(all == 0 && bytes(allOut) == 3000 * 1000)
     #expect(!allErr.contains("limit"), "\(allErr)")
   }
+
+  /// Reliability report D20: `record --out` a FIFO streams to its reader.
+  ///
+  /// It filled the pipe with no reader, blocked, and ended with "recorded 0 rounds" and
+  /// exit 0. A FIFO is now a stream with a reader,
+  /// and refused at once without one.
+  @Test(.timeLimit(.minutes(2)))
+  func recordStreamsToAFIFO() throws {
+    let server = try FixtureServer(extra: ["--loop"])
+    let dir = Harness.tempDir("record-fifo")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let fifo = dir + "/fifo"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let (lonely, _, lonelyErr) = try run(zonetop, ["record", server.target(0), "--out", fifo, "--duration", "1s"])
+    #expect(lonely == 1 && lonelyErr.contains("is a FIFO that no process reads"), "\(lonelyErr)")
+    let reader = try FIFOReader(path: fifo)
+    let (status, _, err) = try run(
+      zonetop, ["record", server.target(0), server.target(1), "--out", fifo, "--interval", "0.5s", "--duration", "2s"])
+    let bytes = reader.finish()
+    #expect(status == 0, "\(err)")
+    let frames = bytes.withUnsafeBytes { RecordingReader($0, path: fifo).frames }
+    #expect(frames.count >= 4, "\(err)")
+    #expect(err.contains("recorded") && !err.contains("recorded 0 rounds"), "\(err)")
+  }
 }

@@ -320,6 +320,23 @@ public final class RecordingWriter {
   /// the last whole one.
   public init(path: String) throws(FileError) {
     self.path = path
+    var named = stat()
+    if stat(path, &named) == 0 && (named.st_mode & S_IFMT == S_IFIFO || named.st_mode & S_IFMT == S_IFCHR) {
+      // A FIFO, `-o >(cmd)` (a pipe under /dev/fd) or a device: a stream, written from the
+      // file header on, as `curl -o` would. Opened for reading too, a FIFO took frames into
+      // its buffer with no reader, then blocked the writer for good ("recorded 0 rounds").
+      let fifo = named.st_mode & S_IFMT == S_IFIFO
+      let fd = open(path, O_WRONLY | O_CLOEXEC | (fifo ? O_NONBLOCK : 0))
+      guard fd >= 0 else {
+        if errno == ENXIO { throw FileError(path: path, message: "is a FIFO that no process reads") }
+        throw FileError(path: path, errno: errno)
+      }
+      self.fd = fd
+      if fifo { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
+      let ok = RecordingFormat.magic.withUnsafeBytes { Files.writeAll(fd, $0) }
+      guard ok else { throw FileError(path: path, errno: errno) }
+      return
+    }
     let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FileError(path: path, errno: errno) }
     self.fd = fd
