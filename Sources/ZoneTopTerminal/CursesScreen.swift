@@ -211,8 +211,16 @@ public final class CursesScreen: Screen {
   private static func installRestoreHandlers() {
     active = true
     atexit { CursesScreen.restoreTerminal() }
-    // A failure inside zonetop (a trap) still leaves a usable terminal.
-    for sig in [SIGSEGV, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE] {
+    // A failure inside zonetop (a trap) still leaves a usable terminal, and so do the
+    // signals whose default ends the process (SIGQUIT: Swift's backtracer ran interactively
+    // over the curses screen; SIGUSR1, SIGALRM: the terminal stayed in curses mode).
+    let fatal = [SIGSEGV, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU]
+    // A parent can hand them over blocked (a test runner's tmux did): unblocked, they reach the handler.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    for sig in fatal { sigaddset(&unblock, sig) }
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    for sig in fatal {
       signal(sig) { s in
         CursesScreen.restoreTerminal()
         signal(s, SIG_DFL)
