@@ -37,9 +37,9 @@ format:
 bench: deps build
 	cd Benchmarks && $(SWIFT) run -c release --disable-build-manifest-caching zonetop-bench $(ARGS)
 
-## soak: the demo replayed at full speed for the equivalent of 24 hours (RSS and open files)
+## soak: the demo replayed at full speed for the equivalent of 24 hours (RSS and open files), then the churn soak
 soak: deps build
-	cd Benchmarks && $(SWIFT) run -c release --disable-build-manifest-caching zonetop-bench soak
+	cd Benchmarks && $(SWIFT) run -c release --disable-build-manifest-caching zonetop-bench soak churn
 
 ## screenshots: PNGs of every view of the real TUI (tmux + Pillow), --kube ones against a fake cluster
 screenshots: build
