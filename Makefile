@@ -37,9 +37,9 @@ format:
 bench: deps build
 	cd Benchmarks && $(SWIFT) run -c release --disable-build-manifest-caching zonetop-bench $(ARGS)
 
-## soak: the demo replayed at full speed for the equivalent of 24 hours (RSS and open files)
+## soak: the demo replayed at full speed for the equivalent of 24 hours (RSS and open files), then the churn soak
 soak: deps build
-	cd Benchmarks && $(SWIFT) run -c release --disable-build-manifest-caching zonetop-bench soak
+	cd Benchmarks && $(SWIFT) run -c release --disable-build-manifest-caching zonetop-bench soak churn
 
 ## screenshots: PNGs of every view of the real TUI (tmux + Pillow), --kube ones against a fake cluster
 screenshots: build
@@ -60,6 +60,6 @@ test-deps:
 clean:
 	rm -rf .build Benchmarks/.build Fuzz/.build
 
-## fuzz: libFuzzer + address sanitizer on the parser, the recording reader and the pricing loader
+## fuzz: libFuzzer + address sanitizer on the parser, the recording reader and frame header, the pricing loader, the Prometheus answer decoder and the command-line values
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)

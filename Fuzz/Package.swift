@@ -25,6 +25,22 @@ let package = Package(
         .product(name: "ZoneTopTraffic", package: "zonetop"),
       ]
     ),
+    .executableTarget(
+      name: "fuzz-prometheus",
+      dependencies: [
+        "FuzzSupport", .product(name: "ZoneTopHTTP", package: "zonetop"),
+        .product(name: "ZoneTopTraffic", package: "zonetop"),
+      ]
+    ),
+    .executableTarget(
+      name: "fuzz-frame-header",
+      dependencies: [
+        "FuzzSupport", .product(name: "ZoneTopFiles", package: "zonetop"),
+        .product(name: "ZoneTopTraffic", package: "zonetop"),
+      ]
+    ),
+    .executableTarget(
+      name: "fuzz-values", dependencies: ["FuzzSupport", .product(name: "ZoneTopTraffic", package: "zonetop")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -135,6 +135,7 @@ public final class TUILoop {
     }
     state.health = data.health
     state.restarts = data.restarts
+    state.forgottenFlows = data.forgottenFlows
     state.discovery = data.discovery
     state.targetsTotal = data.targetCount
     state.targetsUp = data.health.filter(\.up).count

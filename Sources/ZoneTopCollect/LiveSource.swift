@@ -104,7 +104,9 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
       update.rounds = [engine.takeRound(endMs: latest)]
       let keys = engine.flows.keys
       update.newFlows = Array(keys[flowsHandedOver...])
-      flowsHandedOver = keys.count
+      update.compaction = engine.compactFlows()
+      update.forgottenFlows = engine.forgottenFlows
+      flowsHandedOver = engine.flows.count
       update.health = engine.health
       update.restarts = tally.restarts
       update.targetCount = refresh.targets.count

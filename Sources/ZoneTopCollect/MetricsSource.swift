@@ -10,6 +10,10 @@ public struct SourceUpdate: Sendable {
   public var newFlows: [FlowKey] = []
   /// Rounds completed since the last update, oldest first.
   public var rounds: [TrafficRound] = []
+  /// Flows the source forgot after these rounds: applied after them, and later updates' ids follow it.
+  public var compaction: FlowCompaction?
+  /// Flows forgotten so far (no live series referred to them, and they were in no kept round).
+  public var forgottenFlows = 0
   /// Every target's health now.
   public var health: [TargetHealth] = []
   /// Counter restarts per target so far (one per scrape with resets, not one per series).
@@ -93,6 +97,8 @@ public struct CollectedData: Sendable {
   public private(set) var roundsReceived = 0
   /// Problems in the order they arrived.
   public private(set) var problems: [String] = []
+  /// Flows the source forgot so far.
+  public private(set) var forgottenFlows = 0
 
   public init(maxRounds: Int = 360) { history = TrafficHistory(maxRounds: maxRounds) }
 
@@ -100,6 +106,8 @@ public struct CollectedData: Sendable {
     if u.resets { history.removeAll() }
     history.append(flows: u.newFlows)
     for round in u.rounds { history.append(round) }
+    if let c = u.compaction { history.apply(c) }
+    forgottenFlows = u.forgottenFlows
     roundsReceived += u.rounds.count
     health = u.health
     restarts = u.restarts

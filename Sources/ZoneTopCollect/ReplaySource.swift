@@ -67,7 +67,9 @@ public final class ReplaySource: MetricsSource, Playback {
     pending = SourceUpdate()
     let keys = engine.flows.keys
     update.newFlows = Array(keys[flowsHandedOver...])
-    flowsHandedOver = keys.count
+    update.compaction = engine.compactFlows()
+    update.forgottenFlows = engine.forgottenFlows
+    flowsHandedOver = engine.flows.count
     update.health = engine.health
     update.restarts = tally.restarts
     update.targetCount = targets.count

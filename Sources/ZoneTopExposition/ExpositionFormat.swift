@@ -183,7 +183,8 @@ public struct ParseSummary: Sendable {
   public var samples = 0
   public var invalidLines = 0
   public var lines = 0
-  /// Problems found; in lenient mode at most `ExpositionParser.maxIssues` are kept.
+  /// Problems found: at most `ExpositionParser.maxIssues` in lenient mode, and
+  /// `maxStrictIssues` and a line saying there are more in strict mode.
   public var issues: [ParseIssue] = []
   public var isValid: Bool { issues.isEmpty && invalidLines == 0 }
 }

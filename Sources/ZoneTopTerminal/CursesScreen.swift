@@ -71,9 +71,17 @@ public final class CursesScreen: Screen {
     let full = previous.map { $0.width != buffer.width || $0.height != buffer.height } ?? true
     if full { werase(zt_stdscr()) }
     for y in 0..<buffer.height {
-      for x in 0..<buffer.width {
+      // A row with wide characters is drawn whole when it changed: a changed half would
+      // leave the other half of a two-column character on the screen.
+      let row = (0..<buffer.width)
+      let redrawRow =
+        !full && row.contains { buffer[$0, y].isWideTail || previous?[$0, y].isWideTail == true }
+        && row.contains { previous?[$0, y] != buffer[$0, y] }
+      for x in row {
         let cell = buffer[x, y]
-        if !full, let p = previous, p[x, y] == cell { continue }
+        // The wide character before it covers this column.
+        if cell.isWideTail && x > 0 { continue }
+        if !full && !redrawRow, let p = previous, p[x, y] == cell { continue }
         let (pair, attrs) = pairs[cell.role] ?? (0, zt_a_normal())
         let a = cell.bold ? attrs | zt_a_bold() : attrs
         _ = zt_put_cell(zt_stdscr(), Int32(y), Int32(x), wchar_t(cell.scalar.value), a, pair)
@@ -203,8 +211,16 @@ public final class CursesScreen: Screen {
   private static func installRestoreHandlers() {
     active = true
     atexit { CursesScreen.restoreTerminal() }
-    // A failure inside zonetop (a trap) still leaves a usable terminal.
-    for sig in [SIGSEGV, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE] {
+    // A failure inside zonetop (a trap) still leaves a usable terminal, and so do the
+    // signals whose default ends the process (SIGQUIT: Swift's backtracer ran interactively
+    // over the curses screen; SIGUSR1, SIGALRM: the terminal stayed in curses mode).
+    let fatal = [SIGSEGV, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU]
+    // A parent can hand them over blocked (a test runner's tmux did): unblocked, they reach the handler.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    for sig in fatal { sigaddset(&unblock, sig) }
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    for sig in fatal {
       signal(sig) { s in
         CursesScreen.restoreTerminal()
         signal(s, SIG_DFL)

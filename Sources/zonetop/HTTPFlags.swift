@@ -117,18 +117,7 @@ struct HTTPFlags: ParsableArguments {
   /// The smallest `--max-body-size` accepted.
   static let minBodySize = 1024
 
-  static func parseSize(_ s: String) -> Int? {
-    let units: [(String, Int)] = [
-      ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000),
-      ("B", 1),
-    ]
-    for (suffix, mult) in units where s.hasSuffix(suffix) {
-      guard let n = Int(s.dropLast(suffix.count)), n >= 0 else { return nil }
-      let (bytes, overflow) = n.multipliedReportingOverflow(by: mult)
-      return overflow ? nil : bytes
-    }
-    return Int(s).flatMap { $0 >= 0 ? $0 : nil }
-  }
+  static func parseSize(_ s: String) -> Int? { SizeText.parseBytes(s) }
 }
 
 extension String {

@@ -98,7 +98,14 @@ struct KubeFlags: ParsableArguments {
 
 extension HTTPFlags {
   /// The live source over `targets`, or over the ztunnels `kube` discovers.
-  func liveSource(targets: [String], kube: KubeFlags, recordTo writer: RecordingWriter?) throws -> LiveSource {
+  ///
+  /// `keepsHistory` false: nothing keeps the rounds (`record`), so flows are forgotten as
+  /// soon as no series refers to them.
+  func liveSource(targets: [String], kube: KubeFlags, recordTo writer: RecordingWriter?, keepsHistory: Bool = true)
+    throws -> LiveSource
+  {
+    var engineOptions = engineOptions
+    if !keepsHistory { engineOptions.keepFlowsForRounds = 0 }
     if let problem = libcurlProblem() {
       printError("zonetop: \(problem)")
       throw ExitCode(1)

@@ -43,7 +43,7 @@ struct RecordCommand: ParsableCommand {
       printError("zonetop: \(error)")
       throw ExitCode(1)
     }
-    let source = try http.liveSource(targets: targets, kube: kube, recordTo: writer)
+    let source = try http.liveSource(targets: targets, kube: kube, recordTo: writer, keepsHistory: false)
     TerminationSignals.install()
     source.start()
     defer { source.stop() }

@@ -113,11 +113,20 @@ struct SnapshotCommand: ParsableCommand {
         throw ExitCode(3)
       }
       let result = OfflineAggregation.run(
-        source: offline, windowMs: window?.ms, problems: &problems, threads: max(1, threads))
+        source: offline, windowMs: window?.ms, problems: &problems, threads: max(1, threads),
+        engine: http.engineOptions)
       report = result.history.report(windowMs: window?.ms, options: options)
       targets = result.health
     }
     printProblems(problems)
+    // The same per-target limit as polling, and said when reached: the rest were not counted.
+    for t in targets where t.scrapesOverLimit > 0 {
+      printError(
+        "zonetop: warning: \(Sanitize.short(t.target, limit: 120)): reached the limit of "
+          + "\(http.engineOptions.maxSeriesPerTarget) series per target in \(t.scrapesOverLimit) "
+          + "scrape\(t.scrapesOverLimit == 1 ? "" : "s") (\(t.seriesOverLimit) new series ignored in the last): "
+          + "their bytes are not counted; raise --max-series-per-target")
+    }
     // No data is never a $0 result: exit 3 when no target produced metrics.
     let answered = targets.filter { $0.scrapes > 0 }
     if answered.isEmpty {

@@ -167,7 +167,7 @@ struct ReplayCommand: ParsableCommand {
       throw ExitCode(1)
     }
     let replay = ReplaySource(source: source)
-    guard speed.isFinite, speed >= 0.25, speed <= 64 else {
+    guard SpeedText.range.contains(speed) else {
       throw ValidationError("--speed \(speed): expected a speed from 0.25 to 64 (what + and - reach)")
     }
     if source.kind != .file { try checkWindow(display.window.ms, interval: replay.intervalMs, of: "the recording's") }

@@ -536,4 +536,57 @@ import ZoneTopTraffic
     // CSV lines end in CRLF, one Character in Swift: count the bytes.
     #expect(out.utf8.filter { $0 == 0x0A }.count > 1, "\(err)")
   }
+
+  /// Reliability report D10: `snapshot` of a file kept 200,000 series per target whatever
+  /// `--max-series-per-target` said, and dropped the rest without a word.
+  @Test func snapshotAppliesAndNamesTheSeriesLimit() throws {
+    let dir = Harness.tempDir("series-limit")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/big.prom"
+    let body = (0..<3000).map { i in
+      "istio_tcp_received_bytes_total{reporter=\"source\",source_workload=\"w\(i)\",source_workload_namespace=\"ns\","
+        + "destination_workload=\"d\",destination_workload_namespace=\"ns\",source_region=\"r\",source_zone=\"a\","
+        + "destination_region=\"r\",destination_zone=\"b\"} 1000\n"
+    }.joined()
+    try Data(body.utf8).write(to: URL(fileURLWithPath: path))
+    func bytes(_ json: String) -> Int {
+      let doc = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
+      return ((doc?["bytes_by_scope"] as? [String: Any]) ?? [:]).values.compactMap { ($0 as? NSNumber)?.intValue }
+        .reduce(0, +)
+    }
+    let (capped, cappedOut, cappedErr) = try run(
+      zonetop, ["snapshot", path, "--format", "json", "--max-series-per-target", "1000"])
+    #expect(capped == 0)
+    #expect(bytes(cappedOut) == 1000 * 1000)
+    #expect(
+      cappedErr.contains("big.prom: reached the limit of 1000 series per target in 1 scrape (2000 new series ignored"),
+      "\(cappedErr)")
+    let (all, allOut, allErr) = try run(zonetop, ["snapshot", path, "--format", "json"])
+    #expect(all == 0 && bytes(allOut) == 3000 * 1000)
+    #expect(!allErr.contains("limit"), "\(allErr)")
+  }
+
+  /// Reliability report D20: `record --out` a FIFO streams to its reader.
+  ///
+  /// It filled the pipe with no reader, blocked, and ended with "recorded 0 rounds" and
+  /// exit 0. A FIFO is now a stream with a reader,
+  /// and refused at once without one.
+  @Test(.timeLimit(.minutes(2)))
+  func recordStreamsToAFIFO() throws {
+    let server = try FixtureServer(extra: ["--loop"])
+    let dir = Harness.tempDir("record-fifo")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let fifo = dir + "/fifo"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let (lonely, _, lonelyErr) = try run(zonetop, ["record", server.target(0), "--out", fifo, "--duration", "1s"])
+    #expect(lonely == 1 && lonelyErr.contains("is a FIFO that no process reads"), "\(lonelyErr)")
+    let reader = try FIFOReader(path: fifo)
+    let (status, _, err) = try run(
+      zonetop, ["record", server.target(0), server.target(1), "--out", fifo, "--interval", "0.5s", "--duration", "2s"])
+    let bytes = reader.finish()
+    #expect(status == 0, "\(err)")
+    let frames = bytes.withUnsafeBytes { RecordingReader($0, path: fifo).frames }
+    #expect(frames.count >= 4, "\(err)")
+    #expect(err.contains("recorded") && !err.contains("recorded 0 rounds"), "\(err)")
+  }
 }

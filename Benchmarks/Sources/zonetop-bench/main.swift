@@ -1,7 +1,7 @@
 import Glibc
 
 // zonetop benchmarks: figures are printed, never asserted (see the README).
-// Usage: zonetop-bench [parser] [snapshot] [poll] [render] [idle] [soak] [--small]
+// Usage: zonetop-bench [parser] [snapshot] [poll] [render] [idle] [soak] [churn] [churn-before] [--small]
 let args = Set(CommandLine.arguments.dropFirst())
 let all = args.subtracting(["--small"]).isEmpty
 let small = args.contains("--small")
@@ -12,3 +12,9 @@ if all || args.contains("poll") { pollBench(targets: small ? 20 : 200, series: 2
 if all || args.contains("snapshot") { snapshotBench(targets: small ? 10 : 100, scrapes: small ? 20 : 60, series: 2000) }
 if all || args.contains("idle") { idleBench(seconds: small ? 10 : 30) }
 if all || args.contains("soak") { soakBench(hours: small ? 1 : 24) }
+if all || args.contains("churn") {
+  churnSoak(perScrape: small ? 2000 : 20_000, minutes: small ? 8 : 10, keepRounds: 60, forget: true)
+}
+if args.contains("churn-before") {
+  churnSoak(perScrape: small ? 2000 : 20_000, minutes: small ? 8 : 10, keepRounds: 60, forget: false)
+}

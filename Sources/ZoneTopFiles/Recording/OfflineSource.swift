@@ -96,6 +96,16 @@ public final class OfflineSource: @unchecked Sendable {
       }
       entries = Self.sortedByTime(entries)
     } else {
+      // Frames after a first line that is not the file header: a damaged recording. Read
+      // as exposition text it became one scrape of mixed bodies and "3 invalid lines".
+      if let nl = bytes.prefix(256).firstIndex(of: 0x0A),
+        bytes[(nl + 1)...].starts(with: RecordingFormat.framePrefix)
+      {
+        throw FileError(
+          path: path,
+          message: "has recording frames but its first line is not \"ZONETOP-RECORDING 1\" (a damaged recording; "
+            + "restore that line to read it)")
+      }
       kind = .file
       mapped = file
       let name = path.split(separator: "/").last.map(String.init) ?? path

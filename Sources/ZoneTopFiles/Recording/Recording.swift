@@ -44,18 +44,45 @@ public enum RecordingFormat {
   public static let magic: [UInt8] = Array("ZONETOP-RECORDING 1\n".utf8)
   static let framePrefix: [UInt8] = Array("@frame v1 ".utf8)
 
+  /// The longest header line a reader looks for (its newline within this many bytes).
+  public static let maxHeaderBytes = 1 << 16
+  /// The UTF-8 bytes of each text field kept in a header: percent-encoded (at most three
+  /// bytes each) they fit `maxHeaderBytes` together, so every frame written can be read.
+  public static let maxTargetBytes = 16 << 10
+  public static let maxContentTypeBytes = 1 << 10
+  public static let maxErrorBytes = 4 << 10
+
   /// Encodes one frame (header line, body, newline).
+  ///
+  /// Text fields longer than their limit are cut at a character boundary: a 70 KB
+  /// target wrote a header no reader could find the end of, and the frame was lost.
   public static func encode(_ frame: Frame) -> [UInt8] {
     let crc = frame.body.withUnsafeBytes { FrameChecksum.compute($0) }
+    let target = PercentEncoding.encode(prefix(frame.target, maxBytes: maxTargetBytes))
     var header =
-      "@frame v1 time_ms=\(frame.timeMs) status=\(frame.status) length=\(frame.body.count) crc32c=\(hex8(crc)) target=\(PercentEncoding.encode(frame.target))"
-    if let ct = frame.contentType { header += " content_type=" + PercentEncoding.encode(ct) }
-    if let e = frame.error { header += " error=" + PercentEncoding.encode(e) }
+      "@frame v1 time_ms=\(frame.timeMs) status=\(frame.status) length=\(frame.body.count) crc32c=\(hex8(crc)) target=\(target)"
+    if let ct = frame.contentType {
+      header += " content_type=" + PercentEncoding.encode(prefix(ct, maxBytes: maxContentTypeBytes))
+    }
+    if let e = frame.error { header += " error=" + PercentEncoding.encode(prefix(e, maxBytes: maxErrorBytes)) }
     header += "\n"
     var out = Array(header.utf8)
     out.reserveCapacity(out.count + frame.body.count + 1)
     out.append(contentsOf: frame.body)
     out.append(0x0A)
+    return out
+  }
+
+  /// The longest prefix of `s` of at most `maxBytes` UTF-8 bytes that ends between characters.
+  public static func prefix(_ s: String, maxBytes: Int) -> String {
+    guard s.utf8.count > maxBytes else { return s }
+    var out = ""
+    var bytes = 0
+    for c in s {
+      bytes += c.utf8.count
+      guard bytes <= maxBytes else { break }
+      out.append(c)
+    }
     return out
   }
 
@@ -189,7 +216,9 @@ public struct RecordingReader {
     guard end - pos >= prefix.count, memcmp(p + pos, prefix, prefix.count) == 0 else {
       return .torn("no \"@frame v1\" header")
     }
-    guard let nl = memchr(p + pos, 0x0A, min(end - pos, 1 << 16)) else { return .torn("header line incomplete") }
+    guard let nl = memchr(p + pos, 0x0A, min(end - pos, RecordingFormat.maxHeaderBytes)) else {
+      return .torn("header line incomplete")
+    }
     let headerEnd = UnsafeRawPointer(nl).assumingMemoryBound(to: UInt8.self) - p
     let header = String(
       decoding: UnsafeBufferPointer(start: p + pos + prefix.count, count: headerEnd - pos - prefix.count), as: UTF8.self
@@ -291,6 +320,23 @@ public final class RecordingWriter {
   /// the last whole one.
   public init(path: String) throws(FileError) {
     self.path = path
+    var named = stat()
+    if stat(path, &named) == 0 && (named.st_mode & S_IFMT == S_IFIFO || named.st_mode & S_IFMT == S_IFCHR) {
+      // A FIFO, `-o >(cmd)` (a pipe under /dev/fd) or a device: a stream, written from the
+      // file header on, as `curl -o` would. Opened for reading too, a FIFO took frames into
+      // its buffer with no reader, then blocked the writer for good ("recorded 0 rounds").
+      let fifo = named.st_mode & S_IFMT == S_IFIFO
+      let fd = open(path, O_WRONLY | O_CLOEXEC | (fifo ? O_NONBLOCK : 0))
+      guard fd >= 0 else {
+        if errno == ENXIO { throw FileError(path: path, message: "is a FIFO that no process reads") }
+        throw FileError(path: path, errno: errno)
+      }
+      self.fd = fd
+      if fifo { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
+      let ok = RecordingFormat.magic.withUnsafeBytes { Files.writeAll(fd, $0) }
+      guard ok else { throw FileError(path: path, errno: errno) }
+      return
+    }
     let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FileError(path: path, errno: errno) }
     self.fd = fd

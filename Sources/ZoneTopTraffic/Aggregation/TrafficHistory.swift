@@ -69,6 +69,16 @@ public struct TrafficHistory: Sendable {
     for key in keys { _ = flows.id(for: key) }
   }
 
+  /// Renumbers the flows after the source forgot some (`TrafficEngine.compactFlows`):
+  /// forgotten flows leave the table, and any increase of theirs left in a kept round
+  /// (none when the engine keeps flows for as many rounds as this history) leaves with them.
+  public mutating func apply(_ c: FlowCompaction) {
+    flows = FlowTable(flows.keys.indices.compactMap { c.map(Int32($0)) == nil ? nil : flows.keys[$0] })
+    for i in rounds.indices {
+      rounds[i].deltas = rounds[i].deltas.compactMap { id, counts in c.map(id).map { ($0, counts) } }
+    }
+  }
+
   /// Adds one round (its flow ids must be known).
   public mutating func append(_ round: TrafficRound) {
     rounds.append(round)

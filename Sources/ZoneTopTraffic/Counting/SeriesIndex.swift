@@ -37,6 +37,11 @@ struct SeriesIndex {
     values[i] = value
   }
 
+  /// Calls `body` with every value.
+  func forEachValue(_ body: (Int32) -> Void) {
+    for i in 0..<keys.count where keys[i] != 0 { body(values[i]) }
+  }
+
   /// Removes every entry whose value fails `keep`, returning the removed values.
   mutating func removeAll(where shouldRemove: (Int32) -> Bool) -> [Int32] {
     var removed: [Int32] = []

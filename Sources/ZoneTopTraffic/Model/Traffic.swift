@@ -184,18 +184,39 @@ public struct HopKey: Hashable, Sendable {
   public var destinationNamespace: String
 }
 
-/// Interned flows: ids are dense and stable for an engine's lifetime.
+/// Interned flows: ids are dense, and stable until the owner forgets flows (`FlowCompaction`).
+///
+/// The keys are stored once: the index is an open-addressing table of ids with each
+/// key's hash (a `[FlowKey: Int32]` beside `keys` held every key twice, about 250
+/// bytes a flow more).
 public struct FlowTable: Sendable {
   public private(set) var keys: [FlowKey] = []
-  private var ids: [FlowKey: Int32] = [:]
+  /// `id + 1` per bucket (0: empty) and the hash of that key, linear probing, at most half full.
+  private var buckets: [Int32] = []
+  private var hashes: [Int] = []
 
   public init() {}
 
+  /// The flows of `keys`, their ids in that order (`keys` must not repeat a flow).
+  public init(_ keys: [FlowKey]) {
+    reserveCapacity(keys.count)
+    for k in keys { _ = id(for: k) }
+  }
+
   public mutating func id(for key: FlowKey) -> Int32 {
-    if let id = ids[key] { return id }
+    let h = key.hashValue
+    if !buckets.isEmpty {
+      let mask = buckets.count - 1
+      var i = h & mask
+      while buckets[i] != 0 {
+        if hashes[i] == h && keys[Int(buckets[i] - 1)] == key { return buckets[i] - 1 }
+        i = (i + 1) & mask
+      }
+    }
+    if (keys.count + 1) * 2 > buckets.count { rehash(capacity: max(1024, buckets.count * 2)) }
     let id = Int32(keys.count)
     keys.append(key)
-    ids[key] = id
+    place(id, hash: h)
     return id
   }
 
@@ -205,6 +226,45 @@ public struct FlowTable: Sendable {
   /// Room for `n` flows without rehashing the keys as the table grows.
   public mutating func reserveCapacity(_ n: Int) {
     keys.reserveCapacity(n)
-    ids.reserveCapacity(n)
+    var size = max(1024, buckets.count)
+    while size < 2 * n { size *= 2 }
+    if size > buckets.count { rehash(capacity: size) }
+  }
+
+  private mutating func place(_ id: Int32, hash h: Int) {
+    let mask = buckets.count - 1
+    var i = h & mask
+    while buckets[i] != 0 { i = (i + 1) & mask }
+    buckets[i] = id + 1
+    hashes[i] = h
+  }
+
+  private mutating func rehash(capacity: Int) {
+    let old = zip(buckets, hashes).filter { $0.0 != 0 }
+    buckets = [Int32](repeating: 0, count: capacity)
+    hashes = [Int](repeating: 0, count: capacity)
+    for (b, h) in old { place(b - 1, hash: h) }
+  }
+}
+
+/// A renumbering of flow ids after an engine forgot flows: what a history holding the
+/// same ids applies to its table and its rounds.
+public struct FlowCompaction: Sendable {
+  /// The new id of each old id, or -1 for a forgotten flow; new ids keep the old order.
+  public var newIDs: [Int32]
+  /// How many flows were forgotten.
+  public var forgotten: Int
+
+  public init(newIDs: [Int32], forgotten: Int) {
+    self.newIDs = newIDs
+    self.forgotten = forgotten
+  }
+
+  /// The new id of `id`, or nil when it was forgotten (or unknown).
+  @inline(__always)
+  public func map(_ id: Int32) -> Int32? {
+    let i = Int(id)
+    guard i >= 0, i < newIDs.count, newIDs[i] >= 0 else { return nil }
+    return newIDs[i]
   }
 }

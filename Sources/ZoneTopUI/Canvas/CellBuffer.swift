@@ -14,6 +14,11 @@ public struct Cell: Equatable, Sendable {
   public var role: Role
   public var bold: Bool
 
+  /// The right half of a two-column character (drawn by the cell before it).
+  public static let wideTail: Unicode.Scalar = "\u{FFFF}"
+
+  public var isWideTail: Bool { scalar == Self.wideTail }
+
   public init(_ scalar: Unicode.Scalar = " ", role: Role = .normal, bold: Bool = false) {
     self.scalar = scalar
     self.role = role
@@ -43,7 +48,9 @@ public struct CellBuffer: Equatable, Sendable {
 
   /// Writes text at (x, y), clipped to `maxWidth` (and the buffer); returns the columns used.
   ///
-  /// Control characters never reach the buffer: they become visible escapes.
+  /// Control characters never reach the buffer: they become visible escapes. Columns
+  /// are counted by `DisplayWidth`: a wide character takes its cell and a `wideTail`
+  /// after it (or a space where only one column is left), zero-width ones take none.
   @discardableResult
   public mutating func text(_ s: String, x: Int, y: Int, role: Role = .normal, bold: Bool = false, maxWidth: Int? = nil)
     -> Int
@@ -52,19 +59,32 @@ public struct CellBuffer: Equatable, Sendable {
     let limit = min(maxWidth ?? width, width - x)
     guard limit > 0 else { return 0 }
     var col = 0
+    // Half of a wide character left of the text would be drawn over: blank it.
+    if x > 0, x < width, self[x, y].isWideTail { self[x - 1, y] = Cell(" ", role: self[x - 1, y].role) }
     for scalar in Sanitize.visible(s).unicodeScalars {
       if col >= limit { break }
-      let shown = Self.isSingleWidth(scalar) ? scalar : "?"
-      self[x + col, y] = Cell(ascii && shown.value > 0x7E ? Self.asciiFallback(shown) : shown, role: role, bold: bold)
-      col += 1
+      let w = ascii ? 1 : DisplayWidth.of(scalar)
+      if w == 0 { continue }
+      if w == 2 && col + 1 >= limit {
+        self[x + col, y] = Cell(" ", role: role, bold: bold)
+        col += 1
+        break
+      }
+      let shown = ascii && scalar.value > 0x7E ? Self.asciiFallback(scalar) : scalar
+      self[x + col, y] = Cell(shown, role: role, bold: bold)
+      if w == 2 { self[x + col + 1, y] = Cell(Cell.wideTail, role: role, bold: bold) }
+      col += w
     }
+    // A wide character whose left half was just written over loses its right half too.
+    if x + col < width, x + col >= 0, self[x + col, y].isWideTail { self[x + col, y] = Cell(" ", role: role) }
     return col
   }
 
   /// Text right-aligned so that it ends at column `right` (exclusive).
   public mutating func textRight(_ s: String, right: Int, y: Int, role: Role = .normal, bold: Bool = false) {
-    let n = Sanitize.visible(s).unicodeScalars.count
-    text(s, x: right - n, y: y, role: role, bold: bold)
+    text(
+      s, x: right - (ascii ? Sanitize.visible(s).unicodeScalars.count : DisplayWidth.of(s)), y: y, role: role,
+      bold: bold)
   }
 
   /// Fills a rectangle with one cell.
@@ -99,23 +119,11 @@ public struct CellBuffer: Equatable, Sendable {
   public var lines: [String] {
     (0..<height).map { y in
       var s = ""
-      s.unicodeScalars.append(contentsOf: cells[(y * width)..<((y + 1) * width)].map(\.scalar))
+      s.unicodeScalars.append(
+        contentsOf: cells[(y * width)..<((y + 1) * width)].lazy.filter { !$0.isWideTail }.map(\.scalar))
       while s.hasSuffix(" ") { s.removeLast() }
       return s
     }
-  }
-
-  static func isSingleWidth(_ s: Unicode.Scalar) -> Bool {
-    let v = s.value
-    if v < 0x1100 { return true }
-    if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
-      || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
-      || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v)
-      || (0x0300...0x036F).contains(v) || (0x200B...0x200F).contains(v) || v == 0xFEFF
-    {
-      return false
-    }
-    return true
   }
 
   static func asciiFallback(_ s: Unicode.Scalar) -> Unicode.Scalar {

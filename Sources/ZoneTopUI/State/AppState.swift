@@ -90,6 +90,8 @@ public struct AppState: Sendable {
   public var health: [TargetHealth] = []
   /// Counter restarts per target: a scrape with resets is one, however many series reset.
   public var restarts: [String: Int] = [:]
+  /// Flows forgotten: no live series referred to them and they had left the history.
+  public var forgottenFlows = 0
   /// Node topology and service routing from `--kube` discovery.
   public var discovery: DiscoveryStatus?
   /// Sparkline values (bytes/s per round) of the drill-down rows: each row's own bytes.

@@ -381,7 +381,7 @@ public enum Renderer {
       return ((v > 0 ? "+" : "-") + shortNumber(abs(v)), v > 0 ? .error : .ok)
     }
     let n = rowNames.count
-    let labelWidth = min(max(8, (rowNames.map(\.count).max() ?? 8) + 1), 22)
+    let labelWidth = min(max(8, (rowNames.map(DisplayWidth.of).max() ?? 8) + 1), 22)
     let totalWidth = 8
     let fair = n > 0 ? (b.width - labelWidth - totalWidth - 1) / n : 7
     // Wide enough for the column names and for each group's name over its columns (a filter that
@@ -393,7 +393,7 @@ public enum Renderer {
       if !groups[g].isEmpty { groupNeed = max(groupNeed, (groups[g].count + 1 + span - 1) / span) }
       g += span
     }
-    let cellWidth = max(7, min(16, min(max((columnNames.map(\.count).max() ?? 6) + 2, groupNeed), fair)))
+    let cellWidth = max(7, min(16, min(max((columnNames.map(DisplayWidth.of).max() ?? 6) + 2, groupNeed), fair)))
     let usable = b.width - labelWidth - totalWidth - 1
     let visible = max(1, min(n, usable / cellWidth))
     let selRow = min(s.row, max(0, n - 1))
@@ -416,7 +416,8 @@ public enum Renderer {
         lastGroup = groups[j]
       }
       let name =
-        columnNames[j].count > cellWidth - 1 ? String(columnNames[j].prefix(cellWidth - 2)) + "…" : columnNames[j]
+        DisplayWidth.of(columnNames[j]) > cellWidth - 1
+        ? DisplayWidth.truncated(columnNames[j], width: cellWidth - 1) : columnNames[j]
       b.textRight(name, right: x + cellWidth - 1, y: top + 2, role: j == selCol ? .selected : .columnHeader)
     }
     if firstColumn > 0 { b.text("◀", x: labelWidth - 1, y: top + 2, role: .dim) }
@@ -513,9 +514,11 @@ public enum Renderer {
 
   /// `text` cut to `width` characters in the middle (`127.0.0.1:4…/hostile/t/7`), keeping more of the end.
   static func middleTruncated(_ text: String, _ width: Int) -> String {
-    guard text.count > width, width > 3 else { return text }
+    guard DisplayWidth.of(text) > width, width > 3 else { return text }
     let head = (width - 1) * 2 / 5
-    return String(text.prefix(head)) + "…" + String(text.suffix(width - 1 - head))
+    let visible = Sanitize.visible(text)
+    let tail = String(DisplayWidth.prefix(String(visible.reversed()), width: width - 1 - head).reversed())
+    return DisplayWidth.prefix(visible, width: head) + "…" + tail
   }
 
   struct Column {
@@ -550,7 +553,7 @@ public enum Renderer {
       for i in kept {
         let w = widths[i]
         var text = fields[i]
-        if text.count > w { text = String(text.prefix(max(0, w - 1))) + "…" }
+        text = DisplayWidth.truncated(text, width: w)
         let r = rowRoles?[i] ?? role
         if columns[i].right {
           b.textRight(text, right: x + w, y: y, role: r, bold: bold)
@@ -687,7 +690,7 @@ public enum Renderer {
     // cut in the middle beyond that, so targets that differ only at the end stay distinct.
     let (sorted, filtered) = ViewRows.healthRows(s)
     let names = sorted.map { TargetName.short($0.target) }
-    let nameWidth = min(max(22, names.map(\.count).max() ?? 0), max(22, b.width / 3))
+    let nameWidth = min(max(22, names.map(DisplayWidth.of).max() ?? 0), max(22, b.width / 3))
     let columns = [
       Column(title: "TARGET", width: nameWidth, right: false, priority: 100),
       Column(title: "STATE", width: 5, right: false, priority: 95),
@@ -753,6 +756,11 @@ public enum Renderer {
           restarts + invalid > 0 ? .warning : .normal
         ),
         (overLimit > 0 ? "series over the per-target limit, ignored: \(overLimit)" : "", .warning),
+        (
+          s.forgottenFlows > 0
+            ? "flows forgotten (no live series, not in the kept history): \(s.forgottenFlows)" : "",
+          .normal
+        ),
       ] + discoveryLines(s.discovery)
     for (l, role) in lines where !l.isEmpty && y < top + height {
       b.text(l, x: 1, y: y, role: role, maxWidth: b.width - 2)

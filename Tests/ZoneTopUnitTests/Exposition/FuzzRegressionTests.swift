@@ -24,4 +24,27 @@ import ZoneTopUI
       }
     }
   }
+
+  /// `fuzz-frame-header`'s round trip: a frame built from the input comes back from its encoding.
+  @Test(arguments: inputs.filter { $0.hasPrefix("frame-header-") })
+  func frameHeaderRoundTrip(_ name: String) throws {
+    let input = try Files.read(TestPaths.fixtures + "/fuzz/" + name)
+    try #require(input.count >= 10)
+    var offset: UInt64 = 0
+    for i in 0..<8 { offset = offset << 8 | UInt64(input[i]) }
+    let parts = input[10...].split(separator: 0xFF, maxSplits: 3, omittingEmptySubsequences: false)
+    func text(_ i: Int) -> String? { i < parts.count ? String(decoding: parts[i], as: UTF8.self) : nil }
+    let frame = Frame(
+      target: text(0) ?? "", timeMs: PlausibleTime.range.lowerBound + Int64(offset % 1_000_000_000_000),
+      status: Int(input[8]) * 4, contentType: input[9] & 1 == 0 ? nil : text(1),
+      error: input[9] & 2 == 0 ? nil : text(2), body: parts.count > 3 ? Array(parts[3]) : [])
+    let encoded = RecordingFormat.magic + RecordingFormat.encode(frame)
+    encoded.withUnsafeBytes { buf in
+      let reader = RecordingReader(buf, path: name)
+      #expect(reader.problems.isEmpty && reader.frames.count == 1 && reader.validEnd == buf.count)
+      guard let f = reader.frames.first else { return }
+      #expect(f.target == RecordingFormat.prefix(frame.target, maxBytes: RecordingFormat.maxTargetBytes))
+      #expect(f.timeMs == frame.timeMs && f.status == frame.status)
+    }
+  }
 }

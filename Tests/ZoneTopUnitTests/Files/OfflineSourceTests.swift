@@ -80,6 +80,21 @@ import ZoneTopFiles
   }
 
   // D23: `cat rec | zonetop snapshot /dev/stdin` mapped a pipe of size 0 and read nothing.
+  // D27: "GARBAGE-RECORDING 9" and frames was read as one exposition file ("3 invalid lines").
+  @Test func aRecordingWithADamagedFirstLineIsRefusedNotReadAsMetrics() throws {
+    let dir = OutputFileTests.tempDir()
+    defer { OutputFileTests.remove(dir) }
+    let frame = Frame(
+      target: "http://a/metrics", timeMs: 1_741_000_000_000, status: 200, body: Array("a_total 1\n".utf8))
+    try Self.write(Array("GARBAGE-RECORDING 9\n".utf8) + RecordingFormat.encode(frame), to: dir + "/bad.ztrec")
+    #expect {
+      try OfflineSource(path: dir + "/bad.ztrec")
+    } throws: { "\($0)".contains("first line is not \"ZONETOP-RECORDING 1\"") }
+    // An exposition file is still one.
+    try Self.write(Array("# HELP x y\nx_total 1\n".utf8), to: dir + "/x.prom")
+    #expect(try OfflineSource(path: dir + "/x.prom").kind == .file)
+  }
+
   @Test func aRecordingFromAPipeIsRead() throws {
     let bytes = Self.recording(frames: 4, bodyBytes: 1000)
     var fds: [Int32] = [0, 0]

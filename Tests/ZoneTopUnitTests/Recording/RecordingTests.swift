@@ -32,6 +32,24 @@ import ZoneTopUI
     #expect(reader.frames[3].error == "connection refused")
   }
 
+  /// Found by `fuzz-frame-header`: headers too long to read are cut to fit.
+  ///
+  /// A 70 KB target (or error) wrote a header line longer than readers look for its
+  /// end, so the frame and everything after it were lost. Text fields are cut to fit;
+  /// the frame after such a one is read too.
+  @Test func headersTooLongToReadAreCutToFit() {
+    let long = String(repeating: "\u{1F600}x%\n", count: 10_000)
+    let big = Frame(target: "http://t/" + long, timeMs: 1_741_000_000_000, status: 200, error: long, body: [0x31])
+    let bytes = RecordingFormat.magic + RecordingFormat.encode(big) + RecordingFormat.encode(Self.frames()[0])
+    let reader = bytes.withUnsafeBytes { RecordingReader($0, path: "r") }
+    #expect(reader.problems == [])
+    #expect(reader.frames.count == 2)
+    let f = reader.frames[0]
+    #expect(f.target.utf8.count <= RecordingFormat.maxTargetBytes && big.target.hasPrefix(f.target))
+    #expect(f.error.map { $0.utf8.count <= RecordingFormat.maxErrorBytes && long.hasPrefix($0) } == true)
+    #expect(reader.frames[1].target == Self.frames()[0].target)
+  }
+
   /// CRC-32C bit by bit, as the definition says: the reference for the fast paths.
   static func referenceCRC32C(_ bytes: ArraySlice<UInt8>) -> UInt32 {
     var crc: UInt32 = 0xFFFF_FFFF
