@@ -44,8 +44,9 @@ public struct Baseline: Sendable {
       + "\(NumberText.usd(zones.crossCostPerMonth))/month"
   }
 
-  /// The current window against the baseline, in words, for the header.
-  public func change(_ r: TrafficReport) -> String {
+  /// The current window against the baseline, in words for the header, and whether the
+  /// crossing cost rose.
+  public func change(_ r: TrafficReport) -> (text: String, costRose: Bool) {
     let now = DiffSide(label: "now", report: r, group: .region)
     func percent(_ now: Double, _ then: Double) -> String {
       guard then > 0 else { return now > 0 ? "new" : "0%" }
@@ -53,8 +54,10 @@ public struct Baseline: Sendable {
       return (p >= 0 ? "+" : "") + NumberText.fixed(p, 1) + "%"
     }
     let cost = now.crossCostPerMonth - zones.crossCostPerMonth
-    return "vs baseline x-zone \(percent(now.crossZoneBytesPerSecond, zones.crossZoneBytesPerSecond)) "
+    let text =
+      "vs baseline x-zone \(percent(now.crossZoneBytesPerSecond, zones.crossZoneBytesPerSecond)) "
       + "x-region \(percent(now.crossRegionBytesPerSecond, zones.crossRegionBytesPerSecond)) "
       + "\(cost >= 0 ? "+" : "-")\(NumberText.usd(abs(cost)))/mo"
+    return (text, cost > 0)
   }
 }

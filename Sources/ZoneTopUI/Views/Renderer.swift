@@ -33,16 +33,8 @@ public enum Renderer {
         drillDown(&b, state, report, top: bodyTop, height: bodyHeight)
       } else {
         switch state.view {
-        case .zones, .regions:
-          let regions = state.view == .regions
-          layout =
-            regions
-            ? regionMatrix(&b, state, report, top: bodyTop, height: bodyHeight)
-            : zoneMatrix(&b, state, report, top: bodyTop, height: bodyHeight)
-          // Under the matrix (its rows, TOTAL, the detail and legend lines), the ranked pairs.
-          let n = regions ? report.regions.count : report.zones.count
-          let used = 4 + min(n, max(1, bodyHeight - 6)) + 4 + (report.internetCostUSD > 0 ? 1 : 0)
-          CostStrip.draw(&b, report, regions: regions, top: bodyTop + used, height: bodyHeight - used)
+        case .zones: layout = zoneMatrix(&b, state, report, top: bodyTop, height: bodyHeight)
+        case .regions: layout = regionMatrix(&b, state, report, top: bodyTop, height: bodyHeight)
         case .flows: flows(&b, state, report, top: bodyTop, height: bodyHeight)
         case .services: services(&b, state, report, top: bodyTop, height: bodyHeight)
         case .health: health(&b, state, report, top: bodyTop, height: bodyHeight)
@@ -157,13 +149,12 @@ public enum Renderer {
       }
     }
     // The change against a pinned baseline outranks the wording, not the three numbers.
-    if let base = s.baseline { facts.append((base.change(r), 35)) }
+    let change = s.baseline?.change(r)
+    if let change { facts.append((change.text, 35)) }
     let line = " " + fitParts(facts, width: room, separator: "  ")
     b.text(line, x: 0, y: 1, role: .header, bold: true)
-    if let base = s.baseline, let at = b.find("vs baseline", y: 1) {
-      let now = DiffSide(label: "now", report: r, group: .region).crossCostPerMonth
-      let role: Role = now > base.zones.crossCostPerMonth ? .error : .ok
-      b.text(base.change(r), x: at, y: 1, role: role, bold: true, maxWidth: b.width - at)
+    if let change, let at = b.find("vs baseline", y: 1) {
+      b.text(change.text, x: at, y: 1, role: change.costRose ? .error : .ok, bold: true, maxWidth: b.width - at)
     }
     b.textRight(right + " ", right: b.width, y: 1, role: s.paused ? .paused : .header, bold: true)
   }
@@ -333,17 +324,12 @@ public enum Renderer {
       }
       return z.zone
     }
-    let changes = s.baseline.flatMap { base in
-      s.units == .change
-        ? zones.enumerated().map { i, a in
-          zones.enumerated().map { j, z in
-            r.perSecond(cells[i][j].0) - base.zonePair(ZonePair(from: a, to: z)).bytesPerSecond
-          }
-        } : nil
+    let baseline = s.baseline.map { base in
+      { (i: Int, j: Int) in base.zonePair(ZonePair(from: zones[i], to: zones[j])).bytesPerSecond }
     }
     return matrix(
       &b, s, r, rowNames: zones.map(ViewRows.zoneName), columnNames: labels, groups: groups,
-      cells: cells, changes: changes, top: top, height: height,
+      cells: cells, baselineRate: baseline, top: top, height: height,
       title: "bytes from source zone (rows) to destination zone (columns)")
   }
 
@@ -357,24 +343,25 @@ public enum Renderer {
         return (p?.bytes ?? 0, p?.costUSD ?? 0)
       }
     }
-    let changes = s.baseline.flatMap { base in
-      s.units == .change
-        ? regions.enumerated().map { i, a in
-          regions.enumerated().map { j, z in
-            r.perSecond(cells[i][j].0) - base.regionPair(RegionPair(from: a, to: z)).bytesPerSecond
-          }
-        } : nil
+    let baseline = s.baseline.map { base in
+      { (i: Int, j: Int) in base.regionPair(RegionPair(from: regions[i], to: regions[j])).bytesPerSecond }
     }
     return matrix(
       &b, s, r, rowNames: regions, columnNames: regions, groups: regions.map { _ in "" }, cells: cells,
-      changes: changes, top: top, height: height,
+      baselineRate: baseline, top: top, height: height,
       title: "bytes from source region (rows) to destination region (columns)")
   }
 
   static func matrix(
     _ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, rowNames: [String], columnNames: [String],
-    groups: [String], cells: [[(UInt64, Double)]], changes: [[Double]]? = nil, top: Int, height: Int, title: String
+    groups: [String], cells: [[(UInt64, Double)]], baselineRate: ((Int, Int) -> Double)?, top: Int, height: Int,
+    title: String
   ) -> MatrixLayout {
+    // In the "change vs baseline" units, each cell's bytes/s now minus the baseline's.
+    let changes = baselineRate.flatMap { then in
+      s.units == .change
+        ? cells.indices.map { i in cells[i].indices.map { j in r.perSecond(cells[i][j].0) - then(i, j) } } : nil
+    }
     /// A change against the baseline: signed, green when it fell, red when it rose.
     func changeCell(_ v: Double) -> (String, Role) {
       guard abs(v) >= 0.5 else { return ("±0", .dim) }
@@ -495,6 +482,9 @@ public enum Renderer {
         b.text(" high (log)", x: x, y: y + 3, role: .dim)
       }
     }
+    // Under the detail and legend lines, the ranked pairs in the rows left.
+    let stripTop = y + 5 + (r.internetCostUSD > 0 ? 1 : 0)
+    CostStrip.draw(&b, r, regions: s.view == .regions, top: stripTop, height: top + height - stripTop)
     return MatrixLayout(
       x: 0, y: top + 3 - firstRow, rowLabelWidth: labelWidth, cellWidth: cellWidth,
       firstColumn: firstColumn, rows: n, columns: n)
