@@ -16,6 +16,7 @@ let package = Package(
         .product(name: "ZoneTopFiles", package: "zonetop"),
         .product(name: "ZoneTopUI", package: "zonetop"),
         .product(name: "ZoneTopHTTP", package: "zonetop"),
+        .product(name: "ZoneTopCollect", package: "zonetop"),
       ]
     ),
   ],

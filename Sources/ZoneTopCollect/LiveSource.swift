@@ -51,7 +51,8 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
   }
 
   private func pollLoop() {
-    let engine = TrafficEngine(options: engineOptions)
+    var pipeline: ScrapePipeline?
+    let engine = TrafficEngine(options: engineOptions, lanes: ScrapePipeline.lanesForThisMachine)
     var backoff: [String: (failures: Int, nextMs: Int64)] = [:]
     var next = clock.nowMs()
     var known: [String: String] = [:]  // target name -> URL
@@ -79,18 +80,22 @@ public final class LiveSource: MetricsSource, @unchecked Sendable {
       let due = refresh.targets.filter { (backoff[$0.name]?.nextMs ?? 0) <= now }
       var update = SourceUpdate()
       var latest = now
-      let poller = Poller(options: refresh.http)
+      // One pipeline (and its buffers) for as long as the number of transfers in flight holds.
+      if pipeline?.transfers != refresh.http.maxConcurrent {
+        pipeline = ScrapePipeline(engine: engine, recordTo: recorder, transfers: refresh.http.maxConcurrent)
+      }
       let stopping = { self.collector.isStopping }
       // The round ends within its interval, whatever hung targets do.
       let deadline = WallClock.monotonic() + Double(intervalMs) / 1000
-      poller.fetch(due, deadline: deadline, cancelled: stopping) { _, r in
-        if let recorder, !recordingFailed {
-          do { try recorder.append(r.frame) } catch {
-            recordingFailed = true
-            update.problems.append("recording stopped: \(error)")
-          }
-        }
-        tally.note(engine.ingest(r))
+      // Force unwrap: set just above.
+      // swift-format-ignore: NeverForceUnwrap
+      let (outcomes, recordingError) = pipeline!.run(due, http: refresh.http, deadline: deadline, cancelled: stopping)
+      if let recordingError, !recordingFailed {
+        recordingFailed = true
+        update.problems.append("recording stopped: \(recordingError)")
+      }
+      for r in outcomes {
+        tally.note(r.health)
         latest = max(latest, r.startMs)
         if r.isSuccess {
           backoff[r.target] = nil
@@ -125,13 +130,14 @@ extension TrafficEngine {
   /// Counts one fetch: its body when it succeeded, else the failure with its reason; returns
   /// the target's health after it.
   @discardableResult
-  public func ingest(_ r: ScrapeResult) -> TargetHealth {
+  public func ingest(_ r: ScrapeResult, lane: Int = 0) -> TargetHealth {
     r.body.withUnsafeBytes { body in
       if r.isSuccess {
-        return ingest(target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency)
+        return ingest(
+          target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency, lane: lane)
       }
-      recordFailure(target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
-      return health.first { $0.target == r.target } ?? TargetHealth(target: r.target)
+      return recordFailure(
+        target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
     }
   }
 }

@@ -189,18 +189,20 @@ extension SnapshotCommand {
   ) {
     var discovery: DiscoveryStatus?
     var history = TrafficHistory()
-    let engine = TrafficEngine(options: http.engineOptions)
+    let engine = TrafficEngine(options: http.engineOptions, lanes: ScrapePipeline.lanesForThisMachine)
     let windowMs = window?.ms ?? 10_000
+    var pipeline: ScrapePipeline?
     for round in 0..<2 {
       if round == 1 { usleep(UInt32(min(windowMs, 3_600_000)) * 1000) }
       let refresh = provider.refresh(nowMs: WallClock.nowMs())
       if let e = refresh.discovery?.error { problems.append("kube: \(e)") }
       discovery = refresh.discovery ?? discovery
+      let run = pipeline ?? ScrapePipeline(engine: engine, transfers: refresh.http.maxConcurrent)
+      pipeline = run
       var latest: Int64 = 0
-      Poller(options: refresh.http).fetch(refresh.targets) { _, r in
+      for r in run.run(refresh.targets, http: refresh.http).outcomes {
         latest = max(latest, r.startMs)
         if let e = r.error { problems.append("\(Sanitize.visible(r.target)): \(e)") }
-        engine.ingest(r)
       }
       history.append(flows: Array(engine.flows.keys[history.flows.count...]))
       history.append(engine.takeRound(endMs: latest))

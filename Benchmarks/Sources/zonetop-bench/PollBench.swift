@@ -1,72 +1,81 @@
 import Glibc
+import ZoneTopCollect
 import ZoneTopExposition
 import ZoneTopFiles
 import ZoneTopHTTP
 import ZoneTopTraffic
 import ZoneTopUI
 
-/// One poll of 200 loopback targets x 2,000 series, served by a separate process.
-func pollBench(targets: Int, series: Int, rounds: Int) {
+/// Poll rounds of 50 to 1,000 loopback targets x 2,000 series (1.8 MB bodies; the same 500
+/// hops on every target, as a mesh's ztunnels report), served by nginx in its own process,
+/// with the live defaults: 5 s interval (the round's deadline), 4 s timeout, 48 transfers.
+func pollBench(sizes: [Int], series: Int, rounds: Int) {
   let port = 18_000 + Int(getpid() % 1000)
   _ = mkdir(Paths.work, 0o755)
   _ = shell("\(Paths.repo)/scripts/ensure-packages.sh nginx-light 2>&1")
-  let useNginx = !shell("command -v nginx || ls /usr/sbin/nginx 2>/dev/null").isEmpty
-  line(
-    "== poll: \(targets) loopback targets x \(series) series, served by \(useNginx ? "nginx" : "scripts/fixture_server.py") in its own process"
-  )
-  let pid: Int32
-  let urls: [String]
-  if useNginx {
-    // Static bodies (8 distinct ones, as the Python server makes) behind nginx, one worker.
-    let root = "\(Paths.work)/nginx"
-    _ = shell("rm -rf \(root) && mkdir -p \(root)/s \(root)/logs")
-    _ = shell(
-      "python3 -c \"import sys; sys.path.insert(0, '\(Paths.repo)/scripts'); import fixture_server as f; [open('\(root)/s/%d.prom' % i, 'wb').write(f.synthetic_body(\(series), i % 8)) for i in range(\(targets))]\""
-    )
-    let conf =
-      "worker_processes 1; pid \(root)/nginx.pid; error_log \(root)/logs/error.log; events { worker_connections 1024; }\n"
-      + "http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; types { text/plain prom; }\n"
-      + "  server { listen 127.0.0.1:\(port); root \(root); } }\n"
-    try? Files.writeAtomically(Array(conf.utf8), to: root + "/nginx.conf")
-    pid =
-      Int32(
-        shell("nginx -p \(root) -c \(root)/nginx.conf -g 'daemon off;' > /dev/null 2>&1 & echo $!").trimmingCharacters()
-      ) ?? 0
-    urls = (0..<targets).map { "http://127.0.0.1:\(port)/s/\($0).prom" }
-  } else {
-    let server =
-      "python3 \(Paths.repo)/scripts/fixture_server.py --synthetic \(targets):\(series) --port \(port) > \(Paths.work)/server.log 2>&1 & echo $!"
-    pid = Int32(shell(server).trimmingCharacters()) ?? 0
-    urls = (0..<targets).map { "http://127.0.0.1:\(port)/s/\($0)/metrics" }
+  guard !shell("command -v nginx || ls /usr/sbin/nginx 2>/dev/null").isEmpty else {
+    return line("== poll: skipped: nginx is not installed (apt-get install nginx-light)")
   }
+  // 8 distinct bodies, as the Python fixture server makes; target N is a link to body N % 8.
+  let root = "\(Paths.work)/nginx"
+  let most = sizes.max() ?? 0
+  _ = shell("rm -rf \(root) && mkdir -p \(root)/s \(root)/logs")
+  _ = shell(
+    "python3 -c \"import sys; sys.path.insert(0, '\(Paths.repo)/scripts'); import fixture_server as f; [open('\(root)/b%d.prom' % i, 'wb').write(f.synthetic_body(\(series), i)) for i in range(8)]\""
+  )
+  _ = shell("cd \(root)/s && for i in $(seq 0 \(most - 1)); do ln -s ../b$((i % 8)).prom $i.prom; done")
+  let conf =
+    "worker_processes 1; pid \(root)/nginx.pid; error_log \(root)/logs/error.log; events { worker_connections 4096; }\n"
+    + "http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; types { text/plain prom; }\n"
+    + "  server { listen 127.0.0.1:\(port) backlog=4096; root \(root); } }\n"
+  try? Files.writeAtomically(Array(conf.utf8), to: root + "/nginx.conf")
+  let pid =
+    Int32(
+      shell("nginx -p \(root) -c \(root)/nginx.conf -g 'daemon off;' > /dev/null 2>&1 & echo $!").trimmingCharacters()
+    ) ?? 0
   // SIGTERM: nginx's master then stops its workers (SIGKILL would leave them running).
   defer { kill(pid, SIGTERM) }
   usleep(1_500_000)
-  var options = HTTPOptions()
-  options.timeoutMs = 10_000
-  let poller = Poller(options: options)
-  let engine = TrafficEngine()
-  for r in 0..<rounds {
+  line(
+    "== poll: N loopback targets x \(series) series (\(mb(Int(shell("stat -c %s \(root)/b0.prom").trimmingCharacters()) ?? 0)) a body) from nginx; interval 5 s, timeout 4 s, 48 transfers"
+  )
+  for n in sizes {
+    let targets = (0..<n).map { ScrapeTarget(url: "http://127.0.0.1:\(port)/s/\($0).prom") }
+    var walls: [Double] = []
+    var cpus: [Double] = []
+    var failed: [Int] = []
     var bytes = 0
-    var failures = 0
-    let cpu0 = selfCPU()
-    let t0 = WallClock.monotonic()
-    poller.fetch(urls.map(ScrapeTarget.init(url:))) { _, result in
-      bytes += result.body.count
-      if result.isSuccess {
-        _ = result.body.withUnsafeBytes {
-          engine.ingest(target: result.target, timeMs: result.startMs, body: $0, contentType: result.contentType)
-        }
-      } else {
-        failures += 1
-      }
+    let engine = TrafficEngine(lanes: ScrapePipeline.lanesForThisMachine)
+    let round = PollRound(engine: engine)
+    for _ in 0..<rounds {
+      let cpu0 = selfCPU()
+      let t0 = WallClock.monotonic()
+      let (ok, got) = round.run(targets, deadline: t0 + 5)
+      walls.append(WallClock.monotonic() - t0)
+      cpus.append(selfCPU() - cpu0)
+      failed.append(n - ok)
+      bytes = got
+      _ = engine.takeDeltas()
     }
-    let wall = WallClock.monotonic() - t0
-    let cpu = selfCPU() - cpu0
-    _ = engine.takeDeltas()
+    let steady = Array(walls.dropFirst())
+    let steadyCPU = Array(cpus.dropFirst())
     line(
-      "poll \(r + 1): \(mb(bytes)) in \(fmt(wall, 2)) s wall, \(fmt(cpu, 2)) CPU-s (fetch + parse + count), \(failures) failures, peak RSS \(mb(selfMaxRSS()))"
+      "\(n) targets, \(mb(bytes)) a round: first \(fmt(walls[0], 2)) s wall, \(fmt(cpus[0], 2)) CPU-s; steady median \(fmt(median(steady), 2)) s [\(fmt(steady.min() ?? 0, 2))-\(fmt(steady.max() ?? 0, 2))], \(fmt(median(steadyCPU), 2)) CPU-s (\(fmt(median(steadyCPU) / Double(n) * 1000, 2)) ms a target); failed fetches per round \(failed.map(String.init).joined(separator: " ")); RSS \(mb(currentRSS())), peak \(mb(selfMaxRSS()))"
     )
+  }
+}
+
+/// A live poll round as `LiveSource` runs it: transfers on this thread, bodies parsed and
+/// counted on the pipeline's worker.
+struct PollRound {
+  let pipeline: ScrapePipeline
+
+  init(engine: TrafficEngine) { pipeline = ScrapePipeline(engine: engine, transfers: HTTPOptions().maxConcurrent) }
+
+  /// Fetches and counts every target; returns the successful fetches and the bytes received.
+  func run(_ targets: [ScrapeTarget], deadline: Double) -> (ok: Int, bytes: Int) {
+    let (outcomes, _) = pipeline.run(targets, http: HTTPOptions(), deadline: deadline)
+    return (outcomes.filter(\.isSuccess).count, outcomes.filter(\.isSuccess).reduce(0) { $0 + $1.health.lastBodyBytes })
   }
 }
 

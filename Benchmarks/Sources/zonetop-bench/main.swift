@@ -8,7 +8,7 @@ let small = args.contains("--small")
 line("zonetop benchmarks on \(shell("nproc").trimmingCharacters()) cores, \(shell("uname -m").trimmingCharacters())")
 if all || args.contains("parser") { parserBench(runs: 7) }
 if all || args.contains("render") { renderBench(frames: 2000) }
-if all || args.contains("poll") { pollBench(targets: small ? 20 : 200, series: 2000, rounds: 3) }
+if all || args.contains("poll") { pollBench(sizes: small ? [20, 50] : [50, 200, 500, 1000], series: 2000, rounds: 4) }
 if all || args.contains("snapshot") { snapshotBench(targets: small ? 10 : 100, scrapes: small ? 20 : 60, series: 2000) }
 if all || args.contains("idle") { idleBench(seconds: small ? 10 : 30) }
 if all || args.contains("soak") { soakBench(hours: small ? 1 : 24) }

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import ZoneTopExposition
 
 /// Options of the counter engine.
@@ -51,13 +52,22 @@ public struct TargetHealth: Sendable {
 ///
 /// Series are never compared across
 /// targets. Memory is bounded by the live series.
+///
+/// Bodies of different targets may be ingested at once on up to `lanes` threads, each with
+/// its own lane number; everything else (taking rounds, compacting, removing targets) is
+/// called with no ingest running.
 public final class TrafficEngine {
   public let options: EngineOptions
   public private(set) var flows = FlowTable()
-  /// Counts since the last `takeDeltas()`.
-  private var accumulator = FlowAccumulator()
+  /// Counts since the last `takeDeltas()`, one accumulator per lane.
+  private let lanes: [Lane]
+  /// Guards what lanes share while they ingest: the target table, the flows (with their
+  /// strings and the hop index) and the round's start.
+  private let shared = Mutex(())
   /// The strings of label values that make flow keys, one copy of each.
   var values = ValueInterner()
+  /// Flow label sets seen before -> their flows.
+  private var hops = HopIndex()
   private var targets: [String: TargetState] = [:]
   private var targetOrder: [String] = []
   /// The earliest scrape the increases since the last `takeRound` start from.
@@ -70,21 +80,27 @@ public final class TrafficEngine {
   /// Flows forgotten so far (see `compactFlows`).
   public private(set) var forgottenFlows = 0
 
-  public init(options: EngineOptions = EngineOptions()) {
+  /// `lanes`: how many bodies may be ingested at once (see `ingest(lane:)`).
+  public init(options: EngineOptions = EngineOptions(), lanes: Int = 1) {
     self.options = options
+    self.lanes = (0..<max(1, lanes)).map { _ in Lane() }
   }
+
+  /// The number of lanes bodies can be ingested on at once.
+  public var laneCount: Int { lanes.count }
 
   // MARK: - Ingest
 
   /// Feeds one successful scrape of `target` taken at `timeMs`.
   ///
   /// A body that is not metrics (a non-metrics content type, or no valid sample and parse
-  /// errors) is a failed scrape.
+  /// errors) is a failed scrape. Calls running at once must use different lanes and targets.
   @discardableResult
   public func ingest(
     target: String, timeMs: Int64, body: UnsafeRawBufferPointer, contentType: String?,
-    latency: Double? = nil
+    latency: Double? = nil, lane: Int = 0
   ) -> TargetHealth {
+    let lane = lanes[lane]
     let state = state(for: target)
     if let why = Self.notMetrics(contentType: contentType) {
       recordFailure(target: target, timeMs: timeMs, error: why, latency: latency)
@@ -105,11 +121,11 @@ public final class TrafficEngine {
     // on class properties), and swapping moves them without copying.
     var sink = IstioSink(engine: self, state: state, scrapeNumber: state.scrapeNumber, counting: counting)
     swap(&sink.series, &state.series)
-    swap(&sink.accumulator, &accumulator)
+    swap(&sink.accumulator, &lane.accumulator)
     let parser = state.parser(for: format)
     let summary = parser.parse(body, into: &sink)
     swap(&sink.series, &state.series)
-    swap(&sink.accumulator, &accumulator)
+    swap(&sink.accumulator, &lane.accumulator)
     if summary.samples == 0 && summary.invalidLines > 0 {
       // Nothing was counted (no sample reached the sink): as if the scrape had failed.
       state.scrapeNumber -= 1
@@ -119,7 +135,7 @@ public final class TrafficEngine {
     }
     if counting {
       let from = state.lastScrapeMs ?? timeMs
-      pendingStartMs = min(pendingStartMs ?? from, from)
+      shared.withLock { _ in pendingStartMs = min(pendingStartMs ?? from, from) }
     }
     if state.health.seriesOverLimit > 0 { state.health.scrapesOverLimit += 1 }
     state.health.invalidLines = summary.invalidLines
@@ -148,14 +164,17 @@ public final class TrafficEngine {
     return "not metrics: Content-Type \(Sanitize.short(ct, limit: 60))"
   }
 
-  /// Records a failed scrape: the target's series keep their last values.
-  public func recordFailure(target: String, timeMs: Int64, error: String, latency: Double? = nil) {
+  /// Records a failed scrape (the target's series keep their last values); returns the
+  /// target's health after it.
+  @discardableResult
+  public func recordFailure(target: String, timeMs: Int64, error: String, latency: Double? = nil) -> TargetHealth {
     let state = state(for: target)
     state.health.up = false
     state.health.failures += 1
     state.health.consecutiveFailures += 1
     state.health.lastError = error
     state.health.lastLatency = latency
+    return state.health
   }
 
   /// Health of every target, in first-seen order.
@@ -182,7 +201,10 @@ public final class TrafficEngine {
   public func takeDeltas() -> [(Int32, Counts)] {
     pendingStartMs = nil
     roundNumber += 1
-    let deltas = accumulator.take()
+    // Lanes after the first add into it: one list, each flow once.
+    let first = lanes[0]
+    for lane in lanes.dropFirst() { for (id, c) in lane.accumulator.take() { first.accumulator.add(id, c) } }
+    let deltas = first.accumulator.take()
     if lastRound.count < flows.count { lastRound += repeatElement(roundNumber, count: flows.count - lastRound.count) }
     for (id, _) in deltas { lastRound[Int(id)] = roundNumber }
     return deltas
@@ -194,7 +216,18 @@ public final class TrafficEngine {
     return TrafficRound(startMs: start, endMs: endMs, deltas: takeDeltas())
   }
 
-  func flowID(_ key: FlowKey) -> Int32 { flows.id(for: key) }
+  /// The flow of a new series and whether it has locality labels: from the hop index when
+  /// its flow labels were seen before, else from a key built from them.
+  func flow(of s: SampleRef) -> (id: Int32, hasLocality: Bool) {
+    let hash = HopIndex.hash(s)
+    return shared.withLock { _ in
+      if let hash, let id = hops.flow(of: s, hash: hash, in: flows) { return (id, flows.keys[Int(id)].hasLocality) }
+      let key = IstioSink.flowKey(s, values: &values)
+      let id = flows.id(for: key)
+      if let hash { hops.remember(hash, flow: id) }
+      return (id, key.hasLocality)
+    }
+  }
 
   // MARK: - Forgetting flows
 
@@ -213,7 +246,7 @@ public final class TrafficEngine {
     for state in targets.values {
       state.series.index.forEachValue { keep[Int(state.series.slots[Int($0)].flow)] = true }
     }
-    accumulator.forEachTouched { keep[Int($0)] = true }
+    for lane in lanes { lane.accumulator.forEachTouched { keep[Int($0)] = true } }
     for (id, round) in lastRound.enumerated() where roundNumber - round < options.keepFlowsForRounds {
       keep[id] = true
     }
@@ -236,11 +269,12 @@ public final class TrafficEngine {
         state.series.slots[i].flow = compaction.map(state.series.slots[i].flow) ?? 0
       }
     }
-    accumulator.remap(compaction, count: kept.count)
+    for lane in lanes { lane.accumulator.remap(compaction, count: kept.count) }
     var rounds = [Int](repeating: roundNumber, count: kept.count)
     for (id, round) in lastRound.enumerated() { if let n = compaction.map(Int32(id)) { rounds[Int(n)] = round } }
     lastRound = rounds
     flows = FlowTable(kept)
+    hops = HopIndex()  // its ids are the old ones; new series refill it
     values = ValueInterner()
     for k in kept { values.keep(k) }
     forgottenFlows += forgotten
@@ -248,11 +282,18 @@ public final class TrafficEngine {
   }
 
   private func state(for target: String) -> TargetState {
-    if let s = targets[target] { return s }
-    let s = TargetState(target: target, limit: options.maxSeriesPerTarget)
-    targets[target] = s
-    targetOrder.append(target)
-    return s
+    var state: TargetState?
+    shared.withLock { _ in
+      state = targets[target]
+      guard state == nil else { return }
+      let s = TargetState(target: target, limit: options.maxSeriesPerTarget)
+      targets[target] = s
+      targetOrder.append(target)
+      state = s
+    }
+    // Force unwrap: set in both branches above.
+    // swift-format-ignore: NeverForceUnwrap
+    return state!
   }
 }
 
@@ -295,6 +336,11 @@ struct ValueInterner {
       if strings[h] == nil { strings[h] = s }
     }
   }
+}
+
+/// One lane's counts (a class: lanes are reached from several threads, each its own).
+final class Lane {
+  var accumulator = FlowAccumulator()
 }
 
 /// Counts per flow since they were last taken.
@@ -476,10 +522,9 @@ struct IstioSink: SampleSink {
       state.health.seriesOverLimit += 1
       return
     }
-    let key = Self.flowKey(s, values: &engine.values)
+    let (flow, hasLocality) = engine.flow(of: s)
     state.health.istioSeries += 1
-    if !key.hasLocality { state.health.seriesWithoutLocality += 1 }
-    let flow = engine.flowID(key)
+    if !hasLocality { state.health.seriesWithoutLocality += 1 }
     let slot = TargetSeries.Slot(last: value, lastSeen: scrapeNumber, flow: flow, family: family)
     let index: Int32
     if let reuse = series.free.popLast() {
@@ -519,24 +564,17 @@ struct IstioSink: SampleSink {
     return UInt64(v.rounded())
   }
 
-  /// The flow labels' names as bytes, in `FlowKey.labelNames` order.
-  static let nameBytes: [StaticBytes] = FlowKey.labelNames.map(StaticBytes.init)
-  /// Name length -> the indices in `nameBytes` of the names of that length (at most two), so
-  /// a label is compared with one or two names, not fourteen.
-  static let namesByLength: [[Int]] = {
-    var table = [[Int]](repeating: [], count: (nameBytes.map(\.bytes.count).max() ?? 0) + 1)
-    for (i, name) in nameBytes.enumerated() { table[name.bytes.count].append(i) }
-    return table
-  }()
+  /// The index in `FlowKey.labelNames` of a label's name, or nil when it is no flow label.
+  @inline(__always)
+  static func flowLabel(_ s: SampleRef, _ l: LabelSpan) -> Int? {
+    FlowLabelNames.shared.index(of: s.base + Int(l.nameStart), Int(l.nameLength))
+  }
 
   /// The flow a new series belongs to, its label values as shared strings.
   static func flowKey(_ s: SampleRef, values interner: inout ValueInterner) -> FlowKey {
-    var values = [String?](repeating: nil, count: nameBytes.count)
+    var values = [String?](repeating: nil, count: FlowKey.labelNames.count)
     for l in s.labels {
-      let n = Int(l.nameLength)
-      guard n < namesByLength.count,
-        let i = namesByLength[n].first(where: { nameBytes[$0].equals(s.base + Int(l.nameStart), n) })
-      else { continue }
+      guard let i = flowLabel(s, l) else { continue }
       if l.escaped {
         values[i] = s.decodedValue(l).withUnsafeBufferPointer { interner.string($0) }
       } else {
@@ -575,5 +613,48 @@ extension FlowKey {
       source: Locality(region: val(6), zone: val(7)), destination: Locality(region: val(8), zone: val(9)),
       hasLocality: hasLocality, sourceCluster: val(10), destinationCluster: val(11), sourcePrincipal: val(12),
       destinationPrincipal: val(13))
+  }
+}
+
+/// The flow labels' names laid out for lookups that allocate and retain nothing (every new
+/// series looks up each of its labels): the names' bytes one after another, and per name
+/// length the (at most two) names of that length.
+final class FlowLabelNames: Sendable {
+  static let shared = FlowLabelNames()
+
+  // Unchecked: written once in `init`, read-only after; never freed (one per process).
+  nonisolated(unsafe) private let bytes: UnsafeMutablePointer<UInt8>
+  nonisolated(unsafe) private let offsets: UnsafeMutablePointer<Int>
+  /// Per length, two name indices (-1: none).
+  nonisolated(unsafe) private let byLength: UnsafeMutablePointer<Int8>
+  private let longest: Int
+
+  private init() {
+    let names = FlowKey.labelNames.map { Array($0.utf8) }
+    longest = names.map(\.count).max() ?? 0
+    bytes = .allocate(capacity: names.reduce(0) { $0 + $1.count })
+    offsets = .allocate(capacity: names.count)
+    byLength = .allocate(capacity: 2 * (longest + 1))
+    byLength.initialize(repeating: -1, count: 2 * (longest + 1))
+    var at = 0
+    for (i, name) in names.enumerated() {
+      offsets[i] = at
+      (bytes + at).initialize(from: name, count: name.count)
+      at += name.count
+      let slot = byLength[2 * name.count] < 0 ? 2 * name.count : 2 * name.count + 1
+      precondition(byLength[slot] < 0, "three flow label names of one length")
+      byLength[slot] = Int8(i)
+    }
+  }
+
+  /// The index in `FlowKey.labelNames` of the name `p[0..<n]`, or nil.
+  @inline(__always)
+  func index(of p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
+    guard n <= longest else { return nil }
+    for slot in 2 * n...2 * n + 1 {
+      let i = Int(byLength[slot])
+      if i >= 0 && memcmp(bytes + offsets[i], p, n) == 0 { return i }
+    }
+    return nil
   }
 }
