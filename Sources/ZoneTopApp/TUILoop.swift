@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import ZoneTopCollect
 import ZoneTopFiles
 import ZoneTopTraffic
@@ -17,6 +19,9 @@ public struct TUIOptions: Sendable {
   public var units: Units = .rate
   /// The `--record` file every scrape is appended to, if any (the header shows REC).
   public var recordingTo: String?
+  /// Histories of more flows than this have their report computed on a worker thread (about
+  /// 13 µs a flow: 0.6 s for 50,000), so keys never wait for it; smaller ones at once.
+  public var reportOffThreadAboveFlows = 5000
 
   public init(report: ReportOptions, windowMs: Int64) {
     self.report = report
@@ -44,6 +49,7 @@ public final class TUILoop {
   private let monotonic: () -> Double
   private let wallMs: () -> Int64
   private var last: Double
+  private let reports = ReportWorker()
 
   /// `monotonic` (seconds) advances replays; `wallMs` names export files.
   ///
@@ -85,13 +91,15 @@ public final class TUILoop {
   /// Returns false when the user quit.
   @discardableResult
   public func turn(timeoutMs: Int = 200) -> Bool {
+    if let report = reports.take() { show(report) }
     if dirty {
       let (buffer, layout) = Renderer.render(state, width: screen.width, height: screen.height, ascii: !screen.unicode)
       matrixLayout = layout
       screen.draw(buffer)
       dirty = false
     }
-    switch screen.read(timeoutMs: timeoutMs) {
+    // While a report is being computed, look again soon to draw it when it is done.
+    switch screen.read(timeoutMs: reports.isBusy ? min(timeoutMs, 20) : timeoutMs) {
     case .resize:
       dirty = true
     case .key(let key):
@@ -152,12 +160,26 @@ public final class TUILoop {
     report.filter.text = state.filter.isEmpty ? nil : state.filter
     // Paused live, a new filter or policy is applied to the moment on screen, not to newer data.
     let history = frozen ?? data.history
-    state.report = history.rounds.isEmpty ? nil : history.report(windowMs: options.windowMs, options: report)
+    guard !history.rounds.isEmpty else { return show(nil) }
+    if history.flows.count > options.reportOffThreadAboveFlows {
+      reports.compute(history, windowMs: options.windowMs, options: report)
+    } else {
+      show(history.report(windowMs: options.windowMs, options: report))
+    }
+  }
+
+  /// Puts a report on screen, with what depends on it.
+  private func show(_ report: TrafficReport?) {
+    state.report = report
+    dirty = true
     let atEnd = source.playback?.isAtEnd ?? false
     if atEnd && !state.atEnd && state.status == nil { state.status = "end of the recording: [ steps back, q quits" }
     state.atEnd = atEnd
     if state.isDrilling { fillSparklines() }
   }
+
+  /// Whether a report is being computed off the UI thread.
+  public var isComputingReport: Bool { reports.isBusy }
 
   private func fillSparklines() {
     guard let report = state.report else { return }
@@ -217,6 +239,56 @@ public final class TUILoop {
         state.status = "export failed: \(error)"
         state.statusIsError = true
       }
+    }
+  }
+}
+
+/// Computes window reports on a thread of its own, newest request first: while one is being
+/// computed, a newer request replaces any waiting one, and the finished report waits for the
+/// UI thread to `take` it.
+final class ReportWorker: @unchecked Sendable {
+  // Unchecked: every field is behind `state`; the history and options are values.
+  private struct Request {
+    var history: TrafficHistory
+    var windowMs: Int64
+    var options: ReportOptions
+  }
+  private struct State {
+    var busy = false
+    var waiting: Request?
+    var done: TrafficReport?
+  }
+  private let state = Mutex(State())
+  private let queue = DispatchQueue(label: "zonetop-report")
+
+  var isBusy: Bool { state.withLock { $0.busy || $0.done != nil } }
+
+  func compute(_ history: TrafficHistory, windowMs: Int64, options: ReportOptions) {
+    let start = state.withLock { s -> Bool in
+      s.waiting = Request(history: history, windowMs: windowMs, options: options)
+      guard !s.busy else { return false }
+      s.busy = true
+      return true
+    }
+    if start { queue.async { self.work() } }
+  }
+
+  /// The newest finished report, once.
+  func take() -> TrafficReport? {
+    state.withLock { s in
+      defer { s.done = nil }
+      return s.done
+    }
+  }
+
+  private func work() {
+    while let r = state.withLock({ s -> Request? in
+      defer { s.waiting = nil }
+      if s.waiting == nil { s.busy = false }
+      return s.waiting
+    }) {
+      let report = r.history.report(windowMs: r.windowMs, options: r.options)
+      state.withLock { $0.done = report }
     }
   }
 }

@@ -134,6 +134,8 @@ public final class ReplaySource: MetricsSource, Playback {
         engine.ingest(target: e.target, timeMs: e.timeMs, body: body, contentType: e.contentType)
       }
       tally.note(health)
+      // The body's pages of the mapped recording go back: resident memory follows the replay.
+      source.release(e)
     } catch {
       problems.append("\(error)")
       engine.recordFailure(target: e.target, timeMs: e.timeMs, error: "\(error)")

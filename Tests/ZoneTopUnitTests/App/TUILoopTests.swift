@@ -83,6 +83,51 @@ final class FakeSource: MetricsSource {
     #expect(screen.lastBuffer?.width == 80 && screen.lines.count == 24)
   }
 
+  /// A big history's report is computed off the UI thread: the turn that takes the update
+  /// returns without it, keys pressed meanwhile apply, and the report that lands is the one
+  /// computed in place.
+  @Test func aBigReportIsComputedOffTheUIThreadAndLandsWhole() throws {
+    let source = FakeSource()
+    var update = SourceUpdate()
+    update.newFlows = (0..<20_000).map {
+      var k = FakeSource.flow
+      k.destinationWorkload = "server-\($0)"
+      k.destination.zone = "us-east1-\(["b", "c", "d"][$0 % 3])"
+      return k
+    }
+    update.rounds = [
+      TrafficRound(
+        startMs: 1_741_000_000_000, endMs: 1_741_000_005_000,
+        deltas: (0..<20_000).map { (Int32($0), Counts(received: UInt64(1000 + $0))) })
+    ]
+    update.nowMs = 1_741_000_005_000
+    source.queued = [update]
+    let screen = InMemoryScreen(width: 100, height: 30, events: [])
+    var options = TUIOptions(report: ReportOptions(), windowMs: 300_000)
+    options.reportOffThreadAboveFlows = 0
+    let loop = TUILoop(
+      source: source, screen: screen, options: options, monotonic: { 0 }, wallMs: { 1_741_000_000_000 })
+    screen.events = [.key(.char("3"))]
+    loop.turn(timeoutMs: 0)
+    #expect(loop.state.view == .flows, "the key applied")
+    var turns = 0
+    // The in-memory screen does not wait: the test does, up to a minute.
+    while loop.isComputingReport && turns < 30_000 {
+      usleep(2000)
+      loop.turn(timeoutMs: 0)
+      turns += 1
+    }
+    loop.turn(timeoutMs: 0)
+    let report = try #require(loop.state.report)
+    var history = TrafficHistory()
+    history.append(flows: update.newFlows)
+    history.append(update.rounds[0])
+    let inPlace = history.report(windowMs: 300_000, options: ReportOptions())
+    #expect(report.zonePairs.count == 3)
+    #expect(report.zonePairs.values.map(\.bytes).sorted() == inPlace.zonePairs.values.map(\.bytes).sorted())
+    #expect(report.counted.count == 20_000 && report.hops.count == inPlace.hops.count)
+  }
+
   @Test func pauseFreezesTheDisplayWhileCollectionGoesOn() throws {
     let source = FakeSource()
     let (loop, _) = loop(source)
