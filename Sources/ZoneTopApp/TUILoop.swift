@@ -98,8 +98,9 @@ public final class TUILoop {
       screen.draw(buffer)
       dirty = false
     }
-    // While a report is being computed, look again soon to draw it when it is done.
-    switch screen.read(timeoutMs: reports.isBusy ? min(timeoutMs, 20) : timeoutMs) {
+    // While a report is being computed or a replay catches up, look again soon.
+    let soon = reports.isBusy || source.playback?.isBehind == true
+    switch screen.read(timeoutMs: soon ? min(timeoutMs, 20) : timeoutMs) {
     case .resize:
       dirty = true
     case .key(let key):

@@ -57,6 +57,9 @@ public protocol Playback: AnyObject {
   var speed: Double { get set }
   /// The end of the recording was reached.
   var isAtEnd: Bool { get }
+  /// Frames the replay clock has passed are still waiting to be counted (a fast replay of a
+  /// big recording): the app should come back soon.
+  var isBehind: Bool { get }
   var startMs: Int64 { get }
   var endMs: Int64 { get }
   /// Moves by whole intervals (negative: back); the next update carries the result.

@@ -13,6 +13,14 @@ public final class ReplaySource: MetricsSource, Playback {
   public let startMs: Int64
   public let endMs: Int64
   public private(set) var virtualMs: Int64
+  /// Where the replay clock has got to; frames up to it not yet counted are the backlog.
+  private var dueMs: Int64
+  /// At most this much real time spent counting frames per `takeUpdates` (nil: no limit), so
+  /// a big recording replayed fast never holds the UI thread: the rest waits for the next
+  /// call, and the clock shows the last frame counted.
+  public var ingestBudgetSeconds: Double?
+  /// The budget in the TUI: a key waits at most about this long for the replay.
+  public static let interactiveBudget = 0.03
   public var speed = 1.0
   public var isPaused = false
   public let targets: [String]
@@ -45,12 +53,14 @@ public final class ReplaySource: MetricsSource, Playback {
     intervalMs = source.intervalMs
     grouping = RoundGrouping(intervalMs: intervalMs)
     virtualMs = startMs
+    dueMs = startMs
     if let s = startAtMs { advance(toMs: s) }
   }
 
   public var label: String { "replay " + (source.path.split(separator: "/").last.map(String.init) ?? source.path) }
   public var playback: (any Playback)? { self }
   public var isAtEnd: Bool { next >= source.entries.count }
+  public var isBehind: Bool { next < source.entries.count && source.entries[next].timeMs <= dueMs }
   public func start() {}
   public func stop() {}
 
@@ -59,8 +69,12 @@ public final class ReplaySource: MetricsSource, Playback {
       carry += realSeconds * speed * 1000
       let whole = Int64(min(carry, 9e15))
       carry -= Double(whole)
-      advance(toMs: virtualMs &+ whole)
+      var due = max(dueMs, virtualMs) &+ whole
+      // With a budget, the clock runs at most two intervals ahead of the counting.
+      if ingestBudgetSeconds != nil { due = min(due, max(virtualMs, lastIngestedMs ?? startMs) &+ 2 * intervalMs) }
+      dueMs = min(endMs, due)
     }
+    advance(toMs: dueMs, until: ingestBudgetSeconds.map { WallClock.monotonic() + $0 })
     guard changed else { return [] }
     changed = false
     var update = pending
@@ -77,18 +91,25 @@ public final class ReplaySource: MetricsSource, Playback {
     return [update]
   }
 
-  /// Ingests every frame up to `ms`.
-  public func advance(toMs ms: Int64) {
+  /// Ingests every frame up to `ms`, or those it can until `deadline` (monotonic seconds;
+  /// at least one frame): the clock then stops at the last one counted.
+  public func advance(toMs ms: Int64, until deadline: Double? = nil) {
+    var cut = false
     while next < source.entries.count && source.entries[next].timeMs <= ms {
       let e = source.entries[next]
       if grouping.startsRound(atMs: e.timeMs), let last = lastIngestedMs { closeRound(atMs: last) }
       ingest(e)
       lastIngestedMs = e.timeMs
       next += 1
+      if let deadline, WallClock.monotonic() >= deadline {
+        cut = next < source.entries.count && source.entries[next].timeMs <= ms
+        break
+      }
     }
     if isAtEnd, let last = lastIngestedMs, lastClosedMs != last { closeRound(atMs: last) }
     let before = virtualMs
-    virtualMs = max(virtualMs, min(ms, endMs))
+    virtualMs = max(virtualMs, min(cut ? (lastIngestedMs ?? ms) : ms, endMs))
+    dueMs = max(dueMs, virtualMs)
     if virtualMs != before { changed = true }
   }
 
@@ -119,8 +140,10 @@ public final class ReplaySource: MetricsSource, Playback {
     pending = SourceUpdate()
     pending.resets = true
     virtualMs = startMs
+    dueMs = startMs
     advance(toMs: ms)
     virtualMs = min(max(ms, startMs), endMs)
+    dueMs = virtualMs
     changed = true
   }
 

@@ -92,6 +92,7 @@ struct LiveCommand: ParsableCommand {
     let source = try OfflineSource(path: demo)
     // Start with the window already full, like a dashboard that has been running.
     let replay = ReplaySource(source: source)
+    replay.ingestBudgetSeconds = ReplaySource.interactiveBudget
     replay.advance(toMs: replay.startMs + min(display.window.ms, replay.endMs - replay.startMs) / 2)
     try display.run(replay, options: options, isDemo: true)
   }
@@ -167,6 +168,7 @@ struct ReplayCommand: ParsableCommand {
       throw ExitCode(1)
     }
     let replay = ReplaySource(source: source)
+    replay.ingestBudgetSeconds = ReplaySource.interactiveBudget
     guard SpeedText.range.contains(speed) else {
       throw ValidationError("--speed \(speed): expected a speed from 0.25 to 64 (what + and - reach)")
     }
