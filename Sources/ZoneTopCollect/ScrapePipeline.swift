@@ -62,6 +62,10 @@ public final class ScrapePipeline: @unchecked Sendable {
     for lane in 0..<engine.laneCount {
       DispatchQueue.global().async(group: work) { [self] in
         while let result = queue.next() {
+          // The frame is written while the body is counted; the buffer goes back after both.
+          let holders = Holders(recorder == nil ? 1 : 2)
+          let release: @Sendable () -> Void = { [buffers] in if holders.leave() { buffers.give(result.body) } }
+          if recorder != nil { write(result, group: work, then: release) }
           let health = engine.ingest(result, lane: lane)
           outcomes.withLock {
             $0.append(
@@ -69,7 +73,7 @@ public final class ScrapePipeline: @unchecked Sendable {
                 target: result.target, startMs: result.startMs, isSuccess: result.isSuccess, error: result.error,
                 health: health))
           }
-          write(result, group: work)
+          release()
         }
       }
     }
@@ -81,18 +85,25 @@ public final class ScrapePipeline: @unchecked Sendable {
     return (outcomes.withLock { $0 }, recordingError.withLock { $0 })
   }
 
-  /// Writes the frame (when recording), then gives the body's buffer back.
-  private func write(_ result: ScrapeResult, group: DispatchGroup) {
-    guard recorder != nil else { return buffers.give(result.body) }
+  /// Writes the frame on the recording's thread, then calls `done`.
+  private func write(_ result: ScrapeResult, group: DispatchGroup, then done: @escaping @Sendable () -> Void) {
     writing.async(group: group) { [self] in
       if let recorder, recordingError.withLock({ $0 == nil }) {
         do { try recorder.append(result.frame) } catch {
           recordingError.withLock { $0 = "\(error)" }
         }
       }
-      buffers.give(result.body)
+      done()
     }
   }
+}
+
+/// How many still use a body: the last to leave gives its buffer back.
+private final class Holders: Sendable {
+  private let count: Atomic<Int>
+  init(_ n: Int) { count = Atomic(n) }
+  /// True for the last one.
+  func leave() -> Bool { count.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
 }
 
 /// Results waiting for a worker: `next` blocks until one comes or the queue is closed.

@@ -28,3 +28,6 @@ void *realloc(void *p, size_t n) {
 void free(void *p) { __libc_free(p); }
 
 unsigned long long zt_malloc_count(void) { return atomic_load_explicit(&count, memory_order_relaxed); }
+
+#include <malloc.h>
+void zt_malloc_trim(void) { malloc_trim(0); }

@@ -9,7 +9,7 @@ import ZoneTopUI
 /// Poll rounds of 50 to 1,000 loopback targets x 2,000 series (1.8 MB bodies; the same 500
 /// hops on every target, as a mesh's ztunnels report), served by nginx in its own process,
 /// with the live defaults: 5 s interval (the round's deadline), 4 s timeout, 48 transfers.
-func pollBench(sizes: [Int], series: Int, rounds: Int) {
+func pollBench(sizes: [Int], series: Int, rounds: Int, record: Bool = false) {
   let port = 18_000 + Int(getpid() % 1000)
   _ = mkdir(Paths.work, 0o755)
   _ = shell("\(Paths.repo)/scripts/ensure-packages.sh nginx-light 2>&1")
@@ -37,7 +37,7 @@ func pollBench(sizes: [Int], series: Int, rounds: Int) {
   defer { kill(pid, SIGTERM) }
   usleep(1_500_000)
   line(
-    "== poll: N loopback targets x \(series) series (\(mb(Int(shell("stat -c %s \(root)/b0.prom").trimmingCharacters()) ?? 0)) a body) from nginx; interval 5 s, timeout 4 s, 48 transfers"
+    "== poll\(record ? " + record to /dev/shm" : ""): N loopback targets x \(series) series (\(mb(Int(shell("stat -c %s \(root)/b0.prom").trimmingCharacters()) ?? 0)) a body) from nginx; interval 5 s, timeout 4 s, 48 transfers"
   )
   for n in sizes {
     let targets = (0..<n).map { ScrapeTarget(url: "http://127.0.0.1:\(port)/s/\($0).prom") }
@@ -46,7 +46,10 @@ func pollBench(sizes: [Int], series: Int, rounds: Int) {
     var failed: [Int] = []
     var bytes = 0
     let engine = TrafficEngine(lanes: ScrapePipeline.lanesForThisMachine)
-    let round = PollRound(engine: engine)
+    let out = "/dev/shm/zonetop-bench-\(getpid()).ztrec"
+    unlink(out)
+    defer { unlink(out) }
+    let round = PollRound(engine: engine, recorder: record ? try? RecordingWriter(path: out) : nil)
     for _ in 0..<rounds {
       let cpu0 = selfCPU()
       let t0 = WallClock.monotonic()
@@ -70,7 +73,9 @@ func pollBench(sizes: [Int], series: Int, rounds: Int) {
 struct PollRound {
   let pipeline: ScrapePipeline
 
-  init(engine: TrafficEngine) { pipeline = ScrapePipeline(engine: engine, transfers: HTTPOptions().maxConcurrent) }
+  init(engine: TrafficEngine, recorder: RecordingWriter?) {
+    pipeline = ScrapePipeline(engine: engine, recordTo: recorder, transfers: HTTPOptions().maxConcurrent)
+  }
 
   /// Fetches and counts every target; returns the successful fetches and the bytes received.
   func run(_ targets: [ScrapeTarget], deadline: Double) -> (ok: Int, bytes: Int) {

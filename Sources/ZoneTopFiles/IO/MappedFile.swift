@@ -296,6 +296,25 @@ public enum Files {
     return true
   }
 
+  /// Writes the pieces in order with one `writev` (then, after a short write, the rest
+  /// piece by piece); false on an error, with `errno` set.
+  public static func writeAll(_ fd: Int32, _ pieces: [UnsafeRawBufferPointer]) -> Bool {
+    var vectors = pieces.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+    let total = pieces.reduce(0) { $0 + $1.count }
+    var n: Int
+    repeat { n = writev(fd, &vectors, Int32(vectors.count)) } while n < 0 && errno == EINTR
+    if n < 0 { return false }
+    if n == total { return true }
+    // A short write (a pipe, a full disk): the rest of each piece after what was written.
+    var skip = n
+    for p in pieces {
+      let from = min(skip, p.count)
+      skip -= from
+      if from < p.count, !writeAll(fd, UnsafeRawBufferPointer(rebasing: p[from...])) { return false }
+    }
+    return true
+  }
+
   public static func isDirectory(_ path: String) -> Bool {
     var st = stat()
     return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

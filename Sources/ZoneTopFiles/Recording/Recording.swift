@@ -57,6 +57,15 @@ public enum RecordingFormat {
   /// Text fields longer than their limit are cut at a character boundary: a 70 KB
   /// target wrote a header no reader could find the end of, and the frame was lost.
   public static func encode(_ frame: Frame) -> [UInt8] {
+    var out = header(frame)
+    out.reserveCapacity(out.count + frame.body.count + 1)
+    out.append(contentsOf: frame.body)
+    out.append(0x0A)
+    return out
+  }
+
+  /// A frame's header line, newline included: the body and one newline follow it.
+  public static func header(_ frame: Frame) -> [UInt8] {
     let crc = frame.body.withUnsafeBytes { FrameChecksum.compute($0) }
     let target = PercentEncoding.encode(prefix(frame.target, maxBytes: maxTargetBytes))
     var header =
@@ -66,11 +75,7 @@ public enum RecordingFormat {
     }
     if let e = frame.error { header += " error=" + PercentEncoding.encode(prefix(e, maxBytes: maxErrorBytes)) }
     header += "\n"
-    var out = Array(header.utf8)
-    out.reserveCapacity(out.count + frame.body.count + 1)
-    out.append(contentsOf: frame.body)
-    out.append(0x0A)
-    return out
+    return Array(header.utf8)
   }
 
   /// The longest prefix of `s` of at most `maxBytes` UTF-8 bytes that ends between characters.
@@ -409,10 +414,15 @@ public final class RecordingWriter {
     return nil
   }
 
-  /// Appends one frame with a single write.
+  /// Appends one frame with a single write: its header, body and newline gathered by
+  /// `writev` from where they are (copying a 1.8 MB body into a new buffer first cost a
+  /// third of `record`'s time at 1,000 targets).
   public func append(_ frame: Frame) throws(FileError) {
-    let bytes = RecordingFormat.encode(frame)
-    let ok = bytes.withUnsafeBytes { Files.writeAll(fd, $0) }
+    let header = RecordingFormat.header(frame)
+    let newline: [UInt8] = [0x0A]
+    let ok = header.withUnsafeBytes { h in
+      frame.body.withUnsafeBytes { b in newline.withUnsafeBytes { n in Files.writeAll(fd, [h, b, n]) } }
+    }
     if !ok { throw FileError(path: path, errno: errno) }
   }
 }
