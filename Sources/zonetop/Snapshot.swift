@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import Synchronization
 import ZoneTopApp
 import ZoneTopCollect
 import ZoneTopExposition
@@ -36,6 +37,7 @@ struct SnapshotCommand: ParsableCommand {
       valueName: "url"))
   var prometheus: [String] = []
 
+  @OptionGroup var query: QueryFlags
   @OptionGroup var http: HTTPFlags
   @OptionGroup var kube: KubeFlags
 
@@ -157,11 +159,27 @@ struct SnapshotCommand: ParsableCommand {
 
 extension SnapshotCommand {
   /// Asks every `--prometheus` server for the window and sums their flows; exit 3 when none answered.
+  ///
+  /// Each server is read from the recorded series of `zonetop rules` when they cover the
+  /// window, else from the raw ones; a line on stderr says which, and another every 10 s
+  /// while a query runs.
   func queryPrometheus(options: ReportOptions, problems: inout [String]) throws -> (TrafficReport, [TargetHealth]) {
     let windowMs = window?.ms ?? 300_000
-    let servers = PrometheusServers(urls: try prometheusURLs(prometheus), http: try http.httpOptions())
+    let servers = PrometheusServers(
+      urls: try prometheusURLs(prometheus), http: query.apiOptions(try http.httpOptions()))
     let end = WallClock.nowMs()
-    let outcomes = servers.increases(endMs: end, rangeMs: windowMs, namespace: shared.namespace)
+    let notices = QueryNotices(servers.clients.map(\.baseURL), timeoutMs: query.queryTimeout.ms)
+    let kinds = servers.seriesKinds(endMs: end, rangeMs: windowMs) { i, s in
+      notices.tick(i, s, "checking for recorded series")
+    }
+    for (client, kind) in zip(servers.clients, kinds) {
+      let hint = kind == .raw ? " (no recorded series over the window; zonetop rules makes queries cheaper)" : ""
+      printError("zonetop: \(Sanitize.visible(client.baseURL)): using \(kind.words)\(hint)")
+    }
+    notices.reset()
+    let outcomes = servers.increases(
+      endMs: end, rangeMs: windowMs, namespace: shared.namespace, kinds: kinds,
+      progress: { i, s in notices.tick(i, s, "query running") })
     var health: [TargetHealth] = []
     for outcome in outcomes {
       var h = TargetHealth(target: outcome.url)
@@ -206,6 +224,36 @@ extension SnapshotCommand {
       history.append(engine.takeRound(endMs: latest))
     }
     return (history.report(windowMs: nil, options: options), engine.health, discovery)
+  }
+}
+
+/// Lines on stderr while API queries run: one per server after 5 s, then every 10 s.
+final class QueryNotices: Sendable {
+  private let urls: [String]
+  private let limit: String
+  private let next: Mutex<[Double]>
+
+  init(_ urls: [String], timeoutMs: Int64) {
+    self.urls = urls
+    limit = DurationText.format(ms: timeoutMs)
+    next = Mutex(Array(repeating: 5, count: urls.count))
+  }
+
+  func reset() { next.withLock { $0 = Array(repeating: 5, count: urls.count) } }
+
+  /// Prints `what` for server `i` when its next notice is due; never abandons the query.
+  func tick(_ i: Int, _ seconds: Double, _ what: String) -> Bool {
+    let due = next.withLock { n -> Bool in
+      guard i < n.count, seconds >= n[i] else { return false }
+      n[i] += 10
+      return true
+    }
+    if due {
+      printError(
+        "zonetop: \(Sanitize.visible(urls[i])): \(what) for \(NumberText.fixed(seconds, 0)) s "
+          + "(--query-timeout \(limit))")
+    }
+    return false
   }
 }
 
