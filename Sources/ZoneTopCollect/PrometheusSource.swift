@@ -27,6 +27,8 @@ public final class PrometheusSource: MetricsSource, Sendable {
   let namespace: String?
   /// Steps younger than this when asked are asked again at the next refresh.
   let settleMs: Int64
+  /// The series every server is read from, or nil to check each server (auto).
+  let forcedKind: PrometheusClient.SeriesKind?
   private let clock: any CollectionClock
   private let inbox = Mutex<[SourceUpdate]>([])
   private let collector = CollectionThread()
@@ -38,8 +40,10 @@ public final class PrometheusSource: MetricsSource, Sendable {
   /// `stepMs` must be at least twice the servers' scrape interval so each step has two samples.
   public init(
     servers: PrometheusServers, intervalMs: Int64, windowMs: Int64, stepMs: Int64, namespace: String?,
-    settleMs: Int64 = 35_000, clock: any CollectionClock = SystemClock()
+    series forcedKind: PrometheusClient.SeriesKind? = nil, settleMs: Int64 = 35_000,
+    clock: any CollectionClock = SystemClock()
   ) {
+    self.forcedKind = forcedKind
     self.servers = servers
     self.intervalMs = intervalMs
     self.windowMs = windowMs
@@ -79,13 +83,9 @@ public final class PrometheusSource: MetricsSource, Sendable {
         let windowStart = now - windowMs
         let anchor = grid ?? now
         grid = anchor
-        // The newest grid point, and the oldest whose step lies in the window.
-        let end = anchor + PrometheusServers.floorDiv(now - anchor, stepMs) * stepMs
-        let oldest = anchor + PrometheusServers.floorDiv(windowStart - anchor + stepMs - 1, stepMs) * stepMs + stepMs
-        let known = settled.map { $0.map { $0 + stepMs } ?? Int64.min }
-        let start = max(oldest, known.min() ?? oldest)
-        if start <= end {
-          if start == oldest { detectKinds(endMs: now, patience: 10) }
+        let plan = Self.plan(nowMs: now, anchorMs: anchor, windowMs: windowMs, stepMs: stepMs, settled: settled)
+        if let (start, end) = plan.range {
+          if plan.isWholeWindow { detectKinds(endMs: now, patience: 10) }
           let kinds = self.kinds.withLock { $0 } ?? []
           let outcomes = servers.rounds(
             startMs: start, endMs: end, stepMs: stepMs, namespace: namespace, kinds: kinds,
@@ -99,8 +99,8 @@ public final class PrometheusSource: MetricsSource, Sendable {
                 let snapped = anchor + PrometheusServers.floorDiv(t - anchor + stepMs / 2, stepMs) * stepMs
                 if snapped >= start && snapped <= end { last[i].append((snapped, flows)) }
               }
-              let final = anchor + PrometheusServers.floorDiv(now - settleMs - anchor, stepMs) * stepMs
-              settled[i] = min(end, max(final, settled[i] ?? Int64.min))
+              settled[i] = Self.settledStep(
+                after: settled[i], nowMs: now, endMs: end, anchorMs: anchor, stepMs: stepMs, settleMs: settleMs)
             }
             last[i].removeAll { $0.0 - stepMs < windowStart }
             last[i].sort { $0.0 < $1.0 }
@@ -127,8 +127,40 @@ public final class PrometheusSource: MetricsSource, Sendable {
     }
   }
 
+  /// The steps a refresh at `nowMs` asks for, as the grid points (step ends) `start...end`
+  /// on the grid `anchorMs + k * stepMs`; nil when no step is new or unsettled.
+  ///
+  /// `settled` has, per server, the newest step it answered that was settled when asked
+  /// (nil: none yet). The range starts after the oldest of them, never before the window's
+  /// first step, and ends at the newest grid point; it is the whole window when a server has
+  /// nothing settled in it.
+  package static func plan(nowMs: Int64, anchorMs: Int64, windowMs: Int64, stepMs: Int64, settled: [Int64?]) -> (
+    range: (Int64, Int64)?, isWholeWindow: Bool
+  ) {
+    let end = anchorMs + PrometheusServers.floorDiv(nowMs - anchorMs, stepMs) * stepMs
+    // The oldest grid point whose step [t - step, t] lies in the window.
+    let oldest =
+      anchorMs + PrometheusServers.floorDiv(nowMs - windowMs - anchorMs + stepMs - 1, stepMs) * stepMs + stepMs
+    let next = settled.map { $0.map { $0 + stepMs } ?? Int64.min }.min() ?? oldest
+    let start = max(oldest, next)
+    return (start <= end ? (start, end) : nil, start == oldest)
+  }
+
+  /// The newest settled step after an answer at `nowMs` that ended at `endMs`: steps that
+  /// ended at least `settleMs` before it.
+  package static func settledStep(
+    after previous: Int64?, nowMs: Int64, endMs: Int64, anchorMs: Int64, stepMs: Int64, settleMs: Int64
+  ) -> Int64 {
+    let final = anchorMs + PrometheusServers.floorDiv(nowMs - settleMs - anchorMs, stepMs) * stepMs
+    return min(endMs, max(final, previous ?? Int64.min))
+  }
+
   /// Checks which series each server has for the window; gives up on a server after `patience` seconds.
   private func detectKinds(endMs: Int64, patience: Double) {
+    if let forcedKind {
+      kinds.withLock { $0 = servers.clients.map { _ in forcedKind } }
+      return
+    }
     let found = servers.seriesKinds(endMs: endMs, rangeMs: windowMs) { [self] _, s in
       s > patience || collector.isStopping
     }

@@ -90,10 +90,11 @@ public final class PrometheusClient: @unchecked Sendable {
       + " or sum_over_time(\(name){destination_workload_namespace=\"\(v)\"}[\(range)])"
   }
 
-  /// Whether the recorded series cover `[endMs - rangeMs, endMs]`: one cheap query that
-  /// counts them at both ends of the window (they exist only where the rules are loaded).
+  /// Whether the recorded series cover `[endMs - rangeMs, endMs]`: one cheap query for the
+  /// rules' heartbeat series at both ends of the window (it exists only where the rules of
+  /// `zonetop rules` are evaluated, with or without traffic).
   public func hasRecordedSeries(endMs: Int64, rangeMs: Int64, watch: Watch? = nil) throws -> Bool {
-    let name = RecordingRules.recordName
+    let name = RecordingRules.heartbeatName
     let look = RecordingRules.lookback
     let q =
       "count(last_over_time(\(name)[\(look)] offset \(rangeMs / 1000)s)) and count(last_over_time(\(name)[\(look)]))"

@@ -12,9 +12,12 @@ import ZoneTopTraffic
 public enum RecordingRules {
   /// The name of the recorded series.
   public static let recordName = "zonetop_hop:istio_tcp:increase_per_evaluation"
+  /// A series the group records whatever the traffic (its value: the evaluation interval
+  /// in seconds), so zonetop can tell that the rules ran over a whole window, hops or not.
+  public static let heartbeatName = "zonetop_hop:rules_evaluation_interval_seconds"
   /// The label that says which ztunnel family a recorded (or combined) series sums.
   public static let familyLabel = "family"
-  /// How far back the check for recorded series looks at each end of the window: the
+  /// How far back the check for the rules' heartbeat looks at each end of the window: the
   /// evaluation interval must be shorter.
   public static let lookback = "5m"
   /// The group's name in the YAML.
@@ -37,6 +40,8 @@ public enum RecordingRules {
         - name: \(groupName)
           interval: \(e)s
           rules:
+            - record: \(heartbeatName)
+              expr: vector(\(e))
 
       """
     for (family, _) in PrometheusClient.families {

@@ -10,6 +10,25 @@ struct QueryFlags: ParsableArguments {
       discussion: "An engine over a large mesh needs far longer than a scrape's --timeout; 1s to 1h."))
   var queryTimeout = DurationOption(ms: 60_000)
 
+  @Option(
+    help: ArgumentHelp(
+      "With --prometheus: which series to query: auto, raw, or recorded (by the rules of zonetop rules).",
+      discussion: "auto uses the recorded series where they cover the window, else the raw ones."))
+  var series: SeriesChoice = .auto
+
+  enum SeriesChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, raw, recorded
+  }
+
+  /// The series `--series` forces, nil for auto.
+  var forcedKind: PrometheusClient.SeriesKind? {
+    switch series {
+    case .auto: nil
+    case .raw: .raw
+    case .recorded: .recorded
+    }
+  }
+
   /// The range `--query-timeout` accepts.
   static let range: ClosedRange<Int64> = 1000...3_600_000
 

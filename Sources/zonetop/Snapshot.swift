@@ -169,12 +169,24 @@ extension SnapshotCommand {
       urls: try prometheusURLs(prometheus), http: query.apiOptions(try http.httpOptions()))
     let end = WallClock.nowMs()
     let notices = QueryNotices(servers.clients.map(\.baseURL), timeoutMs: query.queryTimeout.ms)
-    let kinds = servers.seriesKinds(endMs: end, rangeMs: windowMs) { i, s in
-      notices.tick(i, s, "checking for recorded series")
+    var kinds = servers.clients.map { _ in PrometheusClient.SeriesKind.raw }
+    if query.series != .raw {
+      kinds = servers.seriesKinds(endMs: end, rangeMs: windowMs) { i, s in
+        notices.tick(i, s, "checking for recorded series")
+      }
     }
     for (client, kind) in zip(servers.clients, kinds) {
-      let hint = kind == .raw ? " (no recorded series over the window; zonetop rules makes queries cheaper)" : ""
-      printError("zonetop: \(Sanitize.visible(client.baseURL)): using \(kind.words)\(hint)")
+      let url = Sanitize.visible(client.baseURL)
+      if query.series == .recorded && kind == .raw {
+        printError(
+          "zonetop: \(url): no recorded series \(RecordingRules.recordName) cover the window "
+            + "(load the output of zonetop rules, and wait a window)")
+        throw ExitCode(3)
+      }
+      let hint =
+        query.series == .auto && kind == .raw
+        ? " (no recorded series over the window; zonetop rules makes queries cheaper)" : ""
+      printError("zonetop: \(url): using \(kind.words)\(hint)")
     }
     notices.reset()
     let outcomes = servers.increases(

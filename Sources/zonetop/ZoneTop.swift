@@ -72,7 +72,7 @@ struct LiveCommand: ParsableCommand {
         urls: try prometheusURLs(prometheus), http: query.apiOptions(try http.httpOptions()))
       let source = PrometheusSource(
         servers: servers, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
-        stepMs: step.ms, namespace: shared.namespace)
+        stepMs: step.ms, namespace: shared.namespace, series: query.forcedKind)
       try display.run(source, options: options, isDemo: false)
       return
     }
