@@ -125,10 +125,12 @@ public struct PrometheusServers: Sendable {
   /// Which series each server can answer from over `[endMs - rangeMs, endMs]`: the
   /// recorded ones where `zonetop rules` are loaded and cover the window, else the raw
   /// ones (also when the check fails: the query then says why).
-  public func seriesKinds(endMs: Int64, rangeMs: Int64, progress: Progress? = nil) -> [PrometheusClient.SeriesKind] {
+  public func seriesKinds(endMs: Int64, rangeMs: Int64, progress: Progress? = nil) -> [(
+    kind: PrometheusClient.SeriesKind, error: String?
+  )] {
     ask(progress: progress) { _, client, _, watch in
       (try client.hasRecordedSeries(endMs: endMs, rangeMs: rangeMs, watch: watch), 0)
-    }.map { $0.value == true ? .recorded : .raw }
+    }.map { ($0.value == true ? .recorded : .raw, $0.error) }
   }
 
   /// Every server's increases per flow over `[endMs - rangeMs, endMs]` (instant queries);

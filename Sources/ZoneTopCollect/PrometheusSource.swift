@@ -164,7 +164,7 @@ public final class PrometheusSource: MetricsSource, Sendable {
     let found = servers.seriesKinds(endMs: endMs, rangeMs: windowMs) { [self] _, s in
       s > patience || collector.isStopping
     }
-    kinds.withLock { $0 = found }
+    kinds.withLock { $0 = found.map(\.kind) }
   }
 
   /// Hands over a health update saying that server `i`'s query is still running, at most

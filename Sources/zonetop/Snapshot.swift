@@ -169,25 +169,31 @@ extension SnapshotCommand {
       urls: try prometheusURLs(prometheus), http: query.apiOptions(try http.httpOptions()))
     let end = WallClock.nowMs()
     let notices = QueryNotices(servers.clients.map(\.baseURL), timeoutMs: query.queryTimeout.ms)
-    var kinds = servers.clients.map { _ in PrometheusClient.SeriesKind.raw }
+    var checks = servers.clients.map { _ in (kind: PrometheusClient.SeriesKind.raw, error: String?.none) }
     if query.series != .raw {
-      kinds = servers.seriesKinds(endMs: end, rangeMs: windowMs) { i, s in
+      checks = servers.seriesKinds(endMs: end, rangeMs: windowMs) { i, s in
         notices.tick(i, s, "checking for recorded series")
       }
     }
-    for (client, kind) in zip(servers.clients, kinds) {
+    for (client, check) in zip(servers.clients, checks) {
       let url = Sanitize.visible(client.baseURL)
-      if query.series == .recorded && kind == .raw {
-        printError(
-          "zonetop: \(url): no recorded series \(RecordingRules.recordName) cover the window "
-            + "(load the output of zonetop rules, and wait a window)")
+      if query.series == .recorded && check.kind == .raw {
+        let why =
+          check.error.map { "could not check for them (\(Sanitize.visible($0)))" }
+          ?? "load the output of zonetop rules, and wait a window"
+        printError("zonetop: \(url): no recorded series \(RecordingRules.recordName) cover the window (\(why))")
         throw ExitCode(3)
       }
-      let hint =
-        query.series == .auto && kind == .raw
-        ? " (no recorded series over the window; zonetop rules makes queries cheaper)" : ""
-      printError("zonetop: \(url): using \(kind.words)\(hint)")
+      var hint = ""
+      if query.series == .auto && check.kind == .raw {
+        hint =
+          check.error != nil
+          ? " (the check for recorded series failed)"
+          : " (no recorded series over the window; zonetop rules makes queries cheaper)"
+      }
+      printError("zonetop: \(url): using \(check.kind.words)\(hint)")
     }
+    let kinds = checks.map(\.kind)
     notices.reset()
     let outcomes = servers.increases(
       endMs: end, rangeMs: windowMs, namespace: shared.namespace, kinds: kinds,

@@ -81,3 +81,34 @@ extension RecordingRulesTests {
     #expect(autoErr.contains("using raw istio_tcp_* series (no recorded series over the window"), "\(autoErr)")
   }
 }
+
+/// An API server that never answers: `snapshot --prometheus` says the query is running, then
+/// fails with the reason and exit 3, never a table of $0.
+@Suite struct QueryTimeoutTests {
+  @Test(.timeLimit(.minutes(1))) func aQueryThatNeverAnswersIsReportedAndFailsWithTheReason() throws {
+    let server = try FixtureServer(recording: nil)
+    let url = server.url("/hung")
+    let (status, out, err) = try run(
+      Harness.binary, ["snapshot", "--prometheus", url, "--series", "raw", "--query-timeout", "7s"])
+    #expect(status == 3, "\(err)")
+    #expect(out.isEmpty, "\(out)")
+    #expect(err.contains("zonetop: \(url): query running for 5 s (--query-timeout 7s)"), "\(err)")
+    #expect(
+      err.contains("\(url): query timed out after 7 s (raise --query-timeout, or load the recording rules"), "\(err)")
+    #expect(err.contains("zonetop: no data: the Prometheus server did not answer"), "\(err)")
+    #expect(!err.contains("$0"), "\(err)")
+  }
+
+  @Test func absurdQueryTimeoutsGetTheOptionsOwnError() throws {
+    for (value, message) in [
+      ("0.1s", "--query-timeout 100ms: expected 1s to 1h"), ("2h", "--query-timeout 2h: expected 1s to 1h"),
+      ("-1s", "The value '-1s' is invalid for '--query-timeout <query-timeout>'"),
+      ("1e20", "The value '1e20' is invalid for '--query-timeout <query-timeout>'"),
+    ] {
+      let (status, _, err) = try run(
+        Harness.binary, ["snapshot", "--prometheus", "http://127.0.0.1:9", "--query-timeout", value])
+      #expect(status == 2, "\(value): \(err)")
+      #expect(err.contains(message), "\(value): \(err)")
+    }
+  }
+}
