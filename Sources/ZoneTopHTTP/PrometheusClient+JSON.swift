@@ -50,21 +50,25 @@ struct APILabel: Decodable {
 }
 
 /// A JSON scalar as far as an answer's points care: a number, a string, or something else.
-enum APIScalar: Decodable {
+///
+/// Decoded as the type expected first (a number for a time, a string for a value): a failed
+/// attempt throws an error that costs far more than the decoding, and 10^6 series have 2 x 10^6 scalars.
+enum APIScalar {
   case number(Double)
   case string(String)
   case other(String)
 
-  init(from decoder: any Decoder) throws {
-    let c = try decoder.singleValueContainer()
-    if c.decodeNil() {
-      self = .other("null")
-    } else if let b = try? c.decode(Bool.self) {
-      self = .other(b ? "true" : "false")
-    } else if let d = try? c.decode(Double.self) {
+  init(from c: any SingleValueDecodingContainer, numberFirst: Bool) {
+    if numberFirst, let d = try? c.decode(Double.self) {
       self = .number(d)
     } else if let s = try? c.decode(String.self) {
       self = .string(s)
+    } else if !numberFirst, let d = try? c.decode(Double.self) {
+      self = .number(d)
+    } else if c.decodeNil() {
+      self = .other("null")
+    } else if let b = try? c.decode(Bool.self) {
+      self = .other(b ? "true" : "false")
     } else {
       self = .other("not a number or a string")
     }
@@ -89,9 +93,27 @@ struct APIPoint: Decodable {
   init(from decoder: any Decoder) throws {
     var c = try decoder.unkeyedContainer()
     var items: [APIScalar] = []
-    while !c.isAtEnd, items.count < 3 { items.append(try c.decode(APIScalar.self)) }
+    while !c.isAtEnd, items.count < 3 {
+      items.append(items.isEmpty ? try c.decode(APITime.self).scalar : try c.decode(APIValue.self).scalar)
+    }
     isPair = items.count == 2 && c.isAtEnd
     time = items.first ?? .other("none")
     value = items.count > 1 ? items[1] : .other("none")
+  }
+}
+
+/// A point's first element, read as a number first.
+private struct APITime: Decodable {
+  var scalar: APIScalar
+  init(from decoder: any Decoder) throws {
+    scalar = APIScalar(from: try decoder.singleValueContainer(), numberFirst: true)
+  }
+}
+
+/// A point's second element, read as a string first.
+private struct APIValue: Decodable {
+  var scalar: APIScalar
+  init(from decoder: any Decoder) throws {
+    scalar = APIScalar(from: try decoder.singleValueContainer(), numberFirst: false)
   }
 }

@@ -214,6 +214,16 @@ extension SnapshotCommand {
       printError("zonetop: no data: \(who)")
       throw ExitCode(3)
     }
+    // An answer without a single istio_tcp series is no data either (a wrong URL, a server that
+    // does not scrape the ztunnels, a --namespace that matches nothing), never an empty $0 table.
+    if answers.allSatisfy(\.isEmpty) {
+      printProblems(problems)
+      let scope = shared.namespace.map { " from or to namespace \"\(Sanitize.short($0))\"" } ?? ""
+      printError(
+        "zonetop: no data: the answer\(answers.count == 1 ? "" : "s") held no istio_tcp_* series\(scope) over the "
+          + "last \(DurationText.format(ms: windowMs)) (does the server scrape the ztunnels?)")
+      throw ExitCode(3)
+    }
     var history = TrafficHistory()
     history.append(startMs: end - windowMs, endMs: end, deltas: PrometheusServers.merge(answers))
     return (history.report(windowMs: windowMs, options: options), health)

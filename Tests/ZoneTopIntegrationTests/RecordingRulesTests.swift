@@ -112,3 +112,19 @@ extension RecordingRulesTests {
     }
   }
 }
+
+extension QueryTimeoutTests {
+  /// A Prometheus that scrapes no ztunnel answers every query with no series: `snapshot`
+  /// says there is no data and exits 3, never an empty table of $0.
+  @Test(
+    .enabled(if: RecordingRulesTests.prometheus != nil, "prometheus is not installed (make test installs it): skipped"),
+    .timeLimit(.minutes(1)))
+  func anAnswerWithoutIstioSeriesIsNoDataNotZeroDollars() throws {
+    let server = try FixtureServer(recording: nil)
+    let engine = try TSDB(.prometheus, scraping: server, targets: [])
+    let (status, out, err) = try run(Harness.binary, ["snapshot", "--prometheus", engine.url, "--window", "1m"])
+    #expect(status == 3, "\(err)")
+    #expect(out.isEmpty, "\(out)")
+    #expect(err.contains("no data: the answer held no istio_tcp_* series over the last 1m"), "\(err)")
+  }
+}
