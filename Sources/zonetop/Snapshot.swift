@@ -220,7 +220,7 @@ extension SnapshotCommand {
       printProblems(problems)
       let scope = shared.namespace.map { " from or to namespace \"\(Sanitize.short($0))\"" } ?? ""
       printError(
-        "zonetop: no data: the answer\(answers.count == 1 ? "" : "s") held no istio_tcp_* series\(scope) over the "
+        "zonetop: no data: the answer\(answers.count == 1 ? "" : "s") held no istio_tcp_* series with a count\(scope) over the "
           + "last \(DurationText.format(ms: windowMs)) (does the server scrape the ztunnels?)")
       throw ExitCode(3)
     }
