@@ -14,7 +14,8 @@ Also misbehaving endpoints under /hostile/: slow (a byte a second), endless,
 gzipbomb (1 GiB inflating from about 1 MB), reset (connection reset mid-body),
 500, redirect (a loop), binary (random bytes), ok (a small valid body), elsewhere (a
 redirect to another host name of this server, landing on whoami, which echoes the
-Authorization header it got).
+Authorization header it got). Anything under /hung/ (an API URL such as
+/hung/api/v1/query) never answers: the connection is held for two minutes.
 
 Binds 127.0.0.1 only; prints "PORT <n>" on stdout once listening.
 Usage: fixture_server.py --recording FILE [--port N] [--loop]
@@ -146,6 +147,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.target(int(parts[1]))
             if parts[0] == "s" and len(parts) == 3 and State.synthetic:
                 return self.send_body(200, State.synthetic[int(parts[1]) % len(State.synthetic)], self.content_type())
+            if parts[0] == "hung":  # an API that never answers: /hung/api/v1/query...
+                time.sleep(120)
+                return
             if parts[0] == "hostile" and len(parts) == 2:
                 return getattr(self, "hostile_" + parts[1])()
             if parts[0] == "control" and parts[1:] == ["freeze"]:

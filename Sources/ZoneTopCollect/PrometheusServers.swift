@@ -90,17 +90,27 @@ public struct PrometheusServers: Sendable {
     }
   }
 
+  /// Told about every 100 ms while server `server`'s query runs, with the seconds it has
+  /// run; returning true abandons that query.
+  public typealias Progress = @Sendable (_ server: Int, _ seconds: Double) -> Bool
+
   /// Asks every server at once (a thread each), in the order of `clients`.
   func ask<Value: Sendable>(
-    _ query: @Sendable (PrometheusClient, inout PrometheusClient.Skipped) throws -> (Value, Int)
+    progress: Progress?,
+    _ query:
+      @Sendable (Int, PrometheusClient, inout PrometheusClient.Skipped, PrometheusClient.Watch?) throws -> (
+        Value, Int
+      )
   ) -> [Outcome<Value>] {
     let results = Mutex<[Outcome<Value>?]>(Array(repeating: nil, count: clients.count))
     DispatchQueue.concurrentPerform(iterations: clients.count) { i in
       let client = clients[i]
       var outcome = Outcome<Value>(url: client.baseURL)
       let t0 = WallClock.monotonic()
+      var watch: PrometheusClient.Watch?
+      if let progress { watch = { seconds in progress(i, seconds) } }
       do {
-        let (value, series) = try query(client, &outcome.skipped)
+        let (value, series) = try query(i, client, &outcome.skipped, watch)
         outcome.value = value
         outcome.series = series
       } catch {
@@ -112,21 +122,40 @@ public struct PrometheusServers: Sendable {
     return results.withLock { $0.compactMap { $0 } }
   }
 
-  /// Every server's increases per flow over `[endMs - rangeMs, endMs]` (instant queries).
-  public func increases(endMs: Int64, rangeMs: Int64, namespace: String?) -> [Outcome<[(FlowKey, Counts)]>] {
-    ask { client, skipped in
-      let flows = try client.increases(endMs: endMs, rangeMs: rangeMs, namespace: namespace, skipped: &skipped)
+  /// Which series each server can answer from over `[endMs - rangeMs, endMs]`: the
+  /// recorded ones where `zonetop rules` are loaded and cover the window, else the raw
+  /// ones (also when the check fails: the query then says why).
+  public func seriesKinds(endMs: Int64, rangeMs: Int64, progress: Progress? = nil) -> [(
+    kind: PrometheusClient.SeriesKind, error: String?
+  )] {
+    ask(progress: progress) { _, client, _, watch in
+      (try client.hasRecordedSeries(endMs: endMs, rangeMs: rangeMs, watch: watch), 0)
+    }.map { ($0.value == true ? .recorded : .raw, $0.error) }
+  }
+
+  /// Every server's increases per flow over `[endMs - rangeMs, endMs]` (instant queries);
+  /// `kinds` (one a server, raw when missing) says which series each reads.
+  public func increases(
+    endMs: Int64, rangeMs: Int64, namespace: String?, kinds: [PrometheusClient.SeriesKind] = [],
+    progress: Progress? = nil
+  ) -> [Outcome<[(FlowKey, Counts)]>] {
+    ask(progress: progress) { i, client, skipped, watch in
+      let flows = try client.increases(
+        endMs: endMs, rangeMs: rangeMs, namespace: namespace, kind: i < kinds.count ? kinds[i] : .raw,
+        skipped: &skipped, watch: watch)
       return (flows, flows.count)
     }
   }
 
   /// Every server's increases per flow for each step of `[startMs, endMs]` (range queries).
-  public func rounds(startMs: Int64, endMs: Int64, stepMs: Int64, namespace: String?) -> [Outcome<
-    [(Int64, [(FlowKey, Counts)])]
-  >] {
-    ask { client, skipped in
+  public func rounds(
+    startMs: Int64, endMs: Int64, stepMs: Int64, namespace: String?, kinds: [PrometheusClient.SeriesKind] = [],
+    progress: Progress? = nil
+  ) -> [Outcome<[(Int64, [(FlowKey, Counts)])]>] {
+    ask(progress: progress) { i, client, skipped, watch in
       let rounds = try client.rounds(
-        startMs: startMs, endMs: endMs, stepMs: stepMs, namespace: namespace, skipped: &skipped)
+        startMs: startMs, endMs: endMs, stepMs: stepMs, namespace: namespace, kind: i < kinds.count ? kinds[i] : .raw,
+        skipped: &skipped, watch: watch)
       return (rounds, rounds.last?.1.count ?? 0)
     }
   }

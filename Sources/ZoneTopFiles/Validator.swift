@@ -29,13 +29,20 @@ public enum Validator {
   /// Without
   /// `format`, the format is detected from the file's head and tail.
   public static func validate(path: String, format forced: ExpositionFormat? = nil) throws(FileError) -> Result {
-    let file = try FileStream(path: path)
+    try validate(file: try FileStream(path: path), format: forced)
+  }
+
+  /// Validates what `file` holds from its position on (standard input too), read in pieces.
+  ///
+  /// A pipe or a device (`-`, /dev/stdin, <(...)) is first copied to an unlinked temporary
+  /// file, so that its head and tail can be looked at and memory stays bounded however
+  /// long the input (it was read whole: reliability report D28).
+  public static func validate(file input: FileStream, format forced: ExpositionFormat? = nil) throws(FileError)
+    -> Result
+  {
+    let file = input.isRegularFile ? input : try input.spooled()
+    let path = file.path
     var format = forced
-    if format == nil && !file.isRegularFile {
-      // A pipe or a device (/dev/stdin, <(...)): no head and tail to look at first,
-      // so the whole text is read and then validated.
-      return try file.readAll().withUnsafeBytes { validate($0, source: path) }
-    }
     if try file.bytes(at: 0, count: 2).withUnsafeBytes({ Gzip.isGzip($0) }) {
       // A compressed scrape (`.prom.gz`, as scrape directories hold them): inflated whole, at most 1 GiB.
       let packed = try file.readAll()

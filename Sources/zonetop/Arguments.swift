@@ -7,6 +7,7 @@ enum Arguments {
   static let numeric: Set<String> = [
     "--interval", "--timeout", "--window", "--speed", "--threads", "--frame", "--max-body-size",
     "--max-series-per-target", "--step", "--kube-relist", "--duration", "--fail-above", "--fail-if-increase",
+    "--query-timeout", "--evaluation-interval", "--rate-range",
   ]
 
   /// `--interval -5s` as `--interval=-5s`, so the option's own check answers ("-5s is not a

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import Synchronization
 import ZoneTopApp
 import ZoneTopCollect
 import ZoneTopExposition
@@ -36,6 +37,7 @@ struct SnapshotCommand: ParsableCommand {
       valueName: "url"))
   var prometheus: [String] = []
 
+  @OptionGroup var query: QueryFlags
   @OptionGroup var http: HTTPFlags
   @OptionGroup var kube: KubeFlags
 
@@ -157,11 +159,45 @@ struct SnapshotCommand: ParsableCommand {
 
 extension SnapshotCommand {
   /// Asks every `--prometheus` server for the window and sums their flows; exit 3 when none answered.
+  ///
+  /// Each server is read from the recorded series of `zonetop rules` when they cover the
+  /// window, else from the raw ones; a line on stderr says which, and another every 10 s
+  /// while a query runs.
   func queryPrometheus(options: ReportOptions, problems: inout [String]) throws -> (TrafficReport, [TargetHealth]) {
     let windowMs = window?.ms ?? 300_000
-    let servers = PrometheusServers(urls: try prometheusURLs(prometheus), http: try http.httpOptions())
+    let servers = PrometheusServers(
+      urls: try prometheusURLs(prometheus), http: query.apiOptions(try http.httpOptions()))
     let end = WallClock.nowMs()
-    let outcomes = servers.increases(endMs: end, rangeMs: windowMs, namespace: shared.namespace)
+    let notices = QueryNotices(servers.clients.map(\.baseURL), timeoutMs: query.queryTimeout.ms)
+    var checks = servers.clients.map { _ in (kind: PrometheusClient.SeriesKind.raw, error: String?.none) }
+    if query.series != .raw {
+      checks = servers.seriesKinds(endMs: end, rangeMs: windowMs) { i, s in
+        notices.tick(i, s, "checking for recorded series")
+      }
+    }
+    for (client, check) in zip(servers.clients, checks) {
+      let url = Sanitize.visible(client.baseURL)
+      if query.series == .recorded && check.kind == .raw {
+        let why =
+          check.error.map { "could not check for them (\(Sanitize.visible($0)))" }
+          ?? "load the output of zonetop rules, and wait a window"
+        printError("zonetop: \(url): no recorded series \(RecordingRules.recordName) cover the window (\(why))")
+        throw ExitCode(3)
+      }
+      var hint = ""
+      if query.series == .auto && check.kind == .raw {
+        hint =
+          check.error != nil
+          ? " (the check for recorded series failed)"
+          : " (no recorded series over the window; zonetop rules makes queries cheaper)"
+      }
+      printError("zonetop: \(url): using \(check.kind.words)\(hint)")
+    }
+    let kinds = checks.map(\.kind)
+    notices.reset()
+    let outcomes = servers.increases(
+      endMs: end, rangeMs: windowMs, namespace: shared.namespace, kinds: kinds,
+      progress: { i, s in notices.tick(i, s, "query running") })
     var health: [TargetHealth] = []
     for outcome in outcomes {
       var h = TargetHealth(target: outcome.url)
@@ -176,6 +212,16 @@ extension SnapshotCommand {
       let n = outcomes.count
       let who = n == 1 ? "the Prometheus server did not answer" : "none of the \(n) Prometheus servers answered"
       printError("zonetop: no data: \(who)")
+      throw ExitCode(3)
+    }
+    // An answer without a single istio_tcp series is no data either (a wrong URL, a server that
+    // does not scrape the ztunnels, a --namespace that matches nothing), never an empty $0 table.
+    if answers.allSatisfy(\.isEmpty) {
+      printProblems(problems)
+      let scope = shared.namespace.map { " from or to namespace \"\(Sanitize.short($0))\"" } ?? ""
+      printError(
+        "zonetop: no data: the answer\(answers.count == 1 ? "" : "s") held no istio_tcp_* series with a count\(scope) over the "
+          + "last \(DurationText.format(ms: windowMs)) (does the server scrape the ztunnels?)")
       throw ExitCode(3)
     }
     var history = TrafficHistory()
@@ -208,6 +254,36 @@ extension SnapshotCommand {
       history.append(engine.takeRound(endMs: latest))
     }
     return (history.report(windowMs: nil, options: options), engine.health, discovery)
+  }
+}
+
+/// Lines on stderr while API queries run: one per server after 5 s, then every 10 s.
+final class QueryNotices: Sendable {
+  private let urls: [String]
+  private let limit: String
+  private let next: Mutex<[Double]>
+
+  init(_ urls: [String], timeoutMs: Int64) {
+    self.urls = urls
+    limit = DurationText.format(ms: timeoutMs)
+    next = Mutex(Array(repeating: 5, count: urls.count))
+  }
+
+  func reset() { next.withLock { $0 = Array(repeating: 5, count: urls.count) } }
+
+  /// Prints `what` for server `i` when its next notice is due; never abandons the query.
+  func tick(_ i: Int, _ seconds: Double, _ what: String) -> Bool {
+    let due = next.withLock { n -> Bool in
+      guard i < n.count, seconds >= n[i] else { return false }
+      n[i] += 10
+      return true
+    }
+    if due {
+      printError(
+        "zonetop: \(Sanitize.visible(urls[i])): \(what) for \(NumberText.fixed(seconds, 0)) s "
+          + "(--query-timeout \(limit))")
+    }
+    return false
   }
 }
 

@@ -83,8 +83,7 @@ struct Validate: ParsableCommand {
       }
     }
     if input == "-" {
-      let stdin = try FileStream.standardInput()
-      return try stdin.readAll().withUnsafeBytes { Validator.validate($0, source: stdin.path, format: format.format) }
+      return try Validator.validate(file: try FileStream.standardInput(), format: format.format)
     }
     let byName: ExpositionFormat? =
       [".om", ".om.txt", ".openmetrics"].contains { input.hasSuffix($0) } ? .openMetrics : nil

@@ -28,7 +28,7 @@ struct ZoneTop: ParsableCommand {
 
   static let subcommands: [any ParsableCommand.Type] = [
     LiveCommand.self, ReplayCommand.self, RecordCommand.self, SnapshotCommand.self, DiffCommand.self, Validate.self,
-    ExtractCommand.self,
+    ExtractCommand.self, RulesCommand.self,
   ]
 }
 
@@ -55,6 +55,7 @@ struct LiveCommand: ParsableCommand {
   @Option(help: "With --prometheus: the step of range queries; at least twice the server's scrape interval.")
   var step = DurationOption(ms: 30_000)
 
+  @OptionGroup var query: QueryFlags
   @OptionGroup var http: HTTPFlags
   @OptionGroup var kube: KubeFlags
   @OptionGroup var display: DisplayOptions
@@ -67,10 +68,11 @@ struct LiveCommand: ParsableCommand {
       throw ValidationError("give one source: ztunnel URLs, --kube or --prometheus")
     }
     if !prometheus.isEmpty {
-      let servers = PrometheusServers(urls: try prometheusURLs(prometheus), http: try http.httpOptions())
+      let servers = PrometheusServers(
+        urls: try prometheusURLs(prometheus), http: query.apiOptions(try http.httpOptions()))
       let source = PrometheusSource(
         servers: servers, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
-        stepMs: step.ms, namespace: shared.namespace)
+        stepMs: step.ms, namespace: shared.namespace, series: query.forcedKind)
       try display.run(source, options: options, isDemo: false)
       return
     }

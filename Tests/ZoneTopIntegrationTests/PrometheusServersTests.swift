@@ -130,7 +130,8 @@ import ZoneTopTraffic
     let deadline = Date().addingTimeInterval(30)
     while update == nil && Date() < deadline {
       usleep(100_000)
-      update = source.takeUpdates(realSeconds: 0.1).first
+      // Progress updates (a query running for 2 s and more) carry no rounds: the answer is the one that does.
+      update = source.takeUpdates(realSeconds: 0.1).first { $0.resets }
     }
     source.stop()
     let live = try #require(update)
@@ -180,14 +181,11 @@ final class TSDB {
   private let dir: String
   private var child: Child?
 
-  init(_ engine: Engine, scraping server: FixtureServer, targets: [Int]) throws {
+  /// `rules` (Prometheus only) is a rule file's YAML, loaded and evaluated every second.
+  init(_ engine: Engine, scraping server: FixtureServer, targets: [Int], rules: String? = nil) throws {
     dir = Harness.tempDir("tsdb")
-    let jobs = targets.map { i in
-      "  - job_name: zt\(i)\n    metrics_path: /t/\(i)/metrics\n    static_configs:\n      - targets: ['127.0.0.1:\(server.port)']"
-    }.joined(separator: "\n")
-    try Files.writeAtomically(
-      Array("global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n\(jobs)\n".utf8),
-      to: dir + "/scrape.yml")
+    if let rules { try Files.writeAtomically(Array(rules.utf8), to: dir + "/rules.yml") }
+    try Self.writeConfig(dir, server: server, targets: targets, rules: rules != nil)
     let port = freeLoopbackPort()
     url = "http://127.0.0.1:\(port)"
     let ready: String
@@ -222,6 +220,23 @@ final class TSDB {
   deinit {
     child = nil
     try? FileManager.default.removeItem(atPath: dir)
+  }
+
+  /// Writes the scrape configuration: a job a target, every second; the rule file if any.
+  private static func writeConfig(_ dir: String, server: FixtureServer, targets: [Int], rules: Bool) throws {
+    let jobs = targets.map { i in
+      "  - job_name: zt\(i)\n    metrics_path: /t/\(i)/metrics\n    static_configs:\n      - targets: ['127.0.0.1:\(server.port)']"
+    }.joined(separator: "\n")
+    var global = "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\n"
+    if rules { global += "  evaluation_interval: 1s\nrule_files:\n  - \(dir)/rules.yml\n" }
+    let scrapes = jobs.isEmpty ? "scrape_configs: []\n" : "scrape_configs:\n\(jobs)\n"
+    try Files.writeAtomically(Array((global + scrapes).utf8), to: dir + "/scrape.yml")
+  }
+
+  /// Prometheus only: scrapes these targets from now on (the configuration reloaded on SIGHUP).
+  func scrape(_ server: FixtureServer, targets: [Int]) throws {
+    try Self.writeConfig(dir, server: server, targets: targets, rules: Files.exists(dir + "/rules.yml"))
+    if let pid = child?.process.processIdentifier { kill(pid, SIGHUP) }
   }
 }
 

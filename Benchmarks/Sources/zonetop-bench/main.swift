@@ -1,7 +1,8 @@
 import Glibc
 
 // zonetop benchmarks: figures are printed, never asserted (see the README).
-// Usage: zonetop-bench [parser] [snapshot] [poll] [poll-record] [memory] [render] [refresh] [idle] [soak] [churn] [churn-before] [--small]
+// Usage: zonetop-bench [parser] [snapshot] [poll] [poll-record] [memory] [render] [refresh] [idle] [soak] [churn]
+//   [churn-before] [prometheus] [--small]
 let args = Set(CommandLine.arguments.dropFirst())
 let all = args.subtracting(["--small"]).isEmpty
 let small = args.contains("--small")
@@ -19,6 +20,9 @@ if all || args.contains("idle") { idleBench(seconds: small ? 10 : 30) }
 if all || args.contains("soak") { soakBench(hours: small ? 1 : 24) }
 if all || args.contains("churn") {
   churnSoak(perScrape: small ? 2000 : 20_000, minutes: small ? 8 : 10, keepRounds: 60, forget: true)
+}
+if all || args.contains("prometheus") {
+  prometheusBench(targets: small ? 50 : 200, series: 2000, runs: 3, warmup: small ? 90 : 100)
 }
 if args.contains("churn-before") {
   churnSoak(perScrape: small ? 2000 : 20_000, minutes: small ? 8 : 10, keepRounds: 60, forget: false)

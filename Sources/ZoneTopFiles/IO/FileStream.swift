@@ -47,6 +47,44 @@ public final class FileStream {
 
   deinit { if ownsDescriptor { close(fd) } }
 
+  /// The rest of this stream (a pipe, a terminal, a device) copied to an unlinked temporary
+  /// file in `TMPDIR` (else /tmp), and that file as a regular, seekable stream named like
+  /// this one: input that has to be looked at before it is read (its head and tail) then
+  /// costs disk, not memory.
+  public func spooled() throws(FileError) -> FileStream {
+    let dir = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array((dir + "/zonetop-spool-XXXXXX").utf8CString)
+    let out = template.withUnsafeMutableBufferPointer { b -> Int32 in
+      guard let base = b.baseAddress else { return -1 }
+      let fd = mkstemp(base)
+      if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+      return fd
+    }
+    guard out >= 0 else {
+      throw FileError(
+        path: path, message: "cannot make a temporary file in \(dir) to read it: \(String(cString: strerror(errno)))")
+    }
+    // Unlinked at once: the file goes when the stream is released, whatever happens.
+    template.withUnsafeBufferPointer { b in if let base = b.baseAddress { _ = unlink(base) } }
+    var writeError: Int32 = 0
+    do throws(FileError) {
+      try forEachPiece { piece, _ in
+        if writeError == 0 && !Files.writeAll(out, piece) { writeError = errno }
+        return piece.count
+      }
+    } catch {
+      close(out)
+      throw error
+    }
+    guard writeError == 0, lseek(out, 0, SEEK_SET) == 0 else {
+      let code = writeError != 0 ? writeError : errno
+      close(out)
+      throw FileError(
+        path: path, message: "cannot copy it to a temporary file in \(dir): \(String(cString: strerror(code)))")
+    }
+    return try FileStream(fd: out, path: path, owned: true)
+  }
+
   /// Everything left to read, in memory (for input that has to be seen whole first).
   public func readAll() throws(FileError) -> [UInt8] {
     var all: [UInt8] = []
