@@ -120,6 +120,7 @@ public final class TUILoop {
     if effects.contains(.quit) { return false }
     for effect in effects { apply(effect) }
     if state.isDrilling { fillSparklines() }
+    state.followedItem = state.selectedItem
     return true
   }
 
@@ -153,6 +154,8 @@ public final class TUILoop {
     // Paused live, a new filter or policy is applied to the moment on screen, not to newer data.
     let history = frozen ?? data.history
     state.report = history.rounds.isEmpty ? nil : history.report(windowMs: options.windowMs, options: report)
+    // The selection stays on its item (a hop, a service, a target), not on its row number.
+    state.follow(state.followedItem)
     let atEnd = source.playback?.isAtEnd ?? false
     if atEnd && !state.atEnd && state.status == nil { state.status = "end of the recording: [ steps back, q quits" }
     state.atEnd = atEnd

@@ -32,20 +32,6 @@ public enum Units: CaseIterable, Sendable {
   }
 }
 
-/// Sort orders of the Flows and Services tables (key `s`).
-public enum SortKey: CaseIterable, Sendable {
-  case cost, cross, bytes, name
-
-  public var title: String {
-    switch self {
-    case .cost: "cost"
-    case .cross: "cross-zone bytes"
-    case .bytes: "total bytes"
-    case .name: "name"
-    }
-  }
-}
-
 /// A key or terminal event, already decoded by the terminal backend.
 public enum Key: Equatable, Sendable {
   case char(Character)
@@ -100,7 +86,10 @@ public struct AppState: Sendable {
   // MARK: Interaction
   public var view: View = .zones
   public var units: Units = .rate
-  public var sortKey: SortKey = .cost
+  /// Each table's sort, once the user changed it (`<` `>` `I`); else the table's default.
+  public var sorts: [Table: TableSort] = [:]
+  /// The item the selection was on after the last key or refresh: a refresh puts it back there.
+  public var followedItem: ItemKey?
   public var policy: ReporterPolicy = .auto
   public var filter = ""
   public var filterDraft: String?
@@ -168,9 +157,9 @@ public struct AppState: Sendable {
       status = baseline == nil ? "no baseline pinned (b pins the current window)" : "baseline cleared"
       baseline = nil
       if units == .change { units = .rate }
-    case .char("s"):
-      sortKey = sortKey.cycled(by: 1)
-      status = "sorted by \(sortKey.title)"
+    case .char("<"): moveSort(by: -1)
+    case .char(">"), .char("s"): moveSort(by: 1)
+    case .char("I"): invertSort()
     case .char("/"): filterDraft = filter
     case .char("r"):
       policy = policy.next
@@ -230,6 +219,97 @@ public struct AppState: Sendable {
     default: break
     }
     return []
+  }
+
+  // MARK: - Sort
+
+  /// The sort of `table`: what the user picked, else the table's default.
+  public func sort(for table: Table) -> TableSort { sorts[table] ?? table.defaultSort }
+
+  /// The table on screen, if the view is one (a drill-down is one).
+  public var table: Table? {
+    if isDrilling { return .drill }
+    switch view {
+    case .flows: return .flows
+    case .services: return .services
+    case .health: return .health
+    case .zones, .regions: return nil
+    }
+  }
+
+  /// Moves the sort to the next column left or right (htop's `<` and `>`), keeping the selection on its item.
+  private mutating func moveSort(by n: Int) {
+    guard let table else {
+      status = "< and > sort the tables (Flows, Services, Health and drill-downs); here c finds the costliest cell"
+      return
+    }
+    let columns = ViewRows.sortColumns(table, self)
+    let current = sort(for: table)
+    let i = columns.firstIndex(of: current.column) ?? 0
+    let next = columns[((i + n) % columns.count + columns.count) % columns.count]
+    resorting(table, TableSort(column: next, descending: next.startsDescending))
+  }
+
+  /// Reverses the sort (htop's `I`).
+  private mutating func invertSort() {
+    guard let table else {
+      status = "I inverts the sort of a table (Flows, Services, Health and drill-downs)"
+      return
+    }
+    var s = sort(for: table)
+    s.descending.toggle()
+    resorting(table, s)
+  }
+
+  private mutating func resorting(_ table: Table, _ new: TableSort) {
+    let item = selectedItem
+    sorts[table] = new
+    follow(item)
+    status = "sorted by \(new.title) · < > column, I inverts"
+  }
+
+  /// The item the selection is on in the table on screen.
+  public var selectedItem: ItemKey? {
+    guard let table else { return nil }
+    switch table {
+    case .health:
+      let rows = ViewRows.healthRows(self).rows
+      return row < rows.count ? .target(rows[row].target) : nil
+    case .flows:
+      guard let report else { return nil }
+      let rows = ViewRows.flowRows(report, self)
+      return row < rows.count ? .hop(rows[row].0) : nil
+    case .services:
+      guard let report else { return nil }
+      let rows = ViewRows.serviceRows(report, self)
+      return row < rows.count ? .service(rows[row].service) : nil
+    case .namespaces:
+      return nil
+    case .drill:
+      guard let report else { return nil }
+      let rows = ViewRows.drillRows(report, self)
+      return drillRow < rows.count ? .drill(rows[drillRow].id) : nil
+    }
+  }
+
+  /// Puts the selection back on `item` when it is still in the table (after a refresh or a new
+  /// sort moved the rows); else it stays at its row number, within the table.
+  public mutating func follow(_ item: ItemKey?) {
+    defer { followedItem = selectedItem }
+    switch item {
+    case .target(let target)?:
+      if let i = ViewRows.healthRows(self).rows.firstIndex(where: { $0.target == target }) { row = i }
+    case .hop(let hop)?:
+      if let report, let i = ViewRows.flowRows(report, self).firstIndex(where: { $0.0 == hop }) { row = i }
+    case .service(let service)?:
+      if let report, let i = ViewRows.serviceRows(report, self).firstIndex(where: { $0.service == service }) {
+        row = i
+      }
+    case .drill(let id)?:
+      if let report, let i = ViewRows.drillRows(report, self).firstIndex(where: { $0.id == id }) { drillRow = i }
+    case .namespace, nil:
+      break
+    }
   }
 
   static func speedText(_ s: Double) -> String { s >= 1 ? "\(Int(s))x" : "\(NumberText.fixed(s, 2))x" }

@@ -218,7 +218,7 @@ public enum Renderer {
     if s.view == .flows { hints.append(("⏎", "zones")) }
     if s.view == .services { hints.append(("⏎", "clients")) }
     if s.isDrilling { hints = [("Esc", "back"), ("↑↓", "move")] }
-    hints += [("u", "units"), ("s", "sort"), ("/", "filter"), ("r", "reporter"), ("p", "pause")]
+    hints += [("u", "units"), ("<>", "sort"), ("/", "filter"), ("r", "reporter"), ("p", "pause")]
     if s.isReplay { hints += [("+/-", "speed"), ("[ ]", "step")] }
     hints += [("e", "export"), ("?", "help"), ("q", "quit")]
     var x = 0
@@ -238,7 +238,7 @@ public enum Renderer {
       "c              jump to the costliest cell (Zones, Regions)",
       "u              units: bytes/s, bytes in window, USD/month, change",
       "b / B          pin the window as the baseline / clear it",
-      "s              sort (cost, cross-zone, total, name)",
+      "< / > · I      sort by the column left / right · invert (tables)",
       "/              filter: namespace, workload, service, cluster, zone",
       "r              reporter policy: auto, source, destination",
       "p, space       pause · + / - replay speed · [ / ] step",
@@ -516,6 +516,8 @@ public enum Renderer {
     var width: Int
     var right: Bool
     var priority: Int
+    /// The column rows sort by when it is picked with `<` `>`; nil: not sortable.
+    var sort: SortColumn? = nil
   }
 
   /// Keeps the columns that fit, dropping the lowest priority first; the first column takes the slack.
@@ -531,7 +533,7 @@ public enum Renderer {
   /// Draws a table; the column `flexible` (the first by default) takes the width left over.
   static func table(
     _ b: inout CellBuffer, columns: [Column], rows: [[String]], roles: [[Role]]? = nil, selected: Int?,
-    top: Int, height: Int, flexible: Int = 0
+    top: Int, height: Int, flexible: Int = 0, sort: TableSort? = nil
   ) {
     let kept = fit(columns, width: b.width - 1)
     let slack = kept.contains(flexible) ? flexible : kept[0]
@@ -553,7 +555,13 @@ public enum Renderer {
         x += w + 1
       }
     }
-    draw(columns.map(\.title), y: top, role: .columnHeader, bold: true, rowRoles: nil)
+    // The sorted column's title carries an arrow pointing the way its values go down the table.
+    let titles = columns.indices.map { i -> String in
+      guard let sort, columns[i].sort == sort.column else { return columns[i].title }
+      let arrow = sort.descending ? "▼" : "▲"
+      return DisplayWidth.prefix(columns[i].title, width: max(1, widths[i] - 1)) + arrow
+    }
+    draw(titles, y: top, role: .columnHeader, bold: true, rowRoles: nil)
     let rowsAvailable = height - 1
     let sel = selected.map { min($0, max(0, rows.count - 1)) }
     let first = sel.map { min(max(0, $0 - rowsAvailable + 1), max(0, rows.count - rowsAvailable)) } ?? 0
@@ -573,17 +581,19 @@ public enum Renderer {
     let cross = rows.reduce(UInt64(0)) { $0.addingSaturating($1.1.crossBytes) }
     let hasUnknown = rows.contains { ($0.1.byScope[.unknown] ?? 0) > 0 }
     var columns = [
-      Column(title: "SOURCE → DESTINATION SERVICE", width: 24, right: false, priority: 100),
-      Column(title: "SAME-ZONE", width: 9, right: true, priority: 45),
-      Column(title: "X-ZONE", width: 9, right: true, priority: 85),
-      Column(title: "X-REGION", width: 9, right: true, priority: 80),
-      Column(title: "SHARE", width: 6, right: true, priority: 70),
-      Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
-      Column(title: "REQ →", width: 7, right: true, priority: 20),
-      Column(title: "← RESP", width: 7, right: true, priority: 10),
+      Column(title: "SOURCE → DESTINATION SERVICE", width: 24, right: false, priority: 100, sort: .name),
+      Column(title: "SAME-ZONE", width: 9, right: true, priority: 45, sort: .sameZone),
+      Column(title: "X-ZONE", width: 9, right: true, priority: 85, sort: .crossZone),
+      Column(title: "X-REGION", width: 9, right: true, priority: 80, sort: .crossRegion),
+      Column(title: "SHARE", width: 6, right: true, priority: 70, sort: .share),
+      Column(title: "USD/MONTH", width: 10, right: true, priority: 90, sort: .cost),
+      Column(title: "REQ →", width: 7, right: true, priority: 20, sort: .request),
+      Column(title: "← RESP", width: 7, right: true, priority: 10, sort: .response),
     ]
     // Unknown locality may be crossing: at 80 columns it stays and the free same-zone bytes go.
-    if hasUnknown { columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 60), at: 4) }
+    if hasUnknown {
+      columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 60, sort: .unknown), at: 4)
+    }
     let cellsText = rows.map { h, st -> [String] in
       var cells = [
         "\(r.sourceName(h)) → \(h.destinationService)",
@@ -599,9 +609,11 @@ public enum Renderer {
     if s.baseline != nil { columns.append(Column(title: "Δ USD/MO", width: 10, right: true, priority: 88)) }
     let unit = s.units == .bytes ? "bytes in window" : "B/s"
     b.text(
-      "hops that cross, \(unit) by scope · SHARE: of all crossing bytes · sorted by \(s.sortKey.title)",
+      "hops that cross, \(unit) by scope · SHARE: of all crossing bytes · sorted by \(s.sort(for: .flows).title)",
       x: 1, y: top, role: .dim, maxWidth: b.width - 2)
-    table(&b, columns: columns, rows: cellsText, selected: s.row, top: top + 1, height: height - 1)
+    table(
+      &b, columns: columns, rows: cellsText, selected: s.row, top: top + 1, height: height - 1,
+      sort: s.sort(for: .flows))
   }
 
   /// A cost per month against the baseline's: signed, or `new` when the baseline had none.
@@ -615,12 +627,16 @@ public enum Renderer {
     let rows = ViewRows.serviceRows(r, s)
     let routing = s.discovery.map { d in rows.map { d.routing(ofService: $0.service) } }
     var columns = [
-      Column(title: "DESTINATION SERVICE", width: 28, right: false, priority: 100),
-      Column(title: "IN-ZONE", width: 7, right: true, priority: 95),
+      Column(title: "DESTINATION SERVICE", width: 28, right: false, priority: 100, sort: .name),
+      Column(title: "IN-ZONE", width: 7, right: true, priority: 95, sort: .inZone),
       Column(title: "", width: 10, right: false, priority: 30),
-      Column(title: s.units == .bytes ? "X-ZONE BYTES" : "X-ZONE B/s", width: 12, right: true, priority: 80),
-      Column(title: s.units == .bytes ? "X-REGION BYTES" : "X-REGION B/s", width: 14, right: true, priority: 70),
-      Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
+      Column(
+        title: s.units == .bytes ? "X-ZONE BYTES" : "X-ZONE B/s", width: 12, right: true, priority: 80,
+        sort: .crossZone),
+      Column(
+        title: s.units == .bytes ? "X-REGION BYTES" : "X-REGION B/s", width: 14, right: true, priority: 70,
+        sort: .crossRegion),
+      Column(title: "USD/MONTH", width: 10, right: true, priority: 90, sort: .cost),
     ]
     if routing != nil { columns.insert(Column(title: "ROUTING", width: 14, right: false, priority: 85), at: 1) }
     if s.baseline != nil { columns.append(Column(title: "BASELINE", width: 8, right: true, priority: 92)) }
@@ -664,15 +680,17 @@ public enum Renderer {
       return cells
     }
     var title =
-      "share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sortKey.title)"
+      "share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sort(for: .services).title)"
     if routing != nil {
       let crossShare =
         asking.known > 0 ? NumberText.fixed(100 * Double(asking.cross) / Double(asking.known), 1) + "%" : "-"
       title =
-        "\(asking.services) service\(asking.services == 1 ? " asks" : "s ask") for same-zone routing; \(crossShare) of their bytes still leave the zone · sorted by \(s.sortKey.title)"
+        "\(asking.services) service\(asking.services == 1 ? " asks" : "s ask") for same-zone routing; \(crossShare) of their bytes still leave the zone · sorted by \(s.sort(for: .services).title)"
     }
     b.text(title, x: 1, y: top, role: .dim, maxWidth: b.width - 2)
-    table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1)
+    table(
+      &b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1,
+      sort: s.sort(for: .services))
   }
 
   static func health(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport?, top: Int, height: Int) {
@@ -682,15 +700,15 @@ public enum Renderer {
     let names = sorted.map { TargetName.short($0.target) }
     let nameWidth = min(max(22, names.map(DisplayWidth.of).max() ?? 0), max(22, b.width / 3))
     let columns = [
-      Column(title: "TARGET", width: nameWidth, right: false, priority: 100),
-      Column(title: "STATE", width: 5, right: false, priority: 95),
-      Column(title: "LATENCY", width: 8, right: true, priority: 60),
-      Column(title: "SCRAPES", width: 7, right: true, priority: 58),
-      Column(title: "FAILS", width: 5, right: true, priority: 65),
-      Column(title: "SERIES", width: 7, right: true, priority: 70),
-      Column(title: "INVALID", width: 7, right: true, priority: 50),
-      Column(title: "RESTARTS", width: 8, right: true, priority: 40),
-      Column(title: "LAST ERROR", width: 24, right: false, priority: 90),
+      Column(title: "TARGET", width: nameWidth, right: false, priority: 100, sort: .name),
+      Column(title: "STATE", width: 5, right: false, priority: 95, sort: .state),
+      Column(title: "LATENCY", width: 8, right: true, priority: 60, sort: .latency),
+      Column(title: "SCRAPES", width: 7, right: true, priority: 58, sort: .scrapes),
+      Column(title: "FAILS", width: 5, right: true, priority: 65, sort: .failures),
+      Column(title: "SERIES", width: 7, right: true, priority: 70, sort: .series),
+      Column(title: "INVALID", width: 7, right: true, priority: 50, sort: .invalid),
+      Column(title: "RESTARTS", width: 8, right: true, priority: 40, sort: .restarts),
+      Column(title: "LAST ERROR", width: 24, right: false, priority: 90, sort: .error),
     ]
     var roles: [[Role]] = []
     let nodes = s.discovery?.nodes
@@ -721,7 +739,7 @@ public enum Renderer {
     let quality = max(6, min(s.discovery == nil ? 8 : 10, height / 3))
     table(
       &b, columns: tableColumns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality,
-      flexible: tableColumns.count - 1)
+      flexible: tableColumns.count - 1, sort: s.sort(for: .health))
     var y = top + height - quality + 1
     b.hline(x: 0, y: y - 1, width: b.width)
     b.text("Data quality", x: 1, y: y, role: .title, bold: true)
@@ -837,12 +855,14 @@ public enum Renderer {
     }
     let columns = [
       // At 80 columns the name is cut before DIR goes: without it a hop's two rows look the same.
-      Column(title: nameTitle, width: 24, right: false, priority: 100),
-      Column(title: "DIR", width: 4, right: false, priority: 87),
-      Column(title: "SCOPE", width: 12, right: false, priority: 88),
-      Column(title: valueTitle, width: 9, right: true, priority: 90),
-      Column(title: s.units == .cost ? "B/s" : "USD/MONTH", width: 10, right: true, priority: 85),
-      Column(title: "CONNS", width: 6, right: true, priority: 40),
+      Column(title: nameTitle, width: 24, right: false, priority: 100, sort: .name),
+      Column(title: "DIR", width: 4, right: false, priority: 87, sort: .direction),
+      Column(title: "SCOPE", width: 12, right: false, priority: 88, sort: .scope),
+      Column(title: valueTitle, width: 10, right: true, priority: 90, sort: s.units == .cost ? .cost : .bytes),
+      Column(
+        title: s.units == .cost ? "B/s" : "USD/MONTH", width: 10, right: true, priority: 85,
+        sort: s.units == .cost ? .bytes : .cost),
+      Column(title: "CONNS", width: 6, right: true, priority: 40, sort: .connections),
       Column(title: "HISTORY", width: sparkWidth, right: false, priority: 80),
     ]
     var roles: [[Role]] = []
@@ -861,7 +881,9 @@ public enum Renderer {
         s.units == .cost ? rate : month, String(row.opened), sparkline(s.sparklines[row.id] ?? [], width: sparkWidth),
       ]
     }
-    table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.drillRow, top: top + 1, height: height - 1)
+    table(
+      &b, columns: columns, rows: cellsText, roles: roles, selected: s.drillRow, top: top + 1, height: height - 1,
+      sort: s.sort(for: .drill))
   }
 
   /// Block-character sparkline of the last `width` values.

@@ -36,8 +36,9 @@ import ZoneTopUI
     _ = s.update(.char("u"))
     _ = s.update(.char("u"))
     #expect(s.units == .rate)
-    _ = s.update(.char("s"))
-    #expect(s.sortKey == .cross)
+    _ = s.update(.char("3"))
+    _ = s.update(.char(">"))
+    #expect(s.sort(for: .flows) == TableSort(column: .request, descending: true))
     #expect(s.update(.char("r")) == [.policyChanged])
     #expect(s.policy == .source)
   }
