@@ -17,6 +17,8 @@ public struct TUIOptions: Sendable {
   public var units: Units = .rate
   /// The `--record` file every scrape is appended to, if any (the header shows REC).
   public var recordingTo: String?
+  /// What `--version` prints (the help overlay shows it).
+  public var version: String?
 
   public init(report: ReportOptions, windowMs: Int64) {
     self.report = report
@@ -41,6 +43,9 @@ public final class TUILoop {
   private var dirty = true
   /// The history on screen while a live source is paused (collection goes on into `data`).
   private var frozen: TrafficHistory?
+  /// The window and pricing in force (`:window`, `:pricing` change them).
+  private var windowMs: Int64
+  private var pricing: PricingProfile
   private let monotonic: () -> Double
   private let wallMs: () -> Int64
   private var last: Double
@@ -58,15 +63,25 @@ public final class TUILoop {
     self.monotonic = monotonic
     self.wallMs = wallMs
     data = CollectedData(maxRounds: options.maxRounds)
+    windowMs = options.windowMs
+    pricing = options.report.pricing
     state = AppState(sourceLabel: source.label, isDemo: options.isDemo, isReplay: source.playback != nil)
     state.policy = options.report.policy
     state.filter = options.report.filter.text ?? ""
+    state.namespaceFilter = options.report.filter.namespace
+    state.clusterFilter = options.report.filter.cluster
+    state.zoneFilter = options.report.filter.zone
     state.mouseEnabled = options.mouse
     state.intervalMs = source.intervalMs
     state.windowMs = options.windowMs
     state.units = options.units
     state.recordingTo = options.recordingTo
-    if let p = source.playback { state.speed = p.speed }
+    state.version = options.version
+    if let p = source.playback {
+      state.speed = p.speed
+      state.replayStartMs = p.startMs
+      state.replayEndMs = p.endMs
+    }
     last = monotonic()
     takeUpdates()
     refresh()
@@ -151,9 +166,13 @@ public final class TUILoop {
     var report = options.report
     report.policy = state.policy
     report.filter.text = state.filter.isEmpty ? nil : state.filter
+    report.filter.namespace = state.namespaceFilter
+    report.filter.zone = state.zoneFilter
+    report.filter.cluster = state.clusterFilter
+    report.pricing = pricing
     // Paused live, a new filter or policy is applied to the moment on screen, not to newer data.
     let history = frozen ?? data.history
-    state.report = history.rounds.isEmpty ? nil : history.report(windowMs: options.windowMs, options: report)
+    state.report = history.rounds.isEmpty ? nil : history.report(windowMs: windowMs, options: report)
     // The selection stays on its item (a hop, a service, a target), not on its row number.
     state.follow(state.followedItem)
     let atEnd = source.playback?.isAtEnd ?? false
@@ -205,14 +224,45 @@ public final class TUILoop {
       takeUpdates()
       refresh()
       state.status = "at \(RFC3339.format(ms: state.report?.windowEndMs ?? state.nowMs)) (the newest counted scrape)"
-    case .export:
+    case .window(let ms):
+      let kept = Int64(options.maxRounds) * max(1, state.intervalMs)
+      guard ms >= state.intervalMs else {
+        state.status =
+          "window \(DurationText.format(ms: ms)) is shorter than the interval (\(DurationText.format(ms: state.intervalMs)))"
+        state.statusIsError = true
+        return
+      }
+      windowMs = ms
+      state.windowMs = ms
+      refresh()
+      state.status =
+        "window \(DurationText.format(ms: ms))"
+        + (ms > kept ? " (the history keeps \(DurationText.format(ms: kept)): the window shows at most that)" : "")
+    case .pricing(let name):
+      do {
+        pricing = try PricingLoader.load(name)
+        refresh()
+        state.status = "pricing \(pricing.name) per \(pricing.unitName)"
+      } catch {
+        state.status = error.description
+        state.statusIsError = true
+      }
+    case .seek(let ms):
+      guard let playback = source.playback else { return }
+      let status = state.status
+      playback.seek(toMs: ms)
+      takeUpdates()
+      refresh()
+      state.status = (status.map { $0 + ": " } ?? "") + "at \(Renderer.clock(state.report?.windowEndMs ?? ms))"
+    case .export, .exportTo:
       guard let csv = ReportExport.viewCSV(state) else {
         state.status = "nothing to export yet"
         return
       }
       let now = wallMs()
       let stamp = RFC3339.format(ms: now - now % 1000).filter { $0 != "-" && $0 != ":" }
-      let path = "\(options.exportDirectory)/zonetop-\(csv.name)-\(stamp).csv"
+      var path = "\(options.exportDirectory)/zonetop-\(csv.name)-\(stamp).csv"
+      if case .exportTo(let to) = effect { path = to }
       do {
         try Files.writeAtomically(Array(csv.text.utf8), to: path)
         state.status = "exported \(csv.rows) rows to \(path)"

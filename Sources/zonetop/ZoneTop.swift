@@ -126,6 +126,7 @@ struct DisplayOptions: ParsableArguments {
     tui.isDemo = isDemo
     tui.mouse = mouse
     tui.recordingTo = recordingTo
+    tui.version = ZoneTop.version
     TerminationSignals.install()
     let screen = try CursesScreen(color: noColor ? .never : color, mouse: mouse)
     defer { screen.restore() }

@@ -51,6 +51,14 @@ public enum Effect: Equatable, Sendable {
   case speed(Double)
   case step(Int)
   case filterChanged
+  /// `:window`: the window of rates and costs.
+  case window(Int64)
+  /// `:pricing`: a built-in profile's name or a pricing file.
+  case pricing(String)
+  /// `:export PATH`: what is on screen, to this file.
+  case exportTo(String)
+  /// A replay moves to this data time (`:goto`, Home/End, `{ }` and `( )`).
+  case seek(Int64)
 }
 
 /// The whole UI state; changed only by `AppState.update` and by the driver's data updates.
@@ -70,6 +78,8 @@ public struct AppState: Sendable {
   public var replayEndMs: Int64?
   /// The file a live source records every scrape to (`--record`); the header shows REC.
   public var recordingTo: String?
+  /// What `--version` prints; the help overlay's title shows it.
+  public var version: String?
 
   // MARK: Data
   public var report: TrafficReport?
@@ -92,7 +102,19 @@ public struct AppState: Sendable {
   public var followedItem: ItemKey?
   public var policy: ReporterPolicy = .auto
   public var filter = ""
-  public var filterDraft: String?
+  /// The `/` prompt while it is open.
+  public var filterEditor: LineEditor?
+  /// The filter being typed, while the `/` prompt is open.
+  public var filterDraft: String? { filterEditor?.text }
+  /// `:ns`, `:zone`, `:cluster` (and `--namespace`, `--cluster`): only traffic from or to these.
+  public var namespaceFilter: String?
+  public var zoneFilter: String?
+  public var clusterFilter: String?
+  /// The `:` prompt while it is open, the commands run before (Up/Down), and what Tab offered.
+  public var command: LineEditor?
+  public var commandHistory: [String] = []
+  public var historyIndex: Int?
+  public var completions: [String] = []
   public var paused = false
   public var speed = 1.0
   public var showHelp = false
@@ -126,7 +148,8 @@ public struct AppState: Sendable {
   /// Applies one key to the state; returns what the driver must do.
   public mutating func update(_ key: Key) -> [Effect] {
     if key == .interrupt { return [.quit] }
-    if filterDraft != nil { return editFilter(key) }
+    if filterEditor != nil { return editFilter(key) }
+    if command != nil { return editCommand(key) }
     if showHelp {
       if key == .char("q") { return [.quit] }
       showHelp = false
@@ -160,7 +183,8 @@ public struct AppState: Sendable {
     case .char("<"): moveSort(by: -1)
     case .char(">"), .char("s"): moveSort(by: 1)
     case .char("I"): invertSort()
-    case .char("/"): filterDraft = filter
+    case .char("/"): filterEditor = LineEditor(filter)
+    case .char(":"): command = LineEditor(limit: 200)
     case .char("r"):
       policy = policy.next
       status = "reporter policy: \(policy.rawValue)"
@@ -195,12 +219,19 @@ public struct AppState: Sendable {
         return []
       }
       return [.step(key == .char("]") ? 1 : -1)]
+    case .char("{"): return jump(byMs: -60_000)
+    case .char("}"): return jump(byMs: 60_000)
+    case .char("("): return jump(byMs: -300_000)
+    case .char(")"): return jump(byMs: 300_000)
     case .char("e"): return [.export(view)]
     case .escape:
       if isDrilling {
         closeDrill()
-      } else if !filter.isEmpty {
+      } else if hasFilter {
         filter = ""
+        namespaceFilter = nil
+        zoneFilter = nil
+        clusterFilter = nil
         status = "filter cleared"
         return [.filterChanged]
       }
@@ -211,10 +242,15 @@ public struct AppState: Sendable {
     case .right, .char("l"): move(dx: 1)
     case .pageUp: move(dy: -10)
     case .pageDown: move(dy: 10)
-    case .home:
-      row = 0
-      column = 0
-      drillRow = 0
+    case .home, .end:
+      // In a replay, the start and the end of the recording; g and G go to the first and last row.
+      if isReplay, let start = replayStartMs, let end = replayEndMs {
+        status = key == .home ? "at the start of the recording" : "at the end of the recording"
+        return [.seek(key == .home ? start : end)]
+      }
+      if key == .home { firstRow() } else { move(dy: Int.max / 4) }
+    case .char("g"): firstRow()
+    case .char("G"): move(dy: Int.max / 4)
     case .select(let r, let c): select(row: r, column: c)
     default: break
     }
@@ -312,6 +348,25 @@ public struct AppState: Sendable {
     }
   }
 
+  private mutating func firstRow() {
+    row = 0
+    column = 0
+    drillRow = 0
+  }
+
+  /// Moves a replay by `ms` from the time on screen, within the recording.
+  private mutating func jump(byMs ms: Int64) -> [Effect] {
+    guard isReplay, let start = replayStartMs, let end = replayEndMs else {
+      status = "{ } and ( ) move replays by 1 and 5 minutes"
+      return []
+    }
+    let now = report?.windowEndMs ?? nowMs
+    let to = min(max(now + ms, start), end)
+    let minutes = abs(ms) / 60_000
+    status = "\(ms < 0 ? "back" : "forward") \(minutes) minute\(minutes == 1 ? "" : "s")"
+    return [.seek(to)]
+  }
+
   static func speedText(_ s: Double) -> String { s >= 1 ? "\(Int(s))x" : "\(NumberText.fixed(s, 2))x" }
 
   /// Moves the selection to the costliest crossing cell of the Zones or Regions matrix.
@@ -334,6 +389,19 @@ public struct AppState: Sendable {
     row = 0
     column = 0
     closeDrill()
+  }
+
+  /// Whether any filter is on: `/` text, or `:ns`, `:zone`, `:cluster`.
+  public var hasFilter: Bool { !filter.isEmpty || namespaceFilter != nil || zoneFilter != nil || clusterFilter != nil }
+
+  /// The filters in words (`ns shop · zone us-east-1a · 'front'`), for the tab line and messages.
+  public var filterSummary: String {
+    var parts: [String] = []
+    if let namespaceFilter { parts.append("ns \(namespaceFilter)") }
+    if let zoneFilter { parts.append("zone \(zoneFilter)") }
+    if let clusterFilter { parts.append("cluster \(clusterFilter)") }
+    if !filter.isEmpty { parts.append("'\(filter)'") }
+    return parts.joined(separator: " · ")
   }
 
   /// Whether a drill-down is open.
@@ -360,25 +428,15 @@ public struct AppState: Sendable {
   private mutating func editFilter(_ key: Key) -> [Effect] {
     switch key {
     case .enter:
-      filter = filterDraft ?? ""
-      filterDraft = nil
+      filter = filterEditor?.text ?? ""
+      filterEditor = nil
       row = 0
       status = filter.isEmpty ? "filter cleared" : "filter: \(filter)"
       return [.filterChanged]
     case .escape:
-      filterDraft = nil
-    case .backspace:
-      if filterDraft?.isEmpty == false { filterDraft?.removeLast() }
-    case .char("\u{15}"):  // Ctrl-U: the whole line, as in a shell
-      filterDraft = ""
-    case .char("\u{17}"):  // Ctrl-W: the word before the cursor
-      var draft = filterDraft ?? ""
-      while draft.last == " " { draft.removeLast() }
-      while let last = draft.last, last != " " { draft.removeLast() }
-      filterDraft = draft
-    case .char(let c) where !c.isNewline && (filterDraft?.count ?? 0) < 64:
-      if c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) { filterDraft?.append(c) }
-    default: break
+      filterEditor = nil
+    default:
+      _ = filterEditor?.apply(key)
     }
     return []
   }
@@ -413,7 +471,8 @@ public struct AppState: Sendable {
 
   private mutating func move(dx: Int = 0, dy: Int = 0) {
     if isDrilling {
-      drillRow = max(0, drillRow + dy)
+      let n = report.map { ViewRows.drillRows($0, self).count } ?? 0
+      drillRow = min(max(0, drillRow + dy), max(0, n - 1))
       return
     }
     row = max(0, row + dy)

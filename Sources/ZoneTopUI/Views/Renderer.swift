@@ -46,7 +46,7 @@ public enum Renderer {
     }
     statusLine(&b, state)
     footer(&b, state)
-    if state.showHelp { help(&b) }
+    if state.showHelp { help(&b, version: state.version) }
     return (b, layout)
   }
 
@@ -71,8 +71,8 @@ public enum Renderer {
         "The matrix shows nothing until one does; 5 Health lists each target and its error.",
       ]
     }
-    if let r = s.report, !s.filter.isEmpty, r.zonePairs.isEmpty {
-      return ["No traffic matches '\(Sanitize.short(s.filter, limit: 40))' - Esc clears the filter."]
+    if let r = s.report, s.hasFilter, r.zonePairs.isEmpty {
+      return ["No traffic matches \(Sanitize.short(s.filterSummary, limit: 60)) - Esc clears the filter."]
     }
     if let r = s.report, r.windowEndMs == r.windowStartMs, r.zonePairs.isEmpty {
       return ["Collecting the baseline: rates after the next scrape."]
@@ -177,7 +177,7 @@ public enum Renderer {
   }
 
   /// `10:04:50` (UTC), with the date in front when it is not the day of `todayMs` (a replay of another day).
-  static func clock(_ ms: Int64, todayMs: Int64 = 0) -> String {
+  public static func clock(_ ms: Int64, todayMs: Int64 = 0) -> String {
     let t = RFC3339.format(ms: ms - ms % 1000)
     let parts = t.split(separator: "T")
     let time = parts.last.map { String($0.dropLast()) } ?? t
@@ -193,22 +193,55 @@ public enum Renderer {
       x += 1
     }
     var right = "units: \(s.units.title)"
-    if !s.filter.isEmpty { right = "filter: \(s.filter)  " + right }
+    if s.hasFilter { right = "filter: \(s.filterSummary)  " + right }
     if x + right.count + 2 < b.width { b.textRight(right + " ", right: b.width, y: 2, role: .dim) }
   }
 
   static func statusLine(_ b: inout CellBuffer, _ s: AppState) {
     let y = b.height - 2
-    if let draft = s.filterDraft {
-      let prompt = "/ filter (namespace, workload or service; Enter applies, Esc cancels, ^U clears): "
-      let x = b.text(prompt, x: 0, y: y, role: .key)
-      b.text(draft + "▏", x: x, y: y, role: .normal)
+    if let editor = s.filterEditor {
+      let text =
+        b.width >= 100
+        ? "/ filter (namespace, workload, service, zone; Enter applies, Esc cancels, ^U ^W ^K ←→ edit): "
+        : "/ filter (Enter applies, Esc cancels): "
+      prompt(&b, text, editor, y: y)
+    } else if let editor = s.command {
+      let x = prompt(&b, ":", editor, y: y)
+      // What Tab offered, after the line; else what the command takes.
+      let words = editor.text.split(separator: " ").map(String.init)
+      var hint = ""
+      if !s.completions.isEmpty {
+        hint = s.completions.prefix(12).joined(separator: "  ") + (s.completions.count > 12 ? "  ..." : "")
+      } else if let spec = Commands.all.first(where: { $0.name == words.first?.lowercased() }) {
+        hint = ":\(spec.name) \(spec.argument) - \(spec.help)"
+      } else if editor.text.isEmpty {
+        hint = "ns zone cluster window pricing reporter units sort export goto q (Tab completes, ↑↓ history)"
+      }
+      if !hint.isEmpty && x + 3 < b.width { b.text(hint, x: x + 2, y: y, role: .dim, maxWidth: b.width - x - 3) }
     } else if let status = s.status {
-      b.text(" " + status, x: 0, y: y, role: s.statusIsError ? .error : .ok)
+      b.text(" " + status, x: 0, y: y, role: s.statusIsError ? .error : .ok, maxWidth: b.width - 1)
     } else if s.atEnd {
       // The end of a replay stays said after other messages have gone.
-      b.text(" end of the recording: [ steps back, q quits", x: 0, y: y, role: .dim)
+      b.text(" end of the recording: [ steps back, Home goes to the start, q quits", x: 0, y: y, role: .dim)
     }
+  }
+
+  /// A prompt and its line, the cursor a highlighted cell; returns where the line ends.
+  @discardableResult
+  static func prompt(_ b: inout CellBuffer, _ prompt: String, _ editor: LineEditor, y: Int) -> Int {
+    let x = b.text(prompt, x: 0, y: y, role: .key)
+    let room = max(1, b.width - x - 1)
+    // A line longer than the room scrolls so the cursor stays in sight.
+    let before = editor.beforeCursor
+    let skip = max(0, DisplayWidth.of(before) - room + 1)
+    let shownBefore = String(before.dropFirst(skip))
+    let after = String(editor.text.dropFirst(editor.cursor))
+    var at = x + b.text(shownBefore, x: x, y: y, role: .normal)
+    let cursorChar = after.first.map(String.init) ?? " "
+    b.text(cursorChar, x: at, y: y, role: .selected)
+    at += max(1, DisplayWidth.of(cursorChar))
+    if after.count > 1 { at += b.text(String(after.dropFirst()), x: at, y: y, role: .normal, maxWidth: b.width - at) }
+    return at
   }
 
   static func footer(_ b: inout CellBuffer, _ s: AppState) {
@@ -220,7 +253,7 @@ public enum Renderer {
     if s.isDrilling { hints = [("Esc", "back"), ("↑↓", "move")] }
     hints += [("u", "units"), ("<>", "sort"), ("/", "filter"), ("r", "reporter"), ("p", "pause")]
     if s.isReplay { hints += [("+/-", "speed"), ("[ ]", "step")] }
-    hints += [("e", "export"), ("?", "help"), ("q", "quit")]
+    hints += [("e", "export"), (":", "cmd"), ("?", "help"), ("q", "quit")]
     var x = 0
     for (k, label) in hints {
       let need = k.count + label.count + 2
@@ -230,30 +263,61 @@ public enum Renderer {
     }
   }
 
-  static func help(_ b: inout CellBuffer) {
-    let lines = [
-      "zonetop keys", "",
-      "1-5, Tab       switch view (Zones Regions Flows Services Health)",
-      "arrows, hjkl   move · Enter drill down · Esc back, clear filter",
-      "c              jump to the costliest cell (Zones, Regions)",
-      "u              units: bytes/s, bytes in window, USD/month, change",
-      "b / B          pin the window as the baseline / clear it",
-      "< / > · I      sort by the column left / right · invert (tables)",
-      "/              filter: namespace, workload, service, cluster, zone",
-      "r              reporter policy: auto, source, destination",
-      "p, space       pause · + / - replay speed · [ / ] step",
-      "e              export the view (or the drill-down) to CSV",
-      "q              quit", "",
-      "Costs are estimates from the pricing profile, priced per GiB (2^30",
-      "bytes) for aws and gcp; rates are SI (1 MB/s = 10^6 bytes/s).", "Any key closes this help.",
+  /// The keys, grouped, in a frame over the view (Esc or any key closes it).
+  static func help(_ b: inout CellBuffer, version: String?) {
+    let groups: [(String, [String])] = [
+      (
+        "Views",
+        [
+          "1-5 Tab  Zones Regions Flows Services Health",
+          "↑↓←→ hjkl move · g G first, last row · ⏎ drill down · Esc back",
+        ]
+      ),
+      ("Cost", ["c costliest cell · u units (B/s, bytes, USD/month) · b B baseline"]),
+      ("Tables", ["< > sort column left, right · I invert · / filter · e export CSV"]),
+      ("Replay", ["p pause · + - speed · [ ] step · { } 1 min · ( ) 5 min · Home End"]),
+      ("Other", ["r reporter policy · : command · ? help · q quit"]),
+      (
+        "Commands",
+        [
+          ":ns :zone :cluster NAME (- for all) · :window 1h · :pricing gcp",
+          ":units usd · :reporter source · :sort COLUMN · :export PATH",
+          ":goto 12:05 (start, end) · :q     Tab completes, ↑↓ history",
+        ]
+      ),
     ]
-    let w = min(b.width - 4, 70)
-    let h = min(b.height - 2, lines.count + 2)
+    var lines: [(String, String)] = []
+    for (title, rows) in groups {
+      for (i, row) in rows.enumerated() { lines.append((i == 0 ? title : "", row)) }
+    }
+    let notes = [
+      "Costs are estimates, priced per GiB (2^30 bytes) for aws and gcp;",
+      "rates are SI (1 MB/s = 10^6 bytes/s). Any key closes this help.",
+    ]
+    let w = min(b.width - 2, 78)
+    let h = min(b.height - 2, lines.count + notes.count + 3)
     let x0 = (b.width - w) / 2
     let y0 = (b.height - h) / 2
     b.fill(x: x0, y: y0, width: w, height: h, Cell(" ", role: .header))
-    for (i, l) in lines.prefix(h - 2).enumerated() {
-      b.text(l, x: x0 + 2, y: y0 + 1 + i, role: i == 0 ? .title : .header, bold: i == 0, maxWidth: w - 4)
+    // The frame: the view around it is not read as part of the help.
+    b.hline(x: x0 + 1, y: y0, width: w - 2, role: .header)
+    b.hline(x: x0 + 1, y: y0 + h - 1, width: w - 2, role: .header)
+    for y in y0..<(y0 + h) {
+      b.text(y == y0 ? "┌" : (y == y0 + h - 1 ? "└" : "│"), x: x0, y: y, role: .header)
+      b.text(y == y0 ? "┐" : (y == y0 + h - 1 ? "┘" : "│"), x: x0 + w - 1, y: y, role: .header)
+    }
+    let title = " zonetop keys" + (version.map { " · \($0)" } ?? "") + " "
+    b.text(title, x: x0 + 2, y: y0, role: .title, bold: true, maxWidth: w - 4)
+    var y = y0 + 1
+    for (group, row) in lines where y < y0 + h - 1 {
+      b.text(group, x: x0 + 2, y: y, role: .title, bold: true)
+      b.text(row, x: x0 + 11, y: y, role: .header, maxWidth: w - 13)
+      y += 1
+    }
+    y += 1
+    for note in notes where y < y0 + h - 1 {
+      b.text(note, x: x0 + 2, y: y, role: .dim, maxWidth: w - 4)
+      y += 1
     }
   }
 
