@@ -176,7 +176,9 @@ public final class TUILoop {
     // The selection stays on its item (a hop, a service, a target), not on its row number.
     state.follow(state.followedItem)
     let atEnd = source.playback?.isAtEnd ?? false
-    if atEnd && !state.atEnd && state.status == nil { state.status = "end of the recording: [ steps back, q quits" }
+    if atEnd && !state.atEnd && state.status == nil {
+      state.status = "end of the recording: [ steps back, Home goes to the start, q quits"
+    }
     state.atEnd = atEnd
     if state.isDrilling { fillSparklines() }
   }

@@ -62,6 +62,9 @@ extension ReportExport {
     case .services:
       let rows = ViewRows.serviceRows(r, state)
       return ("services", servicesCSV(rows, r, discovery: state.discovery), rows.count)
+    case .namespaces:
+      let rows = ViewRows.namespaceRows(r, state)
+      return ("namespaces", namespaceCSV(rows, r), rows.count)
     case .health: return nil
     }
   }

@@ -46,7 +46,7 @@ struct SnapshotCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of standard output; - for stdout.")
   var output: String?
 
-  @Option(help: "Group by zone, region, cluster or workload.")
+  @Option(help: "Group by zone, region, cluster, workload or namespace.")
   var groupBy: GroupBy = .zone
 
   @Option(help: "Only the last part of the source, e.g. 5m.")

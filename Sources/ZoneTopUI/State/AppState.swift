@@ -1,9 +1,9 @@
 import ZoneTopTraffic
 
-/// The views of the TUI, in tab order (keys 1-5).
+/// The views of the TUI, in tab order (keys 1-6; Namespaces came last, so Health kept its 5).
 public enum View: Int, CaseIterable, Sendable {
   case zones = 1
-  case regions, flows, services, health
+  case regions, flows, services, health, namespaces
 
   public var title: String {
     switch self {
@@ -12,6 +12,7 @@ public enum View: Int, CaseIterable, Sendable {
     case .flows: "Flows"
     case .services: "Services"
     case .health: "Health"
+    case .namespaces: "Namespaces"
     }
   }
 }
@@ -235,7 +236,7 @@ public struct AppState: Sendable {
         status = "filter cleared"
         return [.filterChanged]
       }
-    case .enter: enter()
+    case .enter: return enter()
     case .up, .char("k"): move(dy: -1)
     case .down, .char("j"): move(dy: 1)
     case .left, .char("h"): move(dx: -1)
@@ -269,6 +270,7 @@ public struct AppState: Sendable {
     case .flows: return .flows
     case .services: return .services
     case .health: return .health
+    case .namespaces: return .namespaces
     case .zones, .regions: return nil
     }
   }
@@ -320,7 +322,9 @@ public struct AppState: Sendable {
       let rows = ViewRows.serviceRows(report, self)
       return row < rows.count ? .service(rows[row].service) : nil
     case .namespaces:
-      return nil
+      guard let report else { return nil }
+      let rows = ViewRows.namespaceRows(report, self)
+      return row < rows.count ? .namespace(rows[row].side, rows[row].namespace) : nil
     case .drill:
       guard let report else { return nil }
       let rows = ViewRows.drillRows(report, self)
@@ -343,7 +347,13 @@ public struct AppState: Sendable {
       }
     case .drill(let id)?:
       if let report, let i = ViewRows.drillRows(report, self).firstIndex(where: { $0.id == id }) { drillRow = i }
-    case .namespace, nil:
+    case .namespace(let side, let ns)?:
+      if let report,
+        let i = ViewRows.namespaceRows(report, self).firstIndex(where: { $0.side == side && $0.namespace == ns })
+      {
+        row = i
+      }
+    case nil:
       break
     }
   }
@@ -441,32 +451,41 @@ public struct AppState: Sendable {
     return []
   }
 
-  private mutating func enter() {
-    guard !isDrilling, let report else { return }
+  private mutating func enter() -> [Effect] {
+    guard !isDrilling, let report else { return [] }
     switch view {
     case .zones:
       let zones = report.zones
-      guard row < zones.count, column < zones.count else { return }
+      guard row < zones.count, column < zones.count else { return [] }
       drill = ZonePair(from: zones[row], to: zones[column])
       drillRow = 0
     case .regions:
       let regions = report.regions
-      guard row < regions.count, column < regions.count else { return }
+      guard row < regions.count, column < regions.count else { return [] }
       drillRegion = RegionPair(from: regions[row], to: regions[column])
       drillRow = 0
     case .flows:
       let rows = ViewRows.flowRows(report, self)
-      guard row < rows.count else { return }
+      guard row < rows.count else { return [] }
       drillHop = rows[row].0
       drillRow = 0
     case .services:
       let rows = ViewRows.serviceRows(report, self)
-      guard row < rows.count else { return }
+      guard row < rows.count else { return [] }
       drillService = rows[row].service
       drillRow = 0
     case .health:
       break
+    case .namespaces:
+      // A namespace's hops: Flows with `:ns` set to it (Esc clears).
+      let rows = ViewRows.namespaceRows(report, self)
+      guard row < rows.count else { return [] }
+      namespaceFilter = rows[row].namespace
+      switchView(.flows)
+      status = "Flows of namespace \(rows[row].namespace) (\(rows[row].side.rawValue) or destination) · Esc shows all"
+      return [.filterChanged]
     }
+    return []
   }
 
   private mutating func move(dx: Int = 0, dy: Int = 0) {
@@ -485,6 +504,7 @@ public struct AppState: Sendable {
       case .flows: n = ViewRows.flowRows(report, self).count
       case .services: n = ViewRows.serviceRows(report, self).count
       case .health: n = ViewRows.healthRows(self).rows.count
+      case .namespaces: n = ViewRows.namespaceRows(report, self).count
       }
       row = min(row, max(0, n - 1))
       column = (view == .zones || view == .regions) ? min(column, max(0, n - 1)) : 0

@@ -112,7 +112,7 @@ extension ViewRows {
 public enum ItemKey: Hashable, Sendable {
   case hop(WorkloadHop)
   case service(String)
-  case namespace(String)
+  case namespace(NamespaceSide, String)
   case target(String)
   case drill(ViewRows.DrillRow.ID)
 }

@@ -70,6 +70,25 @@ public enum ViewRows {
       }, tiebreak: \.service)
   }
 
+  /// Namespaces view rows: by source namespace, then by destination namespace, each side sorted.
+  public static func namespaceRows(_ r: TrafficReport, _ s: AppState) -> [NamespaceStats] {
+    let all = r.namespaceStats
+    return NamespaceSide.allCases.flatMap { side in
+      sorted(
+        all.filter { $0.side == side }, s.sort(for: .namespaces),
+        value: { n, column in
+          switch column {
+          case .bytes: return .number(n.bytes)
+          case .crossZone: return .number(n.byScope[.crossZone] ?? 0)
+          case .crossRegion: return .number(n.byScope[.crossRegion] ?? 0)
+          case .share: return .number(n.crossShare ?? -1)
+          case .cost: return .number(n.costUSD, Double(n.bytes))
+          default: return .text(n.namespace)
+          }
+        }, tiebreak: \.namespace)
+    }
+  }
+
   /// One line of a drill-down: bytes of one hop (or, for a service, of all its clients) from one
   /// place to another in one direction and scope.
   public struct DrillRow: Sendable, Identifiable {

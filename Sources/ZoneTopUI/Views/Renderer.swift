@@ -38,6 +38,7 @@ public enum Renderer {
         case .flows: flows(&b, state, report, top: bodyTop, height: bodyHeight)
         case .services: services(&b, state, report, top: bodyTop, height: bodyHeight)
         case .health: health(&b, state, report, top: bodyTop, height: bodyHeight)
+        case .namespaces: namespaces(&b, state, report, top: bodyTop, height: bodyHeight)
         }
       }
     } else {
@@ -187,14 +188,16 @@ public enum Renderer {
 
   static func tabs(_ b: inout CellBuffer, _ s: AppState) {
     var x = 1
+    // Narrow, Namespaces is "NS" so the units still fit beside the tabs.
+    let narrow = b.width < 100
     for v in View.allCases {
-      let label = " \(v.rawValue) \(v.title) "
+      let label = " \(v.rawValue) \(narrow && v == .namespaces ? "NS" : v.title) "
       x += b.text(label, x: x, y: 2, role: v == s.view ? .selected : .columnHeader, bold: v == s.view)
       x += 1
     }
     var right = "units: \(s.units.title)"
     if s.hasFilter { right = "filter: \(s.filterSummary)  " + right }
-    if x + right.count + 2 < b.width { b.textRight(right + " ", right: b.width, y: 2, role: .dim) }
+    if x + right.count + 1 < b.width { b.textRight(right + " ", right: b.width, y: 2, role: .dim) }
   }
 
   static func statusLine(_ b: inout CellBuffer, _ s: AppState) {
@@ -246,10 +249,11 @@ public enum Renderer {
 
   static func footer(_ b: inout CellBuffer, _ s: AppState) {
     b.fill(x: 0, y: b.height - 1, width: b.width, height: 1, Cell(" ", role: .footer))
-    var hints: [(String, String)] = [("1-5", "view"), ("↑↓←→", "move")]
+    var hints: [(String, String)] = [("1-6", "view"), ("↑↓←→", "move")]
     if s.view == .zones || s.view == .regions { hints.append(("⏎", "hops")) }
     if s.view == .flows { hints.append(("⏎", "zones")) }
     if s.view == .services { hints.append(("⏎", "clients")) }
+    if s.view == .namespaces { hints.append(("⏎", "flows")) }
     if s.isDrilling { hints = [("Esc", "back"), ("↑↓", "move")] }
     hints += [("u", "units"), ("<>", "sort"), ("/", "filter"), ("r", "reporter"), ("p", "pause")]
     if s.isReplay { hints += [("+/-", "speed"), ("[ ]", "step")] }
@@ -269,7 +273,7 @@ public enum Renderer {
       (
         "Views",
         [
-          "1-5 Tab  Zones Regions Flows Services Health",
+          "1-6 Tab  Zones Regions Flows Services Health Namespaces",
           "↑↓←→ hjkl move · g G first, last row · ⏎ drill down · Esc back",
         ]
       ),
@@ -755,6 +759,41 @@ public enum Renderer {
     table(
       &b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1,
       sort: s.sort(for: .services))
+  }
+
+  /// Namespaces: what each source namespace's traffic costs (who sends the bytes that cost money),
+  /// then each destination namespace's (who serves them), for showback.
+  static func namespaces(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
+    let rows = ViewRows.namespaceRows(r, s)
+    let bytesTitle = s.units == .bytes ? "BYTES" : "B/s"
+    let columns = [
+      Column(title: "SIDE", width: 6, right: false, priority: 99),
+      Column(title: "NAMESPACE", width: 20, right: false, priority: 100, sort: .name),
+      Column(title: bytesTitle, width: 9, right: true, priority: 60, sort: .bytes),
+      Column(title: "X-ZONE", width: 9, right: true, priority: 80, sort: .crossZone),
+      Column(title: "X-REGION", width: 9, right: true, priority: 75, sort: .crossRegion),
+      Column(title: "X-SHARE", width: 8, right: true, priority: 85, sort: .share),
+      Column(title: "USD/MONTH", width: 10, right: true, priority: 90, sort: .cost),
+    ]
+    var roles: [[Role]] = []
+    let cellsText = rows.enumerated().map { i, n -> [String] in
+      // The side is said on the first row of each; a line of its own would break the table.
+      let first = i == 0 || rows[i - 1].side != n.side
+      roles.append([.columnHeader, .normal, .normal, .normal, .normal, .normal, .normal])
+      return [
+        first ? (n.side == .source ? "from" : "to") : "", n.namespace, tableBytes(n.bytes, r, s),
+        tableBytes(n.byScope[.crossZone] ?? 0, r, s), tableBytes(n.byScope[.crossRegion] ?? 0, r, s),
+        n.crossShare.map { NumberText.fixed($0 * 100, 1) + "%" } ?? ViewRows.unknown,
+        NumberText.usd(r.perMonth(n.costUSD)),
+      ]
+    }
+    b.text(
+      "cost by source namespace (from: who sends), then destination (to: who serves) · each side adds up to "
+        + "the total · X-SHARE: of its bytes that cross · sorted by \(s.sort(for: .namespaces).title)",
+      x: 1, y: top, role: .dim, maxWidth: b.width - 2)
+    table(
+      &b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1,
+      flexible: 1, sort: s.sort(for: .namespaces))
   }
 
   static func health(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport?, top: Int, height: Int) {

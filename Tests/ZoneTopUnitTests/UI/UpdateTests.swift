@@ -18,9 +18,11 @@ import ZoneTopUI
     #expect(s.view == .services)
     _ = s.update(.tab)
     _ = s.update(.tab)
+    #expect(s.view == .namespaces)
+    _ = s.update(.tab)
     #expect(s.view == .zones)
     _ = s.update(.backTab)
-    #expect(s.view == .health)
+    #expect(s.view == .namespaces)
   }
 
   @Test func quitAndInterrupt() {
