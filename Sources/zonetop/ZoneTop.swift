@@ -59,8 +59,25 @@ struct LiveCommand: ParsableCommand {
   @OptionGroup var kube: KubeFlags
   @OptionGroup var display: DisplayOptions
   @OptionGroup var shared: SharedOptions
+  @OptionGroup var configFlags: ConfigFlags
 
   func run() throws {
+    // The settings file under the flags.
+    var shared = self.shared
+    var display = self.display
+    var resolvedHTTP: HTTPFlags? = self.http
+    var resolvedKube: KubeFlags? = self.kube
+    var resolvedURLs: [String]? = self.urls
+    let (units, settings) = try configFlags.apply(
+      shared: &shared, display: &display, http: &resolvedHTTP, kube: &resolvedKube, urls: &resolvedURLs,
+      units: .rate)
+    if configFlags.printConfig {
+      print(ConfigFlags.text(settings), terminator: "")
+      return
+    }
+    let http = resolvedHTTP ?? self.http
+    let kube = resolvedKube ?? self.kube
+    let urls = prometheus.isEmpty && !kube.kube ? resolvedURLs ?? self.urls : self.urls
     let options = try shared.reportOptions()
     let targets = try http.targets(urls)
     if [!targets.isEmpty, !prometheus.isEmpty, kube.kube].filter({ $0 }).count > 1 {
@@ -71,7 +88,7 @@ struct LiveCommand: ParsableCommand {
       let source = PrometheusSource(
         servers: servers, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
         stepMs: step.ms, namespace: shared.namespace)
-      try display.run(source, options: options, isDemo: false)
+      try display.run(source, options: options, isDemo: false, units: units)
       return
     }
     if !targets.isEmpty || kube.kube {
@@ -85,7 +102,7 @@ struct LiveCommand: ParsableCommand {
         }
       }
       let source = try http.liveSource(targets: targets, kube: kube, recordTo: writer)
-      try display.run(source, options: options, isDemo: false, recordingTo: record)
+      try display.run(source, options: options, isDemo: false, units: units, recordingTo: record)
       return
     }
     let demo = try DemoData.path()
@@ -93,7 +110,7 @@ struct LiveCommand: ParsableCommand {
     // Start with the window already full, like a dashboard that has been running.
     let replay = ReplaySource(source: source)
     replay.advance(toMs: replay.startMs + min(display.window.ms, replay.endMs - replay.startMs) / 2)
-    try display.run(replay, options: options, isDemo: true)
+    try display.run(replay, options: options, isDemo: true, units: units)
   }
 }
 
@@ -154,8 +171,20 @@ struct ReplayCommand: ParsableCommand {
 
   @OptionGroup var display: DisplayOptions
   @OptionGroup var shared: SharedOptions
+  @OptionGroup var configFlags: ConfigFlags
 
   func run() throws {
+    var shared = self.shared
+    var display = self.display
+    var noHTTP: HTTPFlags?
+    var noKube: KubeFlags?
+    var noURLs: [String]?
+    let (units, settings) = try configFlags.apply(
+      shared: &shared, display: &display, http: &noHTTP, kube: &noKube, urls: &noURLs, units: .rate)
+    if configFlags.printConfig {
+      print(ConfigFlags.text(settings), terminator: "")
+      return
+    }
     let options = try shared.reportOptions()
     let source: OfflineSource
     do { source = try OfflineSource(path: path) } catch {
@@ -174,7 +203,8 @@ struct ReplayCommand: ParsableCommand {
     if source.kind != .file { try checkWindow(display.window.ms, interval: replay.intervalMs, of: "the recording's") }
     replay.speed = speed
     replay.advance(toMs: replay.startMs)
-    try display.run(replay, options: options, isDemo: false, units: source.kind == .file ? .bytes : .rate)
+    // One exposition file has totals and no rates: bytes, whatever the settings say.
+    try display.run(replay, options: options, isDemo: false, units: source.kind == .file ? .bytes : units)
   }
 }
 
