@@ -160,7 +160,8 @@ struct ReplayCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "replay",
     abstract: "Replay a recording, a scrape directory or an exposition file in the TUI.",
-    discussion: "Keys: p or space pauses, + and - change the speed, [ and ] step back and forward one interval."
+    discussion:
+      "Keys: p or space pauses, + and - change the speed, [ and ] step one interval, { } one minute, ( ) five, Home/End go to the start/end, :goto 12:05 to a time."
   )
 
   @Argument(help: "A recording (.ztrec[.gz]), a scrape directory, or an exposition file.")
@@ -168,6 +169,12 @@ struct ReplayCommand: ParsableCommand {
 
   @Option(help: "Replay speed (1 = recorded pace).")
   var speed = 1.0
+
+  @Option(help: ArgumentHelp("Start at this time: RFC 3339, start, start+D or end-D.", valueName: "time"))
+  var from: TimeSpec?
+
+  @Option(help: ArgumentHelp("End at this time (as --from; --to=-D for D before the end).", valueName: "time"))
+  var to: TimeSpec?
 
   @OptionGroup var display: DisplayOptions
   @OptionGroup var shared: SharedOptions
@@ -192,8 +199,11 @@ struct ReplayCommand: ParsableCommand {
       throw ExitCode(1)
     }
     printProblems(source.problems)
+    if let span = try SnapshotCommand.span(from: from, to: to, of: source, path: path) {
+      source.keep(fromMs: span.from, toMs: span.to)
+    }
     guard !source.entries.isEmpty else {
-      printError("zonetop: \(path): no scrapes to replay")
+      printError("zonetop: \(path): no scrapes to replay\(from != nil || to != nil ? " between --from and --to" : "")")
       throw ExitCode(1)
     }
     let replay = ReplaySource(source: source)

@@ -154,6 +154,21 @@ import ZoneTopTraffic
     #expect(String(decoding: (try? Files.read(dir + "/exit")) ?? [], as: UTF8.self) == "EXIT=0\n")
   }
 
+  /// `replay --from end-1m`: the replay covers only that minute and says END when it is over;
+  /// Home goes back to its start.
+  @Test(.enabled(if: tmux != nil, "tmux is not installed (make test installs it): skipped"), .timeLimit(.minutes(2)))
+  func aReplayFromToEndsAtTo() throws {
+    let demo = Harness.repo + "/Fixtures/demo/demo.ztrec.gz"
+    let s = try Session(
+      tmux: Self.tmux!, command: "\(Harness.binary) replay \(demo) --from end-1m --speed 64; sleep 60", width: 120,
+      height: 40)
+    let screen = try s.waitFor("■ END")
+    #expect(screen.contains("end of the recording"))
+    try s.keys("Home")
+    try s.waitFor("at the start of the recording")
+    try s.keys("q")
+  }
+
   /// Issue 16's cost question on the demo, as a new user answers it: jump to the costliest cell
   /// (`c`), list its hops (Enter), sort them by USD/month (`:sort cost`), export (`e`); the CSV's
   /// first row is that cell's costliest hop, and every row is that cell's.
