@@ -135,6 +135,7 @@ public final class TUILoop {
     if effects.contains(.quit) { return false }
     for effect in effects { apply(effect) }
     if state.isDrilling { fillSparklines() }
+    if state.view == .trend { fillTrend() }
     state.followedItem = state.selectedItem
     return true
   }
@@ -181,6 +182,48 @@ public final class TUILoop {
     }
     state.atEnd = atEnd
     if state.isDrilling { fillSparklines() }
+    if state.view == .trend { fillTrend() }
+  }
+
+  /// Trend points already computed, by round end, for the options they were computed with.
+  private var trendCache: [Int64: TrendPoint] = [:]
+  private var trendKey = ""
+
+  /// One point a round of the kept history: each round's own report (the counting rules, the
+  /// filters and the pricing in force), computed once per round.
+  private func fillTrend() {
+    var options = options.report
+    options.policy = state.policy
+    options.filter = FlowFilter(
+      namespace: state.namespaceFilter, cluster: state.clusterFilter, zone: state.zoneFilter,
+      text: state.filter.isEmpty ? nil : state.filter)
+    options.pricing = pricing
+    let key = "\(options.policy) \(options.filter) \(pricing)"
+    if key != trendKey {
+      trendCache = [:]
+      trendKey = key
+    }
+    let history = frozen ?? data.history
+    var points: [TrendPoint] = []
+    for round in history.rounds where round.endMs > round.startMs {
+      if let known = trendCache[round.endMs] {
+        points.append(known)
+        continue
+      }
+      let r = history.report(fromMs: round.startMs, toMs: round.endMs, options: options)
+      guard r.windowSeconds > 0 else { continue }
+      let point = TrendPoint(
+        endMs: round.endMs, costPerMonth: r.perMonth(r.totalCostUSD),
+        crossZoneRate: r.perSecond(r.bytesByScope[.crossZone] ?? 0),
+        crossRegionRate: r.perSecond(r.bytesByScope[.crossRegion] ?? 0))
+      trendCache[round.endMs] = point
+      points.append(point)
+    }
+    // Rounds that left the history leave the cache too.
+    if trendCache.count > points.count * 2 {
+      trendCache = Dictionary(uniqueKeysWithValues: points.map { ($0.endMs, $0) })
+    }
+    state.trend = points
   }
 
   private func fillSparklines() {

@@ -1,9 +1,9 @@
 import ZoneTopTraffic
 
-/// The views of the TUI, in tab order (keys 1-6; Namespaces came last, so Health kept its 5).
+/// The views of the TUI, in tab order (keys 1-7; Namespaces and Trend came last, so Health kept its 5).
 public enum View: Int, CaseIterable, Sendable {
   case zones = 1
-  case regions, flows, services, health, namespaces
+  case regions, flows, services, health, namespaces, trend
 
   public var title: String {
     switch self {
@@ -13,6 +13,7 @@ public enum View: Int, CaseIterable, Sendable {
     case .services: "Services"
     case .health: "Health"
     case .namespaces: "Namespaces"
+    case .trend: "Trend"
     }
   }
 }
@@ -93,6 +94,8 @@ public struct AppState: Sendable {
   public var discovery: DiscoveryStatus?
   /// Sparkline values (bytes/s per round) of the drill-down rows: each row's own bytes.
   public var sparklines: [ViewRows.DrillRow.ID: [Double]] = [:]
+  /// The Trend view's graph: one point a round over the kept history (filled while it is on screen).
+  public var trend: [TrendPoint] = []
 
   // MARK: Interaction
   public var view: View = .zones
@@ -271,7 +274,7 @@ public struct AppState: Sendable {
     case .services: return .services
     case .health: return .health
     case .namespaces: return .namespaces
-    case .zones, .regions: return nil
+    case .zones, .regions, .trend: return nil
     }
   }
 
@@ -474,7 +477,7 @@ public struct AppState: Sendable {
       guard row < rows.count else { return [] }
       drillService = rows[row].service
       drillRow = 0
-    case .health:
+    case .health, .trend:
       break
     case .namespaces:
       // A namespace's hops: Flows with `:ns` set to it (Esc clears).
@@ -505,6 +508,7 @@ public struct AppState: Sendable {
       case .services: n = ViewRows.serviceRows(report, self).count
       case .health: n = ViewRows.healthRows(self).rows.count
       case .namespaces: n = ViewRows.namespaceRows(report, self).count
+      case .trend: n = 0
       }
       row = min(row, max(0, n - 1))
       column = (view == .zones || view == .regions) ? min(column, max(0, n - 1)) : 0

@@ -39,6 +39,7 @@ public enum Renderer {
         case .services: services(&b, state, report, top: bodyTop, height: bodyHeight)
         case .health: health(&b, state, report, top: bodyTop, height: bodyHeight)
         case .namespaces: namespaces(&b, state, report, top: bodyTop, height: bodyHeight)
+        case .trend: trend(&b, state, top: bodyTop, height: bodyHeight)
         }
       }
     } else {
@@ -249,7 +250,7 @@ public enum Renderer {
 
   static func footer(_ b: inout CellBuffer, _ s: AppState) {
     b.fill(x: 0, y: b.height - 1, width: b.width, height: 1, Cell(" ", role: .footer))
-    var hints: [(String, String)] = [("1-6", "view"), ("↑↓←→", "move")]
+    var hints: [(String, String)] = [("1-7", "view"), ("↑↓←→", "move")]
     if s.view == .zones || s.view == .regions { hints.append(("⏎", "hops")) }
     if s.view == .flows { hints.append(("⏎", "zones")) }
     if s.view == .services { hints.append(("⏎", "clients")) }
@@ -273,7 +274,7 @@ public enum Renderer {
       (
         "Views",
         [
-          "1-6 Tab  Zones Regions Flows Services Health Namespaces",
+          "1-7 Tab  Zones Regions Flows Services Health Namespaces Trend",
           "↑↓←→ hjkl move · g G first, last row · ⏎ drill down · Esc back",
         ]
       ),
@@ -759,6 +760,64 @@ public enum Renderer {
     table(
       &b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1,
       sort: s.sort(for: .services))
+  }
+
+  /// Trend: USD/month and the crossing rate of each round over the kept history, as block-character
+  /// column graphs (btop's style; `.` `o` `#` without UTF-8), newest on the right.
+  static func trend(_ b: inout CellBuffer, _ s: AppState, top: Int, height: Int) {
+    let points = s.trend
+    guard points.count > 0 else {
+      b.text("Collecting: the graph starts after the first round with rates.", x: 2, y: top + 1, role: .dim)
+      return
+    }
+    let axis = 10
+    let width = max(1, b.width - axis - 2)
+    let shown = Array(points.suffix(width))
+    let graphHeight = max(2, (height - 5) / 2)
+    let costs = shown.map(\.costPerMonth)
+    let rates = shown.map { $0.crossZoneRate + $0.crossRegionRate }
+    let now = shown[shown.count - 1]
+    let title =
+      "USD/month at each round's rate, \(shown.count) rounds of \(DurationText.format(ms: s.intervalMs)), newest right"
+      + " · now \(NumberText.usd(now.costPerMonth)) · low \(NumberText.usd(costs.min() ?? 0))"
+      + " · high \(NumberText.usd(costs.max() ?? 0))"
+    b.text(title, x: 1, y: top, role: .dim, maxWidth: b.width - 2)
+    graph(&b, costs, x: axis + 1, y: top + 1, width: width, height: graphHeight, role: .heat3) {
+      NumberText.usd($0)
+    }
+    let y2 = top + 2 + graphHeight
+    b.text(
+      "crossing rate (cross-zone + cross-region) · now \(NumberText.bytes(now.crossZoneRate, suffix: "B/s")) cross-zone, "
+        + "\(NumberText.bytes(now.crossRegionRate, suffix: "B/s")) cross-region",
+      x: 1, y: y2 - 1, role: .dim, maxWidth: b.width - 2)
+    graph(&b, rates, x: axis + 1, y: y2, width: width, height: graphHeight, role: .heat1) {
+      NumberText.bytes($0, suffix: "B/s")
+    }
+    // The time axis: the first and the last round shown.
+    let yAxis = y2 + graphHeight
+    if yAxis < top + height {
+      b.text(clock(shown[0].endMs), x: axis + 1, y: yAxis, role: .dim)
+      b.textRight(clock(now.endMs), right: axis + 1 + shown.count, y: yAxis, role: .dim)
+    }
+  }
+
+  /// A column graph of `values` (one column each, scaled to the highest) with its top and zero labelled.
+  static func graph(
+    _ b: inout CellBuffer, _ values: [Double], x: Int, y: Int, width: Int, height: Int, role: Role,
+    label: (Double) -> String
+  ) {
+    let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    let top = max(values.max() ?? 0, 1e-9)
+    b.textRight(label(values.max() ?? 0), right: x - 1, y: y, role: .dim)
+    b.textRight(label(0), right: x - 1, y: y + height - 1, role: .dim)
+    for (i, v) in values.prefix(width).enumerated() {
+      let levels = Int((max(0, v) / top * Double(height * 8)).rounded())
+      for k in 0..<height {
+        let fill = min(8, max(0, levels - k * 8))
+        guard fill > 0 else { continue }
+        b.text(String(blocks[fill - 1]), x: x + i, y: y + height - 1 - k, role: role)
+      }
+    }
   }
 
   /// Namespaces: what each source namespace's traffic costs (who sends the bytes that cost money),

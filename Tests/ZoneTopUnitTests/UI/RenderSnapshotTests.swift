@@ -79,6 +79,7 @@ import ZoneTopUI
   /// The views and strips this issue added, at the smallest and a large terminal.
   @Test func newViewsAt80x24And200x60() throws {
     let (namespaces, _) = try Self.demoState(view: .namespaces)
+    let (trend, _) = try Self.demoState(view: .trend)
     var flows = try Self.demoState(view: .flows).0
     _ = flows.update(.char("<"))
     _ = flows.update(.char("I"))
@@ -89,6 +90,7 @@ import ZoneTopUI
     _ = helpState.update(.char("?"))
     for (w, h) in [(80, 24), (200, 60)] {
       try Self.assertSnapshot("namespaces-\(w)x\(h)", Renderer.render(namespaces, width: w, height: h).0)
+      try Self.assertSnapshot("trend-\(w)x\(h)", Renderer.render(trend, width: w, height: h).0)
       try Self.assertSnapshot("flows-sorted-\(w)x\(h)", Renderer.render(flows, width: w, height: h).0)
       try Self.assertSnapshot("command-\(w)x\(h)", Renderer.render(command, width: w, height: h).0)
       try Self.assertSnapshot("help-\(w)x\(h)-version", Renderer.render(helpState, width: w, height: h).0)

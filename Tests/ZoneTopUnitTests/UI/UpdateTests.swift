@@ -20,9 +20,11 @@ import ZoneTopUI
     _ = s.update(.tab)
     #expect(s.view == .namespaces)
     _ = s.update(.tab)
+    #expect(s.view == .trend)
+    _ = s.update(.tab)
     #expect(s.view == .zones)
     _ = s.update(.backTab)
-    #expect(s.view == .namespaces)
+    #expect(s.view == .trend)
   }
 
   @Test func quitAndInterrupt() {
