@@ -33,6 +33,13 @@ keys 4; shot services 120 40
 keys 5; shot health 120 40
 keys 1 Down Down Down Down Down Right Right Right Right Enter; shot drill 120 40
 keys Escape '?'; shot help 120 40
+keys Escape 6; shot namespaces 120 40
+keys 7; shot trend 120 40
+# The cost question: the costliest cell, its hops sorted by USD/month.
+keys 1 c Enter; shot cost-drill 120 40
+keys Escape 3 '<' I; shot flows-sorted 120 40
+keys : 'units u' Tab; shot command 120 40
+keys Escape
 start 80 24
 shot zones-80x24 80 24
 start 120 40 --no-color

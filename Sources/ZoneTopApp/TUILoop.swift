@@ -22,6 +22,8 @@ public struct TUIOptions: Sendable {
   /// Histories of more flows than this have their report computed on a worker thread (about
   /// 13 µs a flow: 0.6 s for 50,000), so keys never wait for it; smaller ones at once.
   public var reportOffThreadAboveFlows = 5000
+  /// What `--version` prints (the help overlay shows it).
+  public var version: String?
 
   public init(report: ReportOptions, windowMs: Int64) {
     self.report = report
@@ -46,6 +48,9 @@ public final class TUILoop {
   private var dirty = true
   /// The history on screen while a live source is paused (collection goes on into `data`).
   private var frozen: TrafficHistory?
+  /// The window and pricing in force (`:window`, `:pricing` change them).
+  private var windowMs: Int64
+  private var pricing: PricingProfile
   private let monotonic: () -> Double
   private let wallMs: () -> Int64
   private var last: Double
@@ -64,15 +69,25 @@ public final class TUILoop {
     self.monotonic = monotonic
     self.wallMs = wallMs
     data = CollectedData(maxRounds: options.maxRounds)
+    windowMs = options.windowMs
+    pricing = options.report.pricing
     state = AppState(sourceLabel: source.label, isDemo: options.isDemo, isReplay: source.playback != nil)
     state.policy = options.report.policy
     state.filter = options.report.filter.text ?? ""
+    state.namespaceFilter = options.report.filter.namespace
+    state.clusterFilter = options.report.filter.cluster
+    state.zoneFilter = options.report.filter.zone
     state.mouseEnabled = options.mouse
     state.intervalMs = source.intervalMs
     state.windowMs = options.windowMs
     state.units = options.units
     state.recordingTo = options.recordingTo
-    if let p = source.playback { state.speed = p.speed }
+    state.version = options.version
+    if let p = source.playback {
+      state.speed = p.speed
+      state.replayStartMs = p.startMs
+      state.replayEndMs = p.endMs
+    }
     last = monotonic()
     takeUpdates()
     refresh()
@@ -129,6 +144,8 @@ public final class TUILoop {
     if effects.contains(.quit) { return false }
     for effect in effects { apply(effect) }
     if state.isDrilling { fillSparklines() }
+    if state.view == .trend { fillTrend() }
+    state.followedItem = state.selectedItem
     return true
   }
 
@@ -159,13 +176,17 @@ public final class TUILoop {
     var report = options.report
     report.policy = state.policy
     report.filter.text = state.filter.isEmpty ? nil : state.filter
+    report.filter.namespace = state.namespaceFilter
+    report.filter.zone = state.zoneFilter
+    report.filter.cluster = state.clusterFilter
+    report.pricing = pricing
     // Paused live, a new filter or policy is applied to the moment on screen, not to newer data.
     let history = frozen ?? data.history
     guard !history.rounds.isEmpty else { return show(nil) }
     if history.flows.count > options.reportOffThreadAboveFlows {
-      reports.compute(history, windowMs: options.windowMs, options: report)
+      reports.compute(history, windowMs: windowMs, options: report)
     } else {
-      show(history.report(windowMs: options.windowMs, options: report))
+      show(history.report(windowMs: windowMs, options: report))
     }
   }
 
@@ -173,10 +194,56 @@ public final class TUILoop {
   private func show(_ report: TrafficReport?) {
     state.report = report
     dirty = true
+    // The selection stays on its item (a hop, a service, a target), not on its row number.
+    state.follow(state.followedItem)
     let atEnd = source.playback?.isAtEnd ?? false
-    if atEnd && !state.atEnd && state.status == nil { state.status = "end of the recording: [ steps back, q quits" }
+    if atEnd && !state.atEnd && state.status == nil {
+      state.status = "end of the recording: [ steps back, Home goes to the start, q quits"
+    }
     state.atEnd = atEnd
     if state.isDrilling { fillSparklines() }
+    if state.view == .trend { fillTrend() }
+  }
+
+  /// Trend points already computed, by round end, for the options they were computed with.
+  private var trendCache: [Int64: TrendPoint] = [:]
+  private var trendKey = ""
+
+  /// One point a round of the kept history: each round's own report (the counting rules, the
+  /// filters and the pricing in force), computed once per round.
+  private func fillTrend() {
+    var options = options.report
+    options.policy = state.policy
+    options.filter = FlowFilter(
+      namespace: state.namespaceFilter, cluster: state.clusterFilter, zone: state.zoneFilter,
+      text: state.filter.isEmpty ? nil : state.filter)
+    options.pricing = pricing
+    let key = "\(options.policy) \(options.filter) \(pricing)"
+    if key != trendKey {
+      trendCache = [:]
+      trendKey = key
+    }
+    let history = frozen ?? data.history
+    var points: [TrendPoint] = []
+    for round in history.rounds where round.endMs > round.startMs {
+      if let known = trendCache[round.endMs] {
+        points.append(known)
+        continue
+      }
+      let r = history.report(fromMs: round.startMs, toMs: round.endMs, options: options)
+      guard r.windowSeconds > 0 else { continue }
+      let point = TrendPoint(
+        endMs: round.endMs, costPerMonth: r.perMonth(r.totalCostUSD),
+        crossZoneRate: r.perSecond(r.bytesByScope[.crossZone] ?? 0),
+        crossRegionRate: r.perSecond(r.bytesByScope[.crossRegion] ?? 0))
+      trendCache[round.endMs] = point
+      points.append(point)
+    }
+    // Rounds that left the history leave the cache too.
+    if trendCache.count > points.count * 2 {
+      trendCache = Dictionary(uniqueKeysWithValues: points.map { ($0.endMs, $0) })
+    }
+    state.trend = points
   }
 
   /// Whether a report is being computed off the UI thread.
@@ -225,14 +292,45 @@ public final class TUILoop {
       takeUpdates()
       refresh()
       state.status = "at \(RFC3339.format(ms: state.report?.windowEndMs ?? state.nowMs)) (the newest counted scrape)"
-    case .export:
+    case .window(let ms):
+      let kept = Int64(options.maxRounds) * max(1, state.intervalMs)
+      guard ms >= state.intervalMs else {
+        state.status =
+          "window \(DurationText.format(ms: ms)) is shorter than the interval (\(DurationText.format(ms: state.intervalMs)))"
+        state.statusIsError = true
+        return
+      }
+      windowMs = ms
+      state.windowMs = ms
+      refresh()
+      state.status =
+        "window \(DurationText.format(ms: ms))"
+        + (ms > kept ? " (the history keeps \(DurationText.format(ms: kept)): the window shows at most that)" : "")
+    case .pricing(let name):
+      do {
+        pricing = try PricingLoader.load(name)
+        refresh()
+        state.status = "pricing \(pricing.name) per \(pricing.unitName)"
+      } catch {
+        state.status = error.description
+        state.statusIsError = true
+      }
+    case .seek(let ms):
+      guard let playback = source.playback else { return }
+      let status = state.status
+      playback.seek(toMs: ms)
+      takeUpdates()
+      refresh()
+      state.status = (status.map { $0 + ": " } ?? "") + "at \(Renderer.clock(state.report?.windowEndMs ?? ms))"
+    case .export, .exportTo:
       guard let csv = ReportExport.viewCSV(state) else {
         state.status = "nothing to export yet"
         return
       }
       let now = wallMs()
       let stamp = RFC3339.format(ms: now - now % 1000).filter { $0 != "-" && $0 != ":" }
-      let path = "\(options.exportDirectory)/zonetop-\(csv.name)-\(stamp).csv"
+      var path = "\(options.exportDirectory)/zonetop-\(csv.name)-\(stamp).csv"
+      if case .exportTo(let to) = effect { path = to }
       do {
         try Files.writeAtomically(Array(csv.text.utf8), to: path)
         state.status = "exported \(csv.rows) rows to \(path)"

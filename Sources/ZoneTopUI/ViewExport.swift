@@ -62,6 +62,20 @@ extension ReportExport {
     case .services:
       let rows = ViewRows.serviceRows(r, state)
       return ("services", servicesCSV(rows, r, discovery: state.discovery), rows.count)
+    case .namespaces:
+      let rows = ViewRows.namespaceRows(r, state)
+      return ("namespaces", namespaceCSV(rows, r), rows.count)
+    case .trend:
+      var out = CSV.row([
+        "round_end", "cost_usd_per_month", "cross_zone_bytes_per_second", "cross_region_bytes_per_second",
+      ])
+      for p in state.trend {
+        out += CSV.row([
+          RFC3339.format(ms: p.endMs), NumberText.fixed(p.costPerMonth, 6), NumberText.fixed(p.crossZoneRate, 3),
+          NumberText.fixed(p.crossRegionRate, 3),
+        ])
+      }
+      return ("trend", out, state.trend.count)
     case .health: return nil
     }
   }

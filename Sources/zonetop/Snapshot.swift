@@ -48,11 +48,22 @@ struct SnapshotCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of standard output; - for stdout.")
   var output: String?
 
-  @Option(help: "Group by zone, region, cluster or workload.")
+  @Option(help: "Group by zone, region, cluster, workload or namespace.")
   var groupBy: GroupBy = .zone
 
   @Option(help: "Only the last part of the source, e.g. 5m.")
   var window: DurationOption?
+
+  @Option(
+    help: ArgumentHelp(
+      "Only the scrapes from this time of a recording or directory: RFC 3339, start, start+D, end-D.",
+      valueName: "time"))
+  var from: TimeSpec?
+
+  @Option(
+    help: ArgumentHelp("Only the scrapes up to this time (as --from; --to=-D for D before the end).", valueName: "time")
+  )
+  var to: TimeSpec?
 
   @Option(help: "Worker threads for recordings and directories (targets are split among them).")
   var threads: Int = 2
@@ -82,6 +93,14 @@ struct SnapshotCommand: ParsableCommand {
       throw ValidationError("give one source: a recording, directory, file or URLs; --kube; or --prometheus")
     }
     _ = try prometheusURLs(prometheus)
+    if from != nil || to != nil {
+      if !prometheus.isEmpty || kube.kube
+        || sources.contains(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") })
+      {
+        throw ValidationError("--from and --to take a window of a recording or directory, not of live targets")
+      }
+      if window != nil { throw ValidationError("give --window or --from/--to, not both") }
+    }
   }
 
   func run() throws {
@@ -114,10 +133,22 @@ struct SnapshotCommand: ParsableCommand {
         printError("zonetop: no data: \(sources[0]) holds no scrapes")
         throw ExitCode(3)
       }
+      let span = try Self.span(from: from, to: to, of: offline, path: sources[0])
       let result = OfflineAggregation.run(
-        source: offline, windowMs: window?.ms, problems: &problems, threads: max(1, threads),
+        source: offline, windowMs: span == nil ? window?.ms : .max / 4, problems: &problems, threads: max(1, threads),
         engine: http.engineOptions)
-      report = result.history.report(windowMs: window?.ms, options: options)
+      if let span {
+        // Every round kept, then the ones between the two times taken (as diff does).
+        report = result.history.report(fromMs: span.from, toMs: span.to, options: options)
+        guard report.windowSeconds > 0 else {
+          printError(
+            "zonetop: no data: \(sources[0]) has no two scrapes between \(RFC3339.format(ms: span.from)) and "
+              + "\(RFC3339.format(ms: span.to))")
+          throw ExitCode(3)
+        }
+      } else {
+        report = result.history.report(windowMs: window?.ms, options: options)
+      }
       targets = result.health
     }
     printProblems(problems)
@@ -158,6 +189,25 @@ struct SnapshotCommand: ParsableCommand {
 }
 
 extension SnapshotCommand {
+  /// `--from`/`--to` resolved against the recording's first and last scrape; nil when neither is given.
+  static func span(from: TimeSpec?, to: TimeSpec?, of source: OfflineSource, path: String) throws -> (
+    from: Int64, to: Int64
+  )? {
+    guard from != nil || to != nil, let first = source.entries.first?.timeMs, let last = source.entries.last?.timeMs
+    else { return nil }
+    let fromMs = from?.resolve(first: first, last: last) ?? first
+    let toMs = to?.resolve(first: first, last: last) ?? last
+    guard fromMs < toMs else {
+      throw ValidationError("--from \(RFC3339.format(ms: fromMs)) is not before --to \(RFC3339.format(ms: toMs))")
+    }
+    guard fromMs <= last && toMs >= first else {
+      throw ValidationError(
+        "--from \(RFC3339.format(ms: fromMs)) --to \(RFC3339.format(ms: toMs)) is outside \(path), whose scrapes span "
+          + "\(RFC3339.format(ms: first)) to \(RFC3339.format(ms: last))")
+    }
+    return (fromMs, toMs)
+  }
+
   /// Asks every `--prometheus` server for the window and sums their flows; exit 3 when none answered.
   ///
   /// Each server is read from the recorded series of `zonetop rules` when they cover the

@@ -60,8 +60,25 @@ struct LiveCommand: ParsableCommand {
   @OptionGroup var kube: KubeFlags
   @OptionGroup var display: DisplayOptions
   @OptionGroup var shared: SharedOptions
+  @OptionGroup var configFlags: ConfigFlags
 
   func run() throws {
+    // The settings file under the flags.
+    var shared = self.shared
+    var display = self.display
+    var resolvedHTTP: HTTPFlags? = self.http
+    var resolvedKube: KubeFlags? = self.kube
+    var resolvedURLs: [String]? = self.urls
+    let (units, settings) = try configFlags.apply(
+      shared: &shared, display: &display, http: &resolvedHTTP, kube: &resolvedKube, urls: &resolvedURLs,
+      units: .rate)
+    if configFlags.printConfig {
+      print(ConfigFlags.text(settings), terminator: "")
+      return
+    }
+    let http = resolvedHTTP ?? self.http
+    let kube = resolvedKube ?? self.kube
+    let urls = prometheus.isEmpty && !kube.kube ? resolvedURLs ?? self.urls : self.urls
     let options = try shared.reportOptions()
     let targets = try http.targets(urls)
     if [!targets.isEmpty, !prometheus.isEmpty, kube.kube].filter({ $0 }).count > 1 {
@@ -73,7 +90,7 @@ struct LiveCommand: ParsableCommand {
       let source = PrometheusSource(
         servers: servers, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
         stepMs: step.ms, namespace: shared.namespace, series: query.forcedKind)
-      try display.run(source, options: options, isDemo: false)
+      try display.run(source, options: options, isDemo: false, units: units)
       return
     }
     if !targets.isEmpty || kube.kube {
@@ -87,7 +104,7 @@ struct LiveCommand: ParsableCommand {
         }
       }
       let source = try http.liveSource(targets: targets, kube: kube, recordTo: writer)
-      try display.run(source, options: options, isDemo: false, recordingTo: record)
+      try display.run(source, options: options, isDemo: false, units: units, recordingTo: record)
       return
     }
     let demo = try DemoData.path()
@@ -96,7 +113,7 @@ struct LiveCommand: ParsableCommand {
     let replay = ReplaySource(source: source)
     replay.ingestBudgetSeconds = ReplaySource.interactiveBudget
     replay.advance(toMs: replay.startMs + min(display.window.ms, replay.endMs - replay.startMs) / 2)
-    try display.run(replay, options: options, isDemo: true)
+    try display.run(replay, options: options, isDemo: true, units: units)
   }
 }
 
@@ -129,6 +146,7 @@ struct DisplayOptions: ParsableArguments {
     tui.isDemo = isDemo
     tui.mouse = mouse
     tui.recordingTo = recordingTo
+    tui.version = ZoneTop.version
     TerminationSignals.install()
     let screen = try CursesScreen(color: noColor ? .never : color, mouse: mouse)
     defer { screen.restore() }
@@ -145,7 +163,8 @@ struct ReplayCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "replay",
     abstract: "Replay a recording, a scrape directory or an exposition file in the TUI.",
-    discussion: "Keys: p or space pauses, + and - change the speed, [ and ] step back and forward one interval."
+    discussion:
+      "Keys: p or space pauses, + and - change the speed, [ and ] step one interval, { } one minute, ( ) five, Home/End go to the start/end, :goto 12:05 to a time."
   )
 
   @Argument(help: "A recording (.ztrec[.gz]), a scrape directory, or an exposition file.")
@@ -154,10 +173,28 @@ struct ReplayCommand: ParsableCommand {
   @Option(help: "Replay speed (1 = recorded pace).")
   var speed = 1.0
 
+  @Option(help: ArgumentHelp("Start at this time: RFC 3339, start, start+D or end-D.", valueName: "time"))
+  var from: TimeSpec?
+
+  @Option(help: ArgumentHelp("End at this time (as --from; --to=-D for D before the end).", valueName: "time"))
+  var to: TimeSpec?
+
   @OptionGroup var display: DisplayOptions
   @OptionGroup var shared: SharedOptions
+  @OptionGroup var configFlags: ConfigFlags
 
   func run() throws {
+    var shared = self.shared
+    var display = self.display
+    var noHTTP: HTTPFlags?
+    var noKube: KubeFlags?
+    var noURLs: [String]?
+    let (units, settings) = try configFlags.apply(
+      shared: &shared, display: &display, http: &noHTTP, kube: &noKube, urls: &noURLs, units: .rate)
+    if configFlags.printConfig {
+      print(ConfigFlags.text(settings), terminator: "")
+      return
+    }
     let options = try shared.reportOptions()
     let source: OfflineSource
     do { source = try OfflineSource(path: path) } catch {
@@ -165,8 +202,11 @@ struct ReplayCommand: ParsableCommand {
       throw ExitCode(1)
     }
     printProblems(source.problems)
+    if let span = try SnapshotCommand.span(from: from, to: to, of: source, path: path) {
+      source.keep(fromMs: span.from, toMs: span.to)
+    }
     guard !source.entries.isEmpty else {
-      printError("zonetop: \(path): no scrapes to replay")
+      printError("zonetop: \(path): no scrapes to replay\(from != nil || to != nil ? " between --from and --to" : "")")
       throw ExitCode(1)
     }
     let replay = ReplaySource(source: source)
@@ -177,7 +217,8 @@ struct ReplayCommand: ParsableCommand {
     if source.kind != .file { try checkWindow(display.window.ms, interval: replay.intervalMs, of: "the recording's") }
     replay.speed = speed
     replay.advance(toMs: replay.startMs)
-    try display.run(replay, options: options, isDemo: false, units: source.kind == .file ? .bytes : .rate)
+    // One exposition file has totals and no rates: bytes, whatever the settings say.
+    try display.run(replay, options: options, isDemo: false, units: source.kind == .file ? .bytes : units)
   }
 }
 

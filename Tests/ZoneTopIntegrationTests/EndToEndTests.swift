@@ -154,6 +154,70 @@ import ZoneTopTraffic
     #expect(String(decoding: (try? Files.read(dir + "/exit")) ?? [], as: UTF8.self) == "EXIT=0\n")
   }
 
+  /// `replay --from end-1m`: the replay covers only that minute and says END when it is over;
+  /// Home goes back to its start.
+  @Test(.enabled(if: tmux != nil, "tmux is not installed (make test installs it): skipped"), .timeLimit(.minutes(2)))
+  func aReplayFromToEndsAtTo() throws {
+    let demo = Harness.repo + "/Fixtures/demo/demo.ztrec.gz"
+    let s = try Session(
+      tmux: Self.tmux!, command: "\(Harness.binary) replay \(demo) --from end-1m --speed 64; sleep 60", width: 120,
+      height: 40)
+    let screen = try s.waitFor("■ END")
+    #expect(screen.contains("end of the recording"))
+    try s.keys("Home")
+    try s.waitFor("at the start of the recording")
+    try s.keys("q")
+  }
+
+  /// Issue 16's cost question on the demo, as a new user answers it: jump to the costliest cell
+  /// (`c`), list its hops (Enter), sort them by USD/month (`:sort cost`), export (`e`); the CSV's
+  /// first row is that cell's costliest hop, and every row is that cell's.
+  @Test(.enabled(if: tmux != nil, "tmux is not installed (make test installs it): skipped"), .timeLimit(.minutes(2)))
+  func theCostQuestionInFiveKeys() throws {
+    let dir = Harness.tempDir("e2e-cost")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let command = "cd \(dir) && \(Harness.binary); echo EXIT=$? > \(dir)/exit; sleep 60"
+    let s = try Session(tmux: Self.tmux!, command: command, width: 120, height: 40)
+    try s.waitFor("DEMO")
+    // Paused, the numbers on screen and in the export are of one moment.
+    try s.keys("p")
+    try s.waitFor("PAUSED")
+    try s.keys("c")
+    let screen = try s.waitFor("costliest: ")
+    // "costliest: FROM → TO, $X/month · Enter lists its hops"
+    let status = try #require(screen.split(separator: "\n").first { $0.contains("costliest: ") })
+    let words = status.split(separator: " ").map(String.init)
+    let at = try #require(words.firstIndex(of: "costliest:"))
+    let from = words[at + 1]
+    let to = String(words[at + 3].dropLast())  // "europe-west1-b,"
+    try s.keys("Enter")
+    try s.waitFor("\(from) → \(to) (cross-")
+    try s.keys(":", "sort cost", "Enter")
+    let sorted = try s.waitFor("sorted by cost ▼")
+    #expect(sorted.contains("USD/MONTH▼"))
+    try s.keys("e")
+    try s.waitFor("exported")
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("zonetop-drill-") }
+    #expect(files.count == 1)
+    let f = try #require(files.first)
+    let csv = String(decoding: try Files.read(dir + "/" + f), as: UTF8.self)
+    let lines = csv.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+    let header = try #require(lines.first).map(String.init)
+    let column = { (name: String) in header.firstIndex(of: name) ?? 0 }
+    let rows = lines.dropFirst()
+    #expect(rows.count > 1)
+    #expect(rows.allSatisfy { $0[column("source_zone")] == from && $0[column("destination_zone")] == to })
+    let costs = rows.map { Double($0[column("cost_usd_per_month")]) ?? -1 }
+    let first = try #require(rows.first)
+    #expect(costs.first == costs.max() && costs.first ?? 0 > 0, "\(costs)")
+    // The first row on screen is that hop.
+    #expect(sorted.contains("\(first[column("source_namespace")])/\(first[column("source_workload")])"))
+    try s.keys("q")
+    let deadline = Date().addingTimeInterval(10)
+    while !Files.exists(dir + "/exit") && Date() < deadline { usleep(100_000) }
+    #expect(String(decoding: (try? Files.read(dir + "/exit")) ?? [], as: UTF8.self) == "EXIT=0\n")
+  }
+
   @Test(
     .enabled(if: tmux != nil, "tmux is not installed: skipped"), .timeLimit(.minutes(1)),
     arguments: [SIGTERM, SIGINT, SIGHUP, SIGILL, SIGSEGV, SIGABRT, SIGTRAP, SIGQUIT, SIGUSR1, SIGALRM])

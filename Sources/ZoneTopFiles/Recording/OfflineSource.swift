@@ -138,6 +138,12 @@ public final class OfflineSource: @unchecked Sendable {
     return (spool, error)
   }
 
+  /// Keeps only the scrapes from `fromMs` to `toMs` (`replay --from/--to`): the source then starts
+  /// and ends there.
+  public func keep(fromMs: Int64, toMs: Int64) {
+    entries.removeAll { $0.timeMs < fromMs || $0.timeMs > toMs }
+  }
+
   /// The scrape interval: the median gap between a target's scrapes.
   public var intervalMs: Int64 { RoundGrouping.interval(targetsAndTimes: entries.lazy.map { ($0.target, $0.timeMs) }) }
 

@@ -6,19 +6,23 @@ public struct FlowFilter: Sendable, Equatable {
   public var namespace: String?
   /// Only flows whose source or destination cluster is this.
   public var cluster: String?
+  /// Only flows whose source or destination zone is this.
+  public var zone: String?
   /// Only flows whose workloads, namespaces, service, clusters, zones or regions contain this text
   /// (case-insensitive).
   public var text: String?
 
-  public init(namespace: String? = nil, cluster: String? = nil, text: String? = nil) {
+  public init(namespace: String? = nil, cluster: String? = nil, zone: String? = nil, text: String? = nil) {
     self.namespace = namespace
     self.cluster = cluster
+    self.zone = zone
     self.text = text
   }
 
   public func matches(_ k: FlowKey) -> Bool {
     if let ns = namespace, k.sourceNamespace != ns && k.destinationNamespace != ns { return false }
     if let c = cluster, k.sourceCluster != c && k.destinationCluster != c { return false }
+    if let z = zone, k.source.zone != z && k.destination.zone != z { return false }
     if let t = text?.lowercased(), !t.isEmpty {
       let fields = [
         k.sourceWorkload, k.sourceNamespace, k.destinationWorkload, k.destinationNamespace, k.destinationService,

@@ -2,7 +2,7 @@ import ZoneTopExposition
 
 /// How a snapshot groups traffic.
 public enum GroupBy: String, Sendable, CaseIterable {
-  case zone, region, cluster, workload
+  case zone, region, cluster, workload, namespace
 }
 
 /// CSV, JSON and table renderings of a report (schemas in the README).
@@ -24,6 +24,12 @@ public enum ReportExport {
     "bytes",
     "bytes_to_destination", "bytes_from_destination", "same_zone_bytes", "cross_zone_bytes", "cross_region_bytes",
     "unknown_locality_bytes", "bytes_per_second", "connections_opened", "cost_usd", "cost_usd_per_month",
+  ]
+
+  public static let namespaceColumns = [
+    "window_start", "window_end", "side", "namespace", "bytes", "same_zone_bytes", "cross_zone_bytes",
+    "cross_region_bytes", "unknown_locality_bytes", "cross_share", "bytes_per_second", "connections_opened",
+    "cost_usd", "cost_usd_per_month",
   ]
 
   // MARK: - Rows
@@ -113,6 +119,24 @@ public enum ReportExport {
           NumberText.fixed(s.costUSD, 6), month(s.costUSD),
         ])
       }
+    case .namespace:
+      out += namespaceCSV(r.namespaceStats, r)
+    }
+    return out
+  }
+
+  /// Namespace rows as CSV (with the header line): the Namespaces view and `--group-by namespace`.
+  public static func namespaceCSV(_ rows: [NamespaceStats], _ r: TrafficReport) -> String {
+    let hasRate = r.windowSeconds > 0
+    let (start, end) = (RFC3339.format(ms: r.windowStartMs), RFC3339.format(ms: r.windowEndMs))
+    var out = CSV.row(namespaceColumns)
+    for n in rows {
+      out += CSV.row([
+        start, end, n.side.rawValue, CSV.text(n.namespace), String(n.bytes), String(n.byScope[.sameZone] ?? 0),
+        String(n.byScope[.crossZone] ?? 0), String(n.byScope[.crossRegion] ?? 0), String(n.byScope[.unknown] ?? 0),
+        n.crossShare.map { NumberText.fixed($0, 4) } ?? "", hasRate ? NumberText.fixed(r.perSecond(n.bytes), 3) : "",
+        String(n.opened), NumberText.fixed(n.costUSD, 6), hasRate ? NumberText.fixed(r.perMonth(n.costUSD), 6) : "",
+      ])
     }
     return out
   }
@@ -147,6 +171,13 @@ public enum ReportExport {
       for (h, s) in workloadRows(r) {
         rows.append(
           "{\"source_cluster\":\(JSON.string(h.sourceCluster)),\"source_namespace\":\(JSON.string(h.sourceNamespace)),\"source_workload\":\(JSON.string(h.sourceWorkload)),\"destination_service\":\(JSON.string(h.destinationService)),\"bytes\":\(s.bytes),\"bytes_to_destination\":\(s.forward),\"bytes_from_destination\":\(s.back),\"same_zone_bytes\":\(s.byScope[.sameZone] ?? 0),\"cross_zone_bytes\":\(s.byScope[.crossZone] ?? 0),\"cross_region_bytes\":\(s.byScope[.crossRegion] ?? 0),\"unknown_locality_bytes\":\(s.byScope[.unknown] ?? 0),\"bytes_per_second\":\(rate(s.bytes)),\"connections_opened\":\(s.opened),\"cost_usd\":\(JSON.number(s.costUSD)),\"cost_usd_per_month\":\(month(s.costUSD))}"
+        )
+      }
+    case .namespace:
+      for n in r.namespaceStats {
+        let share = n.crossShare.map { JSON.number($0, 4) } ?? "null"
+        rows.append(
+          "{\"side\":\"\(n.side.rawValue)\",\"namespace\":\(JSON.string(n.namespace)),\"bytes\":\(n.bytes),\"same_zone_bytes\":\(n.byScope[.sameZone] ?? 0),\"cross_zone_bytes\":\(n.byScope[.crossZone] ?? 0),\"cross_region_bytes\":\(n.byScope[.crossRegion] ?? 0),\"unknown_locality_bytes\":\(n.byScope[.unknown] ?? 0),\"cross_share\":\(share),\"bytes_per_second\":\(rate(n.bytes)),\"connections_opened\":\(n.opened),\"cost_usd\":\(JSON.number(n.costUSD)),\"cost_usd_per_month\":\(month(n.costUSD))}"
         )
       }
     }
@@ -250,13 +281,22 @@ public enum ReportExport {
           NumberText.bytes(Double(s.byScope[.crossRegion] ?? 0)), rate(s.bytes), month(s.costUSD),
         ])
       }
+    case .namespace:
+      header = ["SIDE", "NAMESPACE", "BYTES", "CROSS-ZONE", "CROSS-REGION", "CROSS SHARE", "RATE", "USD/MONTH"]
+      for n in r.namespaceStats.prefix(limit) {
+        rows.append([
+          n.side.rawValue, Sanitize.short(n.namespace, limit: 40), NumberText.bytes(Double(n.bytes)),
+          NumberText.bytes(Double(n.byScope[.crossZone] ?? 0)), NumberText.bytes(Double(n.byScope[.crossRegion] ?? 0)),
+          n.crossShare.map { NumberText.fixed($0 * 100, 1) + "%" } ?? "-", rate(n.bytes), month(n.costUSD),
+        ])
+      }
     }
     var widths = header.map(\.count)
     for row in rows { for (i, f) in row.enumerated() { widths[i] = max(widths[i], f.count) } }
     func line(_ fields: [String]) -> String {
       fields.enumerated().map { i, f in
         let pad = String(repeating: " ", count: widths[i] - f.count)
-        return i >= 3 || (groupBy == .workload && i >= 2) ? pad + f : f + pad
+        return i >= 3 || ((groupBy == .workload || groupBy == .namespace) && i >= 2) ? pad + f : f + pad
       }.joined(separator: "  ") + "\n"
     }
     let scopes = r.bytesByScope
@@ -266,7 +306,7 @@ public enum ReportExport {
       split = " (\(NumberText.usd(r.totalCostUSD - r.internetCostUSD)) between "
       split += groupBy == .region ? "regions" : "zones"
       split += " + \(NumberText.usd(r.internetCostUSD)) internet egress"
-      split += groupBy == .workload ? ", which the rows include)" : ")"
+      split += groupBy == .workload || groupBy == .namespace ? ", which the rows include)" : ")"
     }
     var out =
       "Window \(RFC3339.format(ms: r.windowStartMs)) to \(RFC3339.format(ms: r.windowEndMs)) (\(DurationText.format(ms: r.windowEndMs - r.windowStartMs)))"

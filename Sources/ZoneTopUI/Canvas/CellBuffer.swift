@@ -129,7 +129,10 @@ public struct CellBuffer: Equatable, Sendable {
   static func asciiFallback(_ s: Unicode.Scalar) -> Unicode.Scalar {
     switch s {
     case "─", "━": return "-"
-    case "│", "┃": return "|"
+    case "│", "┃", "▏": return "|"
+    case "┌", "┐", "└", "┘", "├", "┤": return "+"
+    case "▼": return "v"
+    case "▲": return "^"
     case "▁", "▂", "▃": return "."
     case "▄", "▅": return "o"
     case "▆", "▇", "█": return "#"
@@ -140,6 +143,8 @@ public struct CellBuffer: Equatable, Sendable {
     case "·": return "."
     case "…": return "~"
     case "⏎": return "E"
+    // Braille dots (the cost graph): a dot.
+    case "\u{2801}"..."\u{28FF}": return "."
     default: return "?"
     }
   }

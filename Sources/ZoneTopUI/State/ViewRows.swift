@@ -5,26 +5,48 @@ public enum ViewRows {
   /// Flows view: hops that cross zones or regions (or whose locality is unknown), sorted.
   public static func flowRows(_ r: TrafficReport, _ s: AppState) -> [(WorkloadHop, HopStats)] {
     let rows = r.hops.filter { $0.value.crossBytes > 0 || ($0.value.byScope[.unknown] ?? 0) > 0 }
-    return rows.sorted { a, b in
-      switch s.sortKey {
-      case .cost:
-        return (a.value.costUSD, a.value.crossBytes, b.key.sourceWorkload) > (
-          b.value.costUSD, b.value.crossBytes, a.key.sourceWorkload
-        )
-      case .cross: return (a.value.crossBytes, b.key.sourceWorkload) > (b.value.crossBytes, a.key.sourceWorkload)
-      case .bytes: return (a.value.bytes, b.key.sourceWorkload) > (b.value.bytes, a.key.sourceWorkload)
-      case .name:
-        return (a.key.sourceNamespace, a.key.sourceWorkload, a.key.destinationService) < (
-          b.key.sourceNamespace, b.key.sourceWorkload, b.key.destinationService
-        )
-      }
-    }
+    return sorted(
+      Array(rows), s.sort(for: .flows),
+      value: { row, column in
+        let st = row.value
+        switch column {
+        case .sameZone: return .number(st.byScope[.sameZone] ?? 0)
+        case .crossZone: return .number(st.byScope[.crossZone] ?? 0)
+        case .crossRegion: return .number(st.byScope[.crossRegion] ?? 0)
+        case .unknown: return .number(st.byScope[.unknown] ?? 0)
+        case .share: return .number(st.crossBytes)
+        case .request: return .number(st.forward)
+        case .response: return .number(st.back)
+        case .cost: return .number(st.costUSD, Double(st.crossBytes))
+        default: return .text(hopName(row.key))
+        }
+      }, tiebreak: { hopName($0.key) + " " + $0.key.sourceCluster }
+    ).map { ($0.key, $0.value) }
   }
 
-  /// Health view rows: targets in name order; with a filter that matches target names
-  /// (`/east` where targets are `CONTEXT/NODE`), only those.
+  /// A hop's name as the tables sort it.
+  static func hopName(_ h: WorkloadHop) -> String {
+    "\(h.sourceNamespace)/\(h.sourceWorkload) → \(h.destinationService)"
+  }
+
+  /// Health view rows: targets in the order asked (by name at first); with a filter that matches
+  /// target names (`/east` where targets are `CONTEXT/NODE`), only those.
   public static func healthRows(_ s: AppState) -> (rows: [TargetHealth], filtered: Bool) {
-    let sorted = s.health.sorted { TargetName.short($0.target) < TargetName.short($1.target) }
+    let sorted = sorted(
+      s.health, s.sort(for: .health),
+      value: { h, column in
+        switch column {
+        case .state: return .text(h.up ? "up" : "DOWN")
+        case .latency: return .number(h.lastLatency ?? -1)
+        case .scrapes: return .number(Double(h.scrapes))
+        case .failures: return .number(Double(h.failures))
+        case .series: return .number(Double(h.series))
+        case .invalid: return .number(Double(h.invalidLines + h.invalidCounterValues))
+        case .restarts: return .number(Double(s.restarts[h.target] ?? 0))
+        case .error: return .text(h.lastError ?? "")
+        default: return .text(TargetName.short(h.target))
+        }
+      }, tiebreak: { TargetName.short($0.target) })
     let text = s.filter.lowercased()
     guard !text.isEmpty else { return (sorted, false) }
     let matching = sorted.filter { $0.target.lowercased().contains(text) }
@@ -33,15 +55,37 @@ public enum ViewRows {
 
   /// Services view rows, sorted.
   public static func serviceRows(_ r: TrafficReport, _ s: AppState) -> [ServiceLocality] {
-    r.services.values.sorted { a, b in
-      let ac = (a.byScope[.crossZone] ?? 0).addingSaturating(a.byScope[.crossRegion] ?? 0)
-      let bc = (b.byScope[.crossZone] ?? 0).addingSaturating(b.byScope[.crossRegion] ?? 0)
-      switch s.sortKey {
-      case .cost: return (a.costUSD, ac, b.service) > (b.costUSD, bc, a.service)
-      case .cross: return (ac, b.service) > (bc, a.service)
-      case .bytes: return (a.bytes, b.service) > (b.bytes, a.service)
-      case .name: return a.service < b.service
-      }
+    sorted(
+      Array(r.services.values), s.sort(for: .services),
+      value: { svc, column in
+        let cross = (svc.byScope[.crossZone] ?? 0).addingSaturating(svc.byScope[.crossRegion] ?? 0)
+        switch column {
+        case .inZone: return .number(svc.inZoneShare ?? -1)
+        case .crossZone: return .number(svc.byScope[.crossZone] ?? 0)
+        case .crossRegion: return .number(svc.byScope[.crossRegion] ?? 0)
+        case .bytes: return .number(svc.bytes)
+        case .cost: return .number(svc.costUSD, Double(cross))
+        default: return .text(svc.service)
+        }
+      }, tiebreak: \.service)
+  }
+
+  /// Namespaces view rows: by source namespace, then by destination namespace, each side sorted.
+  public static func namespaceRows(_ r: TrafficReport, _ s: AppState) -> [NamespaceStats] {
+    let all = r.namespaceStats
+    return NamespaceSide.allCases.flatMap { side in
+      sorted(
+        all.filter { $0.side == side }, s.sort(for: .namespaces),
+        value: { n, column in
+          switch column {
+          case .bytes: return .number(n.bytes)
+          case .crossZone: return .number(n.byScope[.crossZone] ?? 0)
+          case .crossRegion: return .number(n.byScope[.crossRegion] ?? 0)
+          case .share: return .number(n.crossShare ?? -1)
+          case .cost: return .number(n.costUSD, Double(n.bytes))
+          default: return .text(n.namespace)
+          }
+        }, tiebreak: \.namespace)
     }
   }
 
@@ -153,21 +197,21 @@ public enum ViewRows {
     }
   }
 
-  /// The drill-down's rows, in the order the sort key asks for (`s` changes it there too).
+  /// The drill-down's rows, in the order the sort asks for (`<` `>` `I` change it there too).
   public static func drillRows(_ r: TrafficReport, _ s: AppState) -> [DrillRow] {
     guard let kind = s.drillKind else { return [] }
-    let rows = drillRows(r, kind: kind)
-    let crossing: (DrillRow) -> UInt64 = { $0.scope == .crossZone || $0.scope == .crossRegion ? $0.bytes : 0 }
-    switch s.sortKey {
-    case .cost:
-      return rows.sorted { ($0.costUSD, $0.bytes, $1.name(kind)) > ($1.costUSD, $1.bytes, $0.name(kind)) }
-    case .cross:
-      return rows.sorted { (crossing($0), $0.bytes, $1.name(kind)) > (crossing($1), $1.bytes, $0.name(kind)) }
-    case .bytes: return rows.sorted { ($0.bytes, $1.name(kind)) > ($1.bytes, $0.name(kind)) }
-    case .name:
-      return rows.sorted { a, b in
-        (a.name(kind), a.request == false ? 1 : 0, a.scope) < (b.name(kind), b.request == false ? 1 : 0, b.scope)
-      }
-    }
+    let direction: (DrillRow) -> String = { $0.request.map { $0 ? "req" : "resp" } ?? "both" }
+    return sorted(
+      drillRows(r, kind: kind), s.sort(for: .drill),
+      value: { row, column in
+        switch column {
+        case .direction: return .text(direction(row))
+        case .scope: return .text(row.scope.rawValue)
+        case .bytes: return .number(row.bytes)
+        case .cost: return .number(row.costUSD, Double(row.bytes))
+        case .connections: return .number(row.opened)
+        default: return .text(row.name(kind))
+        }
+      }, tiebreak: { "\($0.name(kind)) \(direction($0)) \($0.scope.rawValue)" })
   }
 }

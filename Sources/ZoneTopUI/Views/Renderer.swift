@@ -38,6 +38,8 @@ public enum Renderer {
         case .flows: flows(&b, state, report, top: bodyTop, height: bodyHeight)
         case .services: services(&b, state, report, top: bodyTop, height: bodyHeight)
         case .health: health(&b, state, report, top: bodyTop, height: bodyHeight)
+        case .namespaces: namespaces(&b, state, report, top: bodyTop, height: bodyHeight)
+        case .trend: trend(&b, state, top: bodyTop, height: bodyHeight)
         }
       }
     } else {
@@ -46,7 +48,7 @@ public enum Renderer {
     }
     statusLine(&b, state)
     footer(&b, state)
-    if state.showHelp { help(&b) }
+    if state.showHelp { help(&b, version: state.version) }
     return (b, layout)
   }
 
@@ -71,8 +73,8 @@ public enum Renderer {
         "The matrix shows nothing until one does; 5 Health lists each target and its error.",
       ]
     }
-    if let r = s.report, !s.filter.isEmpty, r.zonePairs.isEmpty {
-      return ["No traffic matches '\(Sanitize.short(s.filter, limit: 40))' - Esc clears the filter."]
+    if let r = s.report, s.hasFilter, r.zonePairs.isEmpty {
+      return ["No traffic matches \(Sanitize.short(s.filterSummary, limit: 60)) - Esc clears the filter."]
     }
     if let r = s.report, r.windowEndMs == r.windowStartMs, r.zonePairs.isEmpty {
       return ["Collecting the baseline: rates after the next scrape."]
@@ -177,7 +179,7 @@ public enum Renderer {
   }
 
   /// `10:04:50` (UTC), with the date in front when it is not the day of `todayMs` (a replay of another day).
-  static func clock(_ ms: Int64, todayMs: Int64 = 0) -> String {
+  public static func clock(_ ms: Int64, todayMs: Int64 = 0) -> String {
     let t = RFC3339.format(ms: ms - ms % 1000)
     let parts = t.split(separator: "T")
     let time = parts.last.map { String($0.dropLast()) } ?? t
@@ -187,40 +189,76 @@ public enum Renderer {
 
   static func tabs(_ b: inout CellBuffer, _ s: AppState) {
     var x = 1
+    // Narrow, Namespaces is "NS" so the units still fit beside the tabs.
+    let narrow = b.width < 100
     for v in View.allCases {
-      let label = " \(v.rawValue) \(v.title) "
+      let label = " \(v.rawValue) \(narrow && v == .namespaces ? "NS" : v.title) "
       x += b.text(label, x: x, y: 2, role: v == s.view ? .selected : .columnHeader, bold: v == s.view)
       x += 1
     }
     var right = "units: \(s.units.title)"
-    if !s.filter.isEmpty { right = "filter: \(s.filter)  " + right }
-    if x + right.count + 2 < b.width { b.textRight(right + " ", right: b.width, y: 2, role: .dim) }
+    if s.hasFilter { right = "filter: \(s.filterSummary)  " + right }
+    if x + right.count + 1 < b.width { b.textRight(right + " ", right: b.width, y: 2, role: .dim) }
   }
 
   static func statusLine(_ b: inout CellBuffer, _ s: AppState) {
     let y = b.height - 2
-    if let draft = s.filterDraft {
-      let prompt = "/ filter (namespace, workload or service; Enter applies, Esc cancels, ^U clears): "
-      let x = b.text(prompt, x: 0, y: y, role: .key)
-      b.text(draft + "▏", x: x, y: y, role: .normal)
+    if let editor = s.filterEditor {
+      let text =
+        b.width >= 100
+        ? "/ filter (namespace, workload, service, zone; Enter applies, Esc cancels, ^U ^W ^K ←→ edit): "
+        : "/ filter (Enter applies, Esc cancels): "
+      prompt(&b, text, editor, y: y)
+    } else if let editor = s.command {
+      let x = prompt(&b, ":", editor, y: y)
+      // What Tab offered, after the line; else what the command takes.
+      let words = editor.text.split(separator: " ").map(String.init)
+      var hint = ""
+      if !s.completions.isEmpty {
+        hint = s.completions.prefix(12).joined(separator: "  ") + (s.completions.count > 12 ? "  ..." : "")
+      } else if let spec = Commands.all.first(where: { $0.name == words.first?.lowercased() }) {
+        hint = ":\(spec.name) \(spec.argument) - \(spec.help)"
+      } else if editor.text.isEmpty {
+        hint = "ns zone cluster window pricing reporter units sort export goto q (Tab completes, ↑↓ history)"
+      }
+      if !hint.isEmpty && x + 3 < b.width { b.text(hint, x: x + 2, y: y, role: .dim, maxWidth: b.width - x - 3) }
     } else if let status = s.status {
-      b.text(" " + status, x: 0, y: y, role: s.statusIsError ? .error : .ok)
+      b.text(" " + status, x: 0, y: y, role: s.statusIsError ? .error : .ok, maxWidth: b.width - 1)
     } else if s.atEnd {
       // The end of a replay stays said after other messages have gone.
-      b.text(" end of the recording: [ steps back, q quits", x: 0, y: y, role: .dim)
+      b.text(" end of the recording: [ steps back, Home goes to the start, q quits", x: 0, y: y, role: .dim)
     }
+  }
+
+  /// A prompt and its line, the cursor a highlighted cell; returns where the line ends.
+  @discardableResult
+  static func prompt(_ b: inout CellBuffer, _ prompt: String, _ editor: LineEditor, y: Int) -> Int {
+    let x = b.text(prompt, x: 0, y: y, role: .key)
+    let room = max(1, b.width - x - 1)
+    // A line longer than the room scrolls so the cursor stays in sight.
+    let before = editor.beforeCursor
+    let skip = max(0, DisplayWidth.of(before) - room + 1)
+    let shownBefore = String(before.dropFirst(skip))
+    let after = String(editor.text.dropFirst(editor.cursor))
+    var at = x + b.text(shownBefore, x: x, y: y, role: .normal)
+    let cursorChar = after.first.map(String.init) ?? " "
+    b.text(cursorChar, x: at, y: y, role: .selected)
+    at += max(1, DisplayWidth.of(cursorChar))
+    if after.count > 1 { at += b.text(String(after.dropFirst()), x: at, y: y, role: .normal, maxWidth: b.width - at) }
+    return at
   }
 
   static func footer(_ b: inout CellBuffer, _ s: AppState) {
     b.fill(x: 0, y: b.height - 1, width: b.width, height: 1, Cell(" ", role: .footer))
-    var hints: [(String, String)] = [("1-5", "view"), ("↑↓←→", "move")]
+    var hints: [(String, String)] = [("1-7", "view"), ("↑↓←→", "move")]
     if s.view == .zones || s.view == .regions { hints.append(("⏎", "hops")) }
     if s.view == .flows { hints.append(("⏎", "zones")) }
     if s.view == .services { hints.append(("⏎", "clients")) }
+    if s.view == .namespaces { hints.append(("⏎", "flows")) }
     if s.isDrilling { hints = [("Esc", "back"), ("↑↓", "move")] }
-    hints += [("u", "units"), ("s", "sort"), ("/", "filter"), ("r", "reporter"), ("p", "pause")]
+    hints += [("u", "units"), ("<>", "sort"), ("/", "filter"), ("r", "reporter"), ("p", "pause")]
     if s.isReplay { hints += [("+/-", "speed"), ("[ ]", "step")] }
-    hints += [("e", "export"), ("?", "help"), ("q", "quit")]
+    hints += [("e", "export"), (":", "cmd"), ("?", "help"), ("q", "quit")]
     var x = 0
     for (k, label) in hints {
       let need = k.count + label.count + 2
@@ -230,30 +268,61 @@ public enum Renderer {
     }
   }
 
-  static func help(_ b: inout CellBuffer) {
-    let lines = [
-      "zonetop keys", "",
-      "1-5, Tab       switch view (Zones Regions Flows Services Health)",
-      "arrows, hjkl   move · Enter drill down · Esc back, clear filter",
-      "c              jump to the costliest cell (Zones, Regions)",
-      "u              units: bytes/s, bytes in window, USD/month, change",
-      "b / B          pin the window as the baseline / clear it",
-      "s              sort (cost, cross-zone, total, name)",
-      "/              filter: namespace, workload, service, cluster, zone",
-      "r              reporter policy: auto, source, destination",
-      "p, space       pause · + / - replay speed · [ / ] step",
-      "e              export the view (or the drill-down) to CSV",
-      "q              quit", "",
-      "Costs are estimates from the pricing profile, priced per GiB (2^30",
-      "bytes) for aws and gcp; rates are SI (1 MB/s = 10^6 bytes/s).", "Any key closes this help.",
+  /// The keys, grouped, in a frame over the view (Esc or any key closes it).
+  static func help(_ b: inout CellBuffer, version: String?) {
+    let groups: [(String, [String])] = [
+      (
+        "Views",
+        [
+          "1-7 Tab  Zones Regions Flows Services Health Namespaces Trend",
+          "↑↓←→ hjkl move · g G first, last row · ⏎ drill down · Esc back",
+        ]
+      ),
+      ("Cost", ["c costliest cell · u units (B/s, bytes, USD/month) · b B baseline"]),
+      ("Tables", ["< > sort column left, right · I invert · / filter · e export CSV"]),
+      ("Replay", ["p pause · + - speed · [ ] step · { } 1 min · ( ) 5 min · Home End"]),
+      ("Other", ["r reporter policy · : command · ? help · q quit"]),
+      (
+        "Commands",
+        [
+          ":ns :zone :cluster NAME (- for all) · :window 1h · :pricing gcp",
+          ":units usd · :reporter source · :sort COLUMN · :export PATH",
+          ":goto 12:05 (start, end) · :q     Tab completes, ↑↓ history",
+        ]
+      ),
     ]
-    let w = min(b.width - 4, 70)
-    let h = min(b.height - 2, lines.count + 2)
+    var lines: [(String, String)] = []
+    for (title, rows) in groups {
+      for (i, row) in rows.enumerated() { lines.append((i == 0 ? title : "", row)) }
+    }
+    let notes = [
+      "Costs are estimates, priced per GiB (2^30 bytes) for aws and gcp;",
+      "rates are SI (1 MB/s = 10^6 bytes/s). Any key closes this help.",
+    ]
+    let w = min(b.width - 2, 78)
+    let h = min(b.height - 2, lines.count + notes.count + 3)
     let x0 = (b.width - w) / 2
     let y0 = (b.height - h) / 2
     b.fill(x: x0, y: y0, width: w, height: h, Cell(" ", role: .header))
-    for (i, l) in lines.prefix(h - 2).enumerated() {
-      b.text(l, x: x0 + 2, y: y0 + 1 + i, role: i == 0 ? .title : .header, bold: i == 0, maxWidth: w - 4)
+    // The frame: the view around it is not read as part of the help.
+    b.hline(x: x0 + 1, y: y0, width: w - 2, role: .header)
+    b.hline(x: x0 + 1, y: y0 + h - 1, width: w - 2, role: .header)
+    for y in y0..<(y0 + h) {
+      b.text(y == y0 ? "┌" : (y == y0 + h - 1 ? "└" : "│"), x: x0, y: y, role: .header)
+      b.text(y == y0 ? "┐" : (y == y0 + h - 1 ? "┘" : "│"), x: x0 + w - 1, y: y, role: .header)
+    }
+    let title = " zonetop keys" + (version.map { " · \($0)" } ?? "") + " "
+    b.text(title, x: x0 + 2, y: y0, role: .title, bold: true, maxWidth: w - 4)
+    var y = y0 + 1
+    for (group, row) in lines where y < y0 + h - 1 {
+      b.text(group, x: x0 + 2, y: y, role: .title, bold: true)
+      b.text(row, x: x0 + 11, y: y, role: .header, maxWidth: w - 13)
+      y += 1
+    }
+    y += 1
+    for note in notes where y < y0 + h - 1 {
+      b.text(note, x: x0 + 2, y: y, role: .dim, maxWidth: w - 4)
+      y += 1
     }
   }
 
@@ -516,6 +585,8 @@ public enum Renderer {
     var width: Int
     var right: Bool
     var priority: Int
+    /// The column rows sort by when it is picked with `<` `>`; nil: not sortable.
+    var sort: SortColumn? = nil
   }
 
   /// Keeps the columns that fit, dropping the lowest priority first; the first column takes the slack.
@@ -531,7 +602,7 @@ public enum Renderer {
   /// Draws a table; the column `flexible` (the first by default) takes the width left over.
   static func table(
     _ b: inout CellBuffer, columns: [Column], rows: [[String]], roles: [[Role]]? = nil, selected: Int?,
-    top: Int, height: Int, flexible: Int = 0
+    top: Int, height: Int, flexible: Int = 0, sort: TableSort? = nil
   ) {
     let kept = fit(columns, width: b.width - 1)
     let slack = kept.contains(flexible) ? flexible : kept[0]
@@ -553,7 +624,13 @@ public enum Renderer {
         x += w + 1
       }
     }
-    draw(columns.map(\.title), y: top, role: .columnHeader, bold: true, rowRoles: nil)
+    // The sorted column's title carries an arrow pointing the way its values go down the table.
+    let titles = columns.indices.map { i -> String in
+      guard let sort, columns[i].sort == sort.column else { return columns[i].title }
+      let arrow = sort.descending ? "▼" : "▲"
+      return DisplayWidth.prefix(columns[i].title, width: max(1, widths[i] - 1)) + arrow
+    }
+    draw(titles, y: top, role: .columnHeader, bold: true, rowRoles: nil)
     let rowsAvailable = height - 1
     let sel = selected.map { min($0, max(0, rows.count - 1)) }
     let first = sel.map { min(max(0, $0 - rowsAvailable + 1), max(0, rows.count - rowsAvailable)) } ?? 0
@@ -573,17 +650,19 @@ public enum Renderer {
     let cross = rows.reduce(UInt64(0)) { $0.addingSaturating($1.1.crossBytes) }
     let hasUnknown = rows.contains { ($0.1.byScope[.unknown] ?? 0) > 0 }
     var columns = [
-      Column(title: "SOURCE → DESTINATION SERVICE", width: 24, right: false, priority: 100),
-      Column(title: "SAME-ZONE", width: 9, right: true, priority: 45),
-      Column(title: "X-ZONE", width: 9, right: true, priority: 85),
-      Column(title: "X-REGION", width: 9, right: true, priority: 80),
-      Column(title: "SHARE", width: 6, right: true, priority: 70),
-      Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
-      Column(title: "REQ →", width: 7, right: true, priority: 20),
-      Column(title: "← RESP", width: 7, right: true, priority: 10),
+      Column(title: "SOURCE → DESTINATION SERVICE", width: 24, right: false, priority: 100, sort: .name),
+      Column(title: "SAME-ZONE", width: 9, right: true, priority: 45, sort: .sameZone),
+      Column(title: "X-ZONE", width: 9, right: true, priority: 85, sort: .crossZone),
+      Column(title: "X-REGION", width: 9, right: true, priority: 80, sort: .crossRegion),
+      Column(title: "SHARE", width: 6, right: true, priority: 70, sort: .share),
+      Column(title: "USD/MONTH", width: 10, right: true, priority: 90, sort: .cost),
+      Column(title: "REQ →", width: 7, right: true, priority: 20, sort: .request),
+      Column(title: "← RESP", width: 7, right: true, priority: 10, sort: .response),
     ]
     // Unknown locality may be crossing: at 80 columns it stays and the free same-zone bytes go.
-    if hasUnknown { columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 60), at: 4) }
+    if hasUnknown {
+      columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 60, sort: .unknown), at: 4)
+    }
     let cellsText = rows.map { h, st -> [String] in
       var cells = [
         "\(r.sourceName(h)) → \(h.destinationService)",
@@ -599,9 +678,11 @@ public enum Renderer {
     if s.baseline != nil { columns.append(Column(title: "Δ USD/MO", width: 10, right: true, priority: 88)) }
     let unit = s.units == .bytes ? "bytes in window" : "B/s"
     b.text(
-      "hops that cross, \(unit) by scope · SHARE: of all crossing bytes · sorted by \(s.sortKey.title)",
+      "hops that cross, \(unit) by scope · SHARE: of all crossing bytes · sorted by \(s.sort(for: .flows).title)",
       x: 1, y: top, role: .dim, maxWidth: b.width - 2)
-    table(&b, columns: columns, rows: cellsText, selected: s.row, top: top + 1, height: height - 1)
+    table(
+      &b, columns: columns, rows: cellsText, selected: s.row, top: top + 1, height: height - 1,
+      sort: s.sort(for: .flows))
   }
 
   /// A cost per month against the baseline's: signed, or `new` when the baseline had none.
@@ -615,12 +696,16 @@ public enum Renderer {
     let rows = ViewRows.serviceRows(r, s)
     let routing = s.discovery.map { d in rows.map { d.routing(ofService: $0.service) } }
     var columns = [
-      Column(title: "DESTINATION SERVICE", width: 28, right: false, priority: 100),
-      Column(title: "IN-ZONE", width: 7, right: true, priority: 95),
+      Column(title: "DESTINATION SERVICE", width: 28, right: false, priority: 100, sort: .name),
+      Column(title: "IN-ZONE", width: 7, right: true, priority: 95, sort: .inZone),
       Column(title: "", width: 10, right: false, priority: 30),
-      Column(title: s.units == .bytes ? "X-ZONE BYTES" : "X-ZONE B/s", width: 12, right: true, priority: 80),
-      Column(title: s.units == .bytes ? "X-REGION BYTES" : "X-REGION B/s", width: 14, right: true, priority: 70),
-      Column(title: "USD/MONTH", width: 10, right: true, priority: 90),
+      Column(
+        title: s.units == .bytes ? "X-ZONE BYTES" : "X-ZONE B/s", width: 12, right: true, priority: 80,
+        sort: .crossZone),
+      Column(
+        title: s.units == .bytes ? "X-REGION BYTES" : "X-REGION B/s", width: 14, right: true, priority: 70,
+        sort: .crossRegion),
+      Column(title: "USD/MONTH", width: 10, right: true, priority: 90, sort: .cost),
     ]
     if routing != nil { columns.insert(Column(title: "ROUTING", width: 14, right: false, priority: 85), at: 1) }
     if s.baseline != nil { columns.append(Column(title: "BASELINE", width: 8, right: true, priority: 92)) }
@@ -664,15 +749,110 @@ public enum Renderer {
       return cells
     }
     var title =
-      "share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sortKey.title)"
+      "share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sort(for: .services).title)"
     if routing != nil {
       let crossShare =
         asking.known > 0 ? NumberText.fixed(100 * Double(asking.cross) / Double(asking.known), 1) + "%" : "-"
       title =
-        "\(asking.services) service\(asking.services == 1 ? " asks" : "s ask") for same-zone routing; \(crossShare) of their bytes still leave the zone · sorted by \(s.sortKey.title)"
+        "\(asking.services) service\(asking.services == 1 ? " asks" : "s ask") for same-zone routing; \(crossShare) of their bytes still leave the zone · sorted by \(s.sort(for: .services).title)"
     }
     b.text(title, x: 1, y: top, role: .dim, maxWidth: b.width - 2)
-    table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1)
+    table(
+      &b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1,
+      sort: s.sort(for: .services))
+  }
+
+  /// Trend: USD/month and the crossing rate of each round over the kept history, as block-character
+  /// column graphs (btop's style; `.` `o` `#` without UTF-8), newest on the right.
+  static func trend(_ b: inout CellBuffer, _ s: AppState, top: Int, height: Int) {
+    let points = s.trend
+    guard points.count > 0 else {
+      b.text("Collecting: the graph starts after the first round with rates.", x: 2, y: top + 1, role: .dim)
+      return
+    }
+    let axis = 10
+    let width = max(1, b.width - axis - 2)
+    let shown = Array(points.suffix(width))
+    let graphHeight = max(2, (height - 5) / 2)
+    let costs = shown.map(\.costPerMonth)
+    let rates = shown.map { $0.crossZoneRate + $0.crossRegionRate }
+    let now = shown[shown.count - 1]
+    let title =
+      "USD/month at each round's rate, \(shown.count) rounds of \(DurationText.format(ms: s.intervalMs)), newest right"
+      + " · now \(NumberText.usd(now.costPerMonth)) · low \(NumberText.usd(costs.min() ?? 0))"
+      + " · high \(NumberText.usd(costs.max() ?? 0))"
+    b.text(title, x: 1, y: top, role: .dim, maxWidth: b.width - 2)
+    graph(&b, costs, x: axis + 1, y: top + 1, width: width, height: graphHeight, role: .heat3) {
+      NumberText.usd($0)
+    }
+    let y2 = top + 2 + graphHeight
+    b.text(
+      "crossing rate (cross-zone + cross-region) · now \(NumberText.bytes(now.crossZoneRate, suffix: "B/s")) cross-zone, "
+        + "\(NumberText.bytes(now.crossRegionRate, suffix: "B/s")) cross-region",
+      x: 1, y: y2 - 1, role: .dim, maxWidth: b.width - 2)
+    graph(&b, rates, x: axis + 1, y: y2, width: width, height: graphHeight, role: .heat1) {
+      NumberText.bytes($0, suffix: "B/s")
+    }
+    // The time axis: the first and the last round shown.
+    let yAxis = y2 + graphHeight
+    if yAxis < top + height {
+      b.text(clock(shown[0].endMs), x: axis + 1, y: yAxis, role: .dim)
+      b.textRight(clock(now.endMs), right: axis + 1 + shown.count, y: yAxis, role: .dim)
+    }
+  }
+
+  /// A column graph of `values` (one column each, scaled to the highest) with its top and zero labelled.
+  static func graph(
+    _ b: inout CellBuffer, _ values: [Double], x: Int, y: Int, width: Int, height: Int, role: Role,
+    label: (Double) -> String
+  ) {
+    let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    let top = max(values.max() ?? 0, 1e-9)
+    b.textRight(label(values.max() ?? 0), right: x - 1, y: y, role: .dim)
+    b.textRight(label(0), right: x - 1, y: y + height - 1, role: .dim)
+    for (i, v) in values.prefix(width).enumerated() {
+      let levels = Int((max(0, v) / top * Double(height * 8)).rounded())
+      for k in 0..<height {
+        let fill = min(8, max(0, levels - k * 8))
+        guard fill > 0 else { continue }
+        b.text(String(blocks[fill - 1]), x: x + i, y: y + height - 1 - k, role: role)
+      }
+    }
+  }
+
+  /// Namespaces: what each source namespace's traffic costs (who sends the bytes that cost money),
+  /// then each destination namespace's (who serves them), for showback.
+  static func namespaces(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport, top: Int, height: Int) {
+    let rows = ViewRows.namespaceRows(r, s)
+    let bytesTitle = s.units == .bytes ? "BYTES" : "B/s"
+    let columns = [
+      Column(title: "SIDE", width: 6, right: false, priority: 99),
+      Column(title: "NAMESPACE", width: 20, right: false, priority: 100, sort: .name),
+      Column(title: bytesTitle, width: 9, right: true, priority: 60, sort: .bytes),
+      Column(title: "X-ZONE", width: 9, right: true, priority: 80, sort: .crossZone),
+      Column(title: "X-REGION", width: 9, right: true, priority: 75, sort: .crossRegion),
+      Column(title: "X-SHARE", width: 8, right: true, priority: 85, sort: .share),
+      Column(title: "USD/MONTH", width: 10, right: true, priority: 90, sort: .cost),
+    ]
+    var roles: [[Role]] = []
+    let cellsText = rows.enumerated().map { i, n -> [String] in
+      // The side is said on the first row of each; a line of its own would break the table.
+      let first = i == 0 || rows[i - 1].side != n.side
+      roles.append([.columnHeader, .normal, .normal, .normal, .normal, .normal, .normal])
+      return [
+        first ? (n.side == .source ? "from" : "to") : "", n.namespace, tableBytes(n.bytes, r, s),
+        tableBytes(n.byScope[.crossZone] ?? 0, r, s), tableBytes(n.byScope[.crossRegion] ?? 0, r, s),
+        n.crossShare.map { NumberText.fixed($0 * 100, 1) + "%" } ?? ViewRows.unknown,
+        NumberText.usd(r.perMonth(n.costUSD)),
+      ]
+    }
+    b.text(
+      "cost by source namespace (from: who sends), then destination (to: who serves) · each side adds up to "
+        + "the total · X-SHARE: of its bytes that cross · sorted by \(s.sort(for: .namespaces).title)",
+      x: 1, y: top, role: .dim, maxWidth: b.width - 2)
+    table(
+      &b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1,
+      flexible: 1, sort: s.sort(for: .namespaces))
   }
 
   static func health(_ b: inout CellBuffer, _ s: AppState, _ r: TrafficReport?, top: Int, height: Int) {
@@ -682,15 +862,15 @@ public enum Renderer {
     let names = sorted.map { TargetName.short($0.target) }
     let nameWidth = min(max(22, names.map(DisplayWidth.of).max() ?? 0), max(22, b.width / 3))
     let columns = [
-      Column(title: "TARGET", width: nameWidth, right: false, priority: 100),
-      Column(title: "STATE", width: 5, right: false, priority: 95),
-      Column(title: "LATENCY", width: 8, right: true, priority: 60),
-      Column(title: "SCRAPES", width: 7, right: true, priority: 58),
-      Column(title: "FAILS", width: 5, right: true, priority: 65),
-      Column(title: "SERIES", width: 7, right: true, priority: 70),
-      Column(title: "INVALID", width: 7, right: true, priority: 50),
-      Column(title: "RESTARTS", width: 8, right: true, priority: 40),
-      Column(title: "LAST ERROR", width: 24, right: false, priority: 90),
+      Column(title: "TARGET", width: nameWidth, right: false, priority: 100, sort: .name),
+      Column(title: "STATE", width: 5, right: false, priority: 95, sort: .state),
+      Column(title: "LATENCY", width: 8, right: true, priority: 60, sort: .latency),
+      Column(title: "SCRAPES", width: 7, right: true, priority: 58, sort: .scrapes),
+      Column(title: "FAILS", width: 5, right: true, priority: 65, sort: .failures),
+      Column(title: "SERIES", width: 7, right: true, priority: 70, sort: .series),
+      Column(title: "INVALID", width: 7, right: true, priority: 50, sort: .invalid),
+      Column(title: "RESTARTS", width: 8, right: true, priority: 40, sort: .restarts),
+      Column(title: "LAST ERROR", width: 24, right: false, priority: 90, sort: .error),
     ]
     var roles: [[Role]] = []
     let nodes = s.discovery?.nodes
@@ -721,7 +901,7 @@ public enum Renderer {
     let quality = max(6, min(s.discovery == nil ? 8 : 10, height / 3))
     table(
       &b, columns: tableColumns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality,
-      flexible: tableColumns.count - 1)
+      flexible: tableColumns.count - 1, sort: s.sort(for: .health))
     var y = top + height - quality + 1
     b.hline(x: 0, y: y - 1, width: b.width)
     b.text("Data quality", x: 1, y: y, role: .title, bold: true)
@@ -837,12 +1017,14 @@ public enum Renderer {
     }
     let columns = [
       // At 80 columns the name is cut before DIR goes: without it a hop's two rows look the same.
-      Column(title: nameTitle, width: 24, right: false, priority: 100),
-      Column(title: "DIR", width: 4, right: false, priority: 87),
-      Column(title: "SCOPE", width: 12, right: false, priority: 88),
-      Column(title: valueTitle, width: 9, right: true, priority: 90),
-      Column(title: s.units == .cost ? "B/s" : "USD/MONTH", width: 10, right: true, priority: 85),
-      Column(title: "CONNS", width: 6, right: true, priority: 40),
+      Column(title: nameTitle, width: 24, right: false, priority: 100, sort: .name),
+      Column(title: "DIR", width: 4, right: false, priority: 87, sort: .direction),
+      Column(title: "SCOPE", width: 12, right: false, priority: 88, sort: .scope),
+      Column(title: valueTitle, width: 10, right: true, priority: 90, sort: s.units == .cost ? .cost : .bytes),
+      Column(
+        title: s.units == .cost ? "B/s" : "USD/MONTH", width: 10, right: true, priority: 85,
+        sort: s.units == .cost ? .bytes : .cost),
+      Column(title: "CONNS", width: 6, right: true, priority: 40, sort: .connections),
       Column(title: "HISTORY", width: sparkWidth, right: false, priority: 80),
     ]
     var roles: [[Role]] = []
@@ -861,7 +1043,9 @@ public enum Renderer {
         s.units == .cost ? rate : month, String(row.opened), sparkline(s.sparklines[row.id] ?? [], width: sparkWidth),
       ]
     }
-    table(&b, columns: columns, rows: cellsText, roles: roles, selected: s.drillRow, top: top + 1, height: height - 1)
+    table(
+      &b, columns: columns, rows: cellsText, roles: roles, selected: s.drillRow, top: top + 1, height: height - 1,
+      sort: s.sort(for: .drill))
   }
 
   /// Block-character sparkline of the last `width` values.

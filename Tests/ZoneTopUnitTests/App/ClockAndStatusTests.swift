@@ -80,7 +80,9 @@ import ZoneTopUI
     loop.turn(timeoutMs: 0)
     loop.turn(timeoutMs: 0)
     #expect(screen.lines[1].contains("■ END"))
-    #expect(screen.lines[38].contains("end of the recording: [ steps back, q quits"), "\(screen.lines[38])")
+    #expect(
+      screen.lines[38].contains("end of the recording: [ steps back, Home goes to the start, q quits"),
+      "\(screen.lines[38])")
   }
 }
 

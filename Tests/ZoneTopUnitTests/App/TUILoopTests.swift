@@ -229,8 +229,8 @@ final class FakeSource: MetricsSource {
     let costText = costScreen.lines.joined(separator: "\n")
     #expect(cost.state.units == .cost && costText.contains("USD/MONTH"))
     // Sort: by name, the rows on screen are in name order.
-    let (named, _) = Demo.loop(keys: [.char("1"), .enter, .char("s"), .char("s"), .char("s")])
-    #expect(named.state.sortKey == .name)
+    let (named, _) = Demo.loop(keys: [.char("1"), .enter, .char(">"), .char(">")])
+    #expect(named.state.sort(for: .drill) == TableSort(column: .name, descending: false))
     let rows = ViewRows.drillRows(try #require(named.state.report), named.state)
     let kind = try #require(named.state.drillKind)
     let names = rows.map { $0.name(kind) }

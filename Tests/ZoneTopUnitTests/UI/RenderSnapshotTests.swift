@@ -76,6 +76,27 @@ import ZoneTopUI
     #expect(small.lines.contains { $0.contains("need 64 x 16") })
   }
 
+  /// The views and strips this issue added, at the smallest and a large terminal.
+  @Test func newViewsAt80x24And200x60() throws {
+    let (namespaces, _) = try Self.demoState(view: .namespaces)
+    let (trend, _) = try Self.demoState(view: .trend)
+    var flows = try Self.demoState(view: .flows).0
+    _ = flows.update(.char("<"))
+    _ = flows.update(.char("I"))
+    var command = try Self.demoState(view: .zones).0
+    for k in [Key.char(":"), .char("u"), .char("n"), .tab, .tab] { _ = command.update(k) }
+    var helpState = try Self.demoState(view: .zones).0
+    helpState.version = "zonetop 0.0.0 (test)"
+    _ = helpState.update(.char("?"))
+    for (w, h) in [(80, 24), (200, 60)] {
+      try Self.assertSnapshot("namespaces-\(w)x\(h)", Renderer.render(namespaces, width: w, height: h).0)
+      try Self.assertSnapshot("trend-\(w)x\(h)", Renderer.render(trend, width: w, height: h).0)
+      try Self.assertSnapshot("flows-sorted-\(w)x\(h)", Renderer.render(flows, width: w, height: h).0)
+      try Self.assertSnapshot("command-\(w)x\(h)", Renderer.render(command, width: w, height: h).0)
+      try Self.assertSnapshot("help-\(w)x\(h)-version", Renderer.render(helpState, width: w, height: h).0)
+    }
+  }
+
   @Test func aNarrowHeaderKeepsBothRatesAndTheCost() throws {
     let (state, _) = try Self.demoState(view: .zones)
     let header = Renderer.render(state, width: 72, height: 24).0.lines[1]

@@ -18,9 +18,13 @@ import ZoneTopUI
     #expect(s.view == .services)
     _ = s.update(.tab)
     _ = s.update(.tab)
+    #expect(s.view == .namespaces)
+    _ = s.update(.tab)
+    #expect(s.view == .trend)
+    _ = s.update(.tab)
     #expect(s.view == .zones)
     _ = s.update(.backTab)
-    #expect(s.view == .health)
+    #expect(s.view == .trend)
   }
 
   @Test func quitAndInterrupt() {
@@ -36,8 +40,9 @@ import ZoneTopUI
     _ = s.update(.char("u"))
     _ = s.update(.char("u"))
     #expect(s.units == .rate)
-    _ = s.update(.char("s"))
-    #expect(s.sortKey == .cross)
+    _ = s.update(.char("3"))
+    _ = s.update(.char(">"))
+    #expect(s.sort(for: .flows) == TableSort(column: .request, descending: true))
     #expect(s.update(.char("r")) == [.policyChanged])
     #expect(s.policy == .source)
   }
