@@ -1,3 +1,4 @@
+import Synchronization
 import ZoneTopExposition
 
 /// Which flows to include.
@@ -174,16 +175,22 @@ public struct ServiceLocality: Sendable {
   }
 }
 
+/// The last report id given out.
+private let reportIDs = Atomic<UInt64>(0)
+
 /// Everything the views and exports show for one window: the counting rules applied.
 public struct TrafficReport: Sendable {
+  /// Different for every report made and after any change to its hops or services (copies
+  /// share it): what views key the rows they sort on.
+  public private(set) var id = TrafficReport.newID()
   public var options: ReportOptions
   public var windowStartMs: Int64
   public var windowEndMs: Int64
   public var zonePairs: [ZonePair: PairStats] = [:]
   public var regionPairs: [RegionPair: PairStats] = [:]
   public var clusterPairs: [ClusterPair: PairStats] = [:]
-  public var hops: [WorkloadHop: HopStats] = [:]
-  public var services: [String: ServiceLocality] = [:]
+  public var hops: [WorkloadHop: HopStats] = [:] { didSet { id = Self.newID() } }
+  public var services: [String: ServiceLocality] = [:] { didSet { id = Self.newID() } }
   /// Bytes not counted because the other reporter's copy of the same hop was counted.
   public var duplicateBytesDropped: UInt64 = 0
   /// Hops through east-west gateways.
@@ -196,6 +203,8 @@ public struct TrafficReport: Sendable {
   public var counted: [(Int32, Counts)] = []
   /// The flow table the ids refer to.
   public var flows = FlowTable()
+
+  private static func newID() -> UInt64 { reportIDs.add(1, ordering: .relaxed).newValue }
 
   public var windowSeconds: Double { Double(max(0, windowEndMs - windowStartMs)) / 1000 }
 

@@ -1,12 +1,27 @@
+import Synchronization
 import ZoneTopTraffic
 
 /// Rows of the table views and the drill-down, shared by rendering, keys and export.
 public enum ViewRows {
+  /// The rows last sorted for the Flows and Services views, with the report and sort they
+  /// came from: one key asks for them several times (the row count, the selection, the
+  /// frame), and sorting 50,000 hops takes about a second (`make bench ARGS=refresh`).
+  private static let lastFlows = Mutex<(report: UInt64, sort: TableSort, rows: [(WorkloadHop, HopStats)])?>(nil)
+  private static let lastServices = Mutex<(report: UInt64, sort: TableSort, rows: [ServiceLocality])?>(nil)
+
   /// Flows view: hops that cross zones or regions (or whose locality is unknown), sorted.
   public static func flowRows(_ r: TrafficReport, _ s: AppState) -> [(WorkloadHop, HopStats)] {
+    let sort = s.sort(for: .flows)
+    if let last = lastFlows.withLock({ $0 }), last.report == r.id, last.sort == sort { return last.rows }
+    let rows = sortedFlowRows(r, sort)
+    lastFlows.withLock { $0 = (r.id, sort, rows) }
+    return rows
+  }
+
+  private static func sortedFlowRows(_ r: TrafficReport, _ sort: TableSort) -> [(WorkloadHop, HopStats)] {
     let rows = r.hops.filter { $0.value.crossBytes > 0 || ($0.value.byScope[.unknown] ?? 0) > 0 }
     return sorted(
-      Array(rows), s.sort(for: .flows),
+      Array(rows), sort,
       value: { row, column in
         let st = row.value
         switch column {
@@ -55,8 +70,16 @@ public enum ViewRows {
 
   /// Services view rows, sorted.
   public static func serviceRows(_ r: TrafficReport, _ s: AppState) -> [ServiceLocality] {
+    let sort = s.sort(for: .services)
+    if let last = lastServices.withLock({ $0 }), last.report == r.id, last.sort == sort { return last.rows }
+    let rows = sortedServiceRows(r, sort)
+    lastServices.withLock { $0 = (r.id, sort, rows) }
+    return rows
+  }
+
+  private static func sortedServiceRows(_ r: TrafficReport, _ sort: TableSort) -> [ServiceLocality] {
     sorted(
-      Array(r.services.values), s.sort(for: .services),
+      Array(r.services.values), sort,
       value: { svc, column in
         let cross = (svc.byScope[.crossZone] ?? 0).addingSaturating(svc.byScope[.crossRegion] ?? 0)
         switch column {

@@ -604,6 +604,17 @@ public enum Renderer {
     _ b: inout CellBuffer, columns: [Column], rows: [[String]], roles: [[Role]]? = nil, selected: Int?,
     top: Int, height: Int, flexible: Int = 0, sort: TableSort? = nil
   ) {
+    table(
+      &b, columns: columns, rowCount: rows.count, cells: { rows[$0] }, roles: roles, selected: selected, top: top,
+      height: height, flexible: flexible, sort: sort)
+  }
+
+  /// A table whose rows' texts are made only for the rows on screen (`cells(i)`): a table of
+  /// 50,000 hops costs its visible rows, not 50,000 formatted lines.
+  static func table(
+    _ b: inout CellBuffer, columns: [Column], rowCount: Int, cells: (Int) -> [String], roles: [[Role]]? = nil,
+    selected: Int?, top: Int, height: Int, flexible: Int = 0, sort: TableSort? = nil
+  ) {
     let kept = fit(columns, width: b.width - 1)
     let slack = kept.contains(flexible) ? flexible : kept[0]
     let fixed = kept.filter { $0 != slack }.reduce(0) { $0 + columns[$1].width + 1 }
@@ -632,14 +643,14 @@ public enum Renderer {
     }
     draw(titles, y: top, role: .columnHeader, bold: true, rowRoles: nil)
     let rowsAvailable = height - 1
-    let sel = selected.map { min($0, max(0, rows.count - 1)) }
-    let first = sel.map { min(max(0, $0 - rowsAvailable + 1), max(0, rows.count - rowsAvailable)) } ?? 0
-    for (k, i) in (first..<min(rows.count, first + max(0, rowsAvailable))).enumerated() {
+    let sel = selected.map { min($0, max(0, rowCount - 1)) }
+    let first = sel.map { min(max(0, $0 - rowsAvailable + 1), max(0, rowCount - rowsAvailable)) } ?? 0
+    for (k, i) in (first..<min(rowCount, first + max(0, rowsAvailable))).enumerated() {
       let y = top + 1 + k
       if i == sel { b.fill(x: 0, y: y, width: b.width, height: 1, Cell(" ", role: .selected)) }
-      draw(rows[i], y: y, role: i == sel ? .selected : .normal, bold: false, rowRoles: i == sel ? nil : roles?[i])
+      draw(cells(i), y: y, role: i == sel ? .selected : .normal, bold: false, rowRoles: i == sel ? nil : roles?[i])
     }
-    if rows.isEmpty { b.text("(nothing in the window\(selected == nil ? "" : ""))", x: 2, y: top + 1, role: .dim) }
+    if rowCount == 0 { b.text("(nothing in the window\(selected == nil ? "" : ""))", x: 2, y: top + 1, role: .dim) }
   }
 
   /// Flows: each hop's bytes split by scope (a hop is not "cross-region" with all its bytes),
@@ -663,7 +674,8 @@ public enum Renderer {
     if hasUnknown {
       columns.insert(Column(title: "UNKNOWN", width: 8, right: true, priority: 60, sort: .unknown), at: 4)
     }
-    let cellsText = rows.map { h, st -> [String] in
+    func cellsText(_ i: Int) -> [String] {
+      let (h, st) = rows[i]
       var cells = [
         "\(r.sourceName(h)) → \(h.destinationService)",
         tableBytes(st.byScope[.sameZone] ?? 0, r, s), tableBytes(st.byScope[.crossZone] ?? 0, r, s),
@@ -681,8 +693,8 @@ public enum Renderer {
       "hops that cross, \(unit) by scope · SHARE: of all crossing bytes · sorted by \(s.sort(for: .flows).title)",
       x: 1, y: top, role: .dim, maxWidth: b.width - 2)
     table(
-      &b, columns: columns, rows: cellsText, selected: s.row, top: top + 1, height: height - 1,
-      sort: s.sort(for: .flows))
+      &b, columns: columns, rowCount: rows.count, cells: cellsText, selected: s.row, top: top + 1,
+      height: height - 1, sort: s.sort(for: .flows))
   }
 
   /// A cost per month against the baseline's: signed, or `new` when the baseline had none.
