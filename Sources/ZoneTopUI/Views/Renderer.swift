@@ -605,15 +605,16 @@ public enum Renderer {
     top: Int, height: Int, flexible: Int = 0, sort: TableSort? = nil
   ) {
     table(
-      &b, columns: columns, rowCount: rows.count, cells: { rows[$0] }, roles: roles, selected: selected, top: top,
-      height: height, flexible: flexible, sort: sort)
+      &b, columns: columns, rowCount: rows.count, cells: { rows[$0] }, roles: roles.map { r in { r[$0] } },
+      selected: selected, top: top, height: height, flexible: flexible, sort: sort)
   }
 
   /// A table whose rows' texts are made only for the rows on screen (`cells(i)`): a table of
   /// 50,000 hops costs its visible rows, not 50,000 formatted lines.
   static func table(
-    _ b: inout CellBuffer, columns: [Column], rowCount: Int, cells: (Int) -> [String], roles: [[Role]]? = nil,
-    selected: Int?, top: Int, height: Int, flexible: Int = 0, sort: TableSort? = nil
+    _ b: inout CellBuffer, columns: [Column], rowCount: Int, cells: (Int) -> [String],
+    roles: ((Int) -> [Role])? = nil, selected: Int?, top: Int, height: Int, flexible: Int = 0,
+    sort: TableSort? = nil
   ) {
     let kept = fit(columns, width: b.width - 1)
     let slack = kept.contains(flexible) ? flexible : kept[0]
@@ -648,7 +649,7 @@ public enum Renderer {
     for (k, i) in (first..<min(rowCount, first + max(0, rowsAvailable))).enumerated() {
       let y = top + 1 + k
       if i == sel { b.fill(x: 0, y: y, width: b.width, height: 1, Cell(" ", role: .selected)) }
-      draw(cells(i), y: y, role: i == sel ? .selected : .normal, bold: false, rowRoles: i == sel ? nil : roles?[i])
+      draw(cells(i), y: y, role: i == sel ? .selected : .normal, bold: false, rowRoles: i == sel ? nil : roles?(i))
     }
     if rowCount == 0 { b.text("(nothing in the window\(selected == nil ? "" : ""))", x: 2, y: top + 1, role: .dim) }
   }
@@ -721,13 +722,18 @@ public enum Renderer {
     ]
     if routing != nil { columns.insert(Column(title: "ROUTING", width: 14, right: false, priority: 85), at: 1) }
     if s.baseline != nil { columns.append(Column(title: "BASELINE", width: 8, right: true, priority: 92)) }
-    var roles: [[Role]] = []
     var asking = (services: 0, cross: UInt64(0), known: UInt64(0))
-    let cellsText = rows.enumerated().map { i, svc -> [String] in
+    for (i, svc) in rows.enumerated() where routing?[i]?.prefersSameZone == true {
+      asking.services += 1
+      asking.cross.addSaturating((svc.byScope[.crossZone] ?? 0).addingSaturating(svc.byScope[.crossRegion] ?? 0))
+      asking.known.addSaturating(svc.bytes - (svc.byScope[.unknown] ?? 0))
+    }
+    // Texts and roles only for the rows on screen.
+    func row(_ i: Int) -> (cells: [String], roles: [Role]) {
+      let svc = rows[i]
       let share = svc.inZoneShare
       let filled = share.map { Int(($0 * 10).rounded()) } ?? 0
       let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 10 - filled)
-      let cross = (svc.byScope[.crossZone] ?? 0).addingSaturating(svc.byScope[.crossRegion] ?? 0)
       var rowRoles: [Role] = [
         .normal, share.map { $0 >= 0.8 ? .ok : ($0 >= 0.5 ? .warning : .error) } ?? .dim, .bar, .normal, .normal,
         .normal,
@@ -739,11 +745,6 @@ public enum Renderer {
       ]
       if let routing {
         let asks = routing[i]?.prefersSameZone == true
-        if asks {
-          asking.services += 1
-          asking.cross.addSaturating(cross)
-          asking.known.addSaturating(svc.bytes - (svc.byScope[.unknown] ?? 0))
-        }
         cells.insert(routing[i]?.trafficDistribution ?? "-", at: 1)
         rowRoles.insert(asks ? .ok : .dim, at: 1)
         // A service that asks for its zone but still crosses: the crossing columns stand out.
@@ -757,8 +758,7 @@ public enum Renderer {
         cells.append(base.inZoneShare[svc.service].map { NumberText.fixed($0 * 100, 0) + "%" } ?? "new")
         rowRoles.append(.dim)
       }
-      roles.append(rowRoles)
-      return cells
+      return (cells, rowRoles)
     }
     var title =
       "share of each service's traffic that stays in its zone (PreferSameZone at work) · sorted by \(s.sort(for: .services).title)"
@@ -770,8 +770,8 @@ public enum Renderer {
     }
     b.text(title, x: 1, y: top, role: .dim, maxWidth: b.width - 2)
     table(
-      &b, columns: columns, rows: cellsText, roles: roles, selected: s.row, top: top + 1, height: height - 1,
-      sort: s.sort(for: .services))
+      &b, columns: columns, rowCount: rows.count, cells: { row($0).cells }, roles: { row($0).roles }, selected: s.row,
+      top: top + 1, height: height - 1, sort: s.sort(for: .services))
   }
 
   /// Trend: USD/month and the crossing rate of each round over the kept history, as block-character
