@@ -119,8 +119,8 @@ private final class ResultQueue: Sendable {
   /// No more results: every worker's `next` returns nil once the queue is empty.
   func close() {
     items.withLock { $0.closed = true }
-    // One wake-up for each worker that may be waiting (extra ones are harmless).
-    for _ in 0..<8 { ready.signal() }
+    // One wake-up: each worker that finds the queue closed passes it on to the next.
+    ready.signal()
   }
 
   func next() -> ScrapeResult? {

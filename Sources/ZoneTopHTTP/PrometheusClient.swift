@@ -331,7 +331,8 @@ public final class PrometheusClient: @unchecked Sendable {
       limit: 160)
   }
 
-  static func encode(_ s: String) -> String {
+  /// `s` percent-encoded for a URL query (unreserved characters kept).
+  public static func encode(_ s: String) -> String {
     var out = ""
     for b in s.utf8 {
       let c = Character(Unicode.Scalar(b))

@@ -146,3 +146,16 @@ enum Paths {
   static let work = getenv("ZONETOP_BENCH_DIR").map { String(cString: $0) } ?? "/tmp/zonetop-bench"
   static let zonetop = repo + "/.build/release/zonetop"
 }
+
+/// Starts nginx (one worker, its own prefix under `root`) serving `root` on 127.0.0.1:`port`;
+/// returns its master's pid (stop it with SIGTERM, so its worker stops too).
+func startNginx(root: String, port: Int) -> Int32 {
+  let conf =
+    "worker_processes 1; pid \(root)/nginx.pid; error_log \(root)/logs/error.log; events { worker_connections 4096; }\n"
+    + "http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; types { text/plain prom; }\n"
+    + "  server { listen 127.0.0.1:\(port) backlog=4096; root \(root); } }\n"
+  try? Files.writeAtomically(Array(conf.utf8), to: root + "/nginx.conf")
+  return Int32(
+    shell("nginx -p \(root) -c \(root)/nginx.conf -g 'daemon off;' > /dev/null 2>&1 & echo $!").trimmingCharacters())
+    ?? 0
+}

@@ -24,15 +24,7 @@ func pollBench(sizes: [Int], series: Int, rounds: Int, record: Bool = false) {
     "python3 -c \"import sys; sys.path.insert(0, '\(Paths.repo)/scripts'); import fixture_server as f; [open('\(root)/b%d.prom' % i, 'wb').write(f.synthetic_body(\(series), i)) for i in range(8)]\""
   )
   _ = shell("cd \(root)/s && for i in $(seq 0 \(most - 1)); do ln -s ../b$((i % 8)).prom $i.prom; done")
-  let conf =
-    "worker_processes 1; pid \(root)/nginx.pid; error_log \(root)/logs/error.log; events { worker_connections 4096; }\n"
-    + "http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; types { text/plain prom; }\n"
-    + "  server { listen 127.0.0.1:\(port) backlog=4096; root \(root); } }\n"
-  try? Files.writeAtomically(Array(conf.utf8), to: root + "/nginx.conf")
-  let pid =
-    Int32(
-      shell("nginx -p \(root) -c \(root)/nginx.conf -g 'daemon off;' > /dev/null 2>&1 & echo $!").trimmingCharacters()
-    ) ?? 0
+  let pid = startNginx(root: root, port: port)
   // SIGTERM: nginx's master then stops its workers (SIGKILL would leave them running).
   defer { kill(pid, SIGTERM) }
   usleep(1_500_000)

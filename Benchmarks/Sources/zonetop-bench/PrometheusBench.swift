@@ -48,15 +48,7 @@ func prometheusBench(targets: Int, series: Int, runs: Int, warmup: Int) {
   defer { kill(tickerPID, SIGKILL) }
   usleep(3_000_000)
   for t in 0..<targets { _ = symlink("\(root)/b/\(t % 8).prom", "\(root)/s/\(t).prom") }
-  let conf =
-    "worker_processes 1; pid \(root)/nginx.pid; error_log \(root)/logs/error.log; events { worker_connections 1024; }\n"
-    + "http { access_log off; sendfile on; keepalive_requests 100000; types { text/plain prom; }\n"
-    + "  server { listen 127.0.0.1:\(webPort); root \(root); } }\n"
-  try? Files.writeAtomically(Array(conf.utf8), to: root + "/nginx.conf")
-  let nginxPID =
-    Int32(
-      shell("nginx -p \(root) -c \(root)/nginx.conf -g 'daemon off;' > /dev/null 2>&1 & echo $!").trimmingCharacters())
-    ?? 0
+  let nginxPID = startNginx(root: root, port: webPort)
   defer { kill(nginxPID, SIGTERM) }
   try? Files.writeAtomically(
     Array(RecordingRules.yaml(evaluationMs: 15_000, rateRangeMs: 30_000).utf8), to: root + "/rules.yml")
@@ -142,7 +134,7 @@ func prometheusBench(targets: Int, series: Int, runs: Int, warmup: Int) {
       ("istio_tcp_connections_opened_total", 0), ("istio_tcp_connections_closed_total", 0),
     ] {
       let q = PrometheusClient.query(family: family, range: "60s", namespace: nil)
-      let r = poller.fetch([url + "/api/v1/query?query=" + percentEncoded(q)])[0]
+      let r = poller.fetch([url + "/api/v1/query?query=" + PrometheusClient.encode(q)])[0]
       if !r.isSuccess { return "; failed: \(r.error ?? "HTTP \(r.status)")" }
     }
     return ""
@@ -164,18 +156,4 @@ func prometheusBench(targets: Int, series: Int, runs: Int, warmup: Int) {
       }
     }
   }
-}
-
-func percentEncoded(_ s: String) -> String {
-  var out = ""
-  for b in s.utf8 {
-    let c = Character(Unicode.Scalar(b))
-    if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) {
-      out.append(c)
-    } else {
-      let hex = Array("0123456789ABCDEF")
-      out += "%" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 15)])
-    }
-  }
-  return out
 }
