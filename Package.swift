@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "ZoneTopHTTP", targets: ["ZoneTopHTTP"]),
     .library(name: "ZoneTopCollect", targets: ["ZoneTopCollect"]),
     .library(name: "ZoneTopUI", targets: ["ZoneTopUI"]),
+    .library(name: "ZoneTopApp", targets: ["ZoneTopApp"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -17,6 +17,7 @@ let package = Package(
         .product(name: "ZoneTopUI", package: "zonetop"),
         .product(name: "ZoneTopHTTP", package: "zonetop"),
         .product(name: "ZoneTopCollect", package: "zonetop"),
+        .product(name: "ZoneTopApp", package: "zonetop"),
       ]
     ),
   ],

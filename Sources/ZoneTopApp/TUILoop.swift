@@ -84,13 +84,24 @@ public final class TUILoop {
     state.recordingTo = options.recordingTo
     state.version = options.version
     if let p = source.playback {
+      p.keptRounds = options.maxRounds
       state.speed = p.speed
       state.replayStartMs = p.startMs
       state.replayEndMs = p.endMs
     }
     last = monotonic()
+    fitSeeks()
     takeUpdates()
     refresh()
+  }
+
+  /// A seek the replay cannot serve from the rounds the app holds counts just what the
+  /// window and the drill-down's history need before the point (a jump costs the window,
+  /// not the position).
+  private func fitSeeks() {
+    guard let p = source.playback else { return }
+    let windowRounds = Int(min(windowMs / max(1, source.intervalMs), Int64(options.maxRounds)))
+    p.seekHistoryRounds = max(windowRounds + 1, Self.sparklineRounds + 1)
   }
 
   /// Runs until `q` or until `shouldStop` turns true (checked at least every `pollMs`).
@@ -252,13 +263,17 @@ public final class TUILoop {
   private func fillSparklines() {
     guard let report = state.report else { return }
     // A baseline round counts nothing (it spans no time): left out, it is not drawn as a dip.
-    let rounds = data.history.rounds.suffix(61).filter { $0.endMs > $0.startMs }.suffix(60)
+    let rounds = data.history.rounds.suffix(Self.sparklineRounds + 1).filter { $0.endMs > $0.startMs }.suffix(
+      Self.sparklineRounds)
     var lines: [ViewRows.DrillRow.ID: [Double]] = [:]
     for row in ViewRows.drillRows(report, state) {
       lines[row.id] = Self.sparkline(rounds, flows: row.flows, request: row.request)
     }
     state.sparklines = lines
   }
+
+  /// Rounds a drill-down's sparklines draw.
+  static let sparklineRounds = 60
 
   /// Bytes per second of one drill-down row in each round: only its flows, in its direction
   /// (request bytes, response bytes, or both), so two rows of one hop draw their own lines.
@@ -302,6 +317,7 @@ public final class TUILoop {
       }
       windowMs = ms
       state.windowMs = ms
+      fitSeeks()
       refresh()
       state.status =
         "window \(DurationText.format(ms: ms))"

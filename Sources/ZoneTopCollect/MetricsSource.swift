@@ -6,6 +6,9 @@ public struct SourceUpdate: Sendable {
   /// The app forgets its rounds and flows before applying this update (a replay moved
   /// back; a Prometheus answer replaced the whole window).
   public var resets = false
+  /// The app drops this many of its newest rounds before applying the rest (a replay
+  /// stepped back into the rounds it already handed over).
+  public var dropNewestRounds = 0
   /// Flows new since the last update, in the order of their ids (they continue the ids before them).
   public var newFlows: [FlowKey] = []
   /// Rounds completed since the last update, oldest first.
@@ -53,6 +56,11 @@ public protocol MetricsSource: AnyObject {
 /// Controls of a source that replays recorded time.
 public protocol Playback: AnyObject {
   var isPaused: Bool { get set }
+  /// Rounds the app keeps (its history's `maxRounds`): how far back a step can reuse them.
+  var keptRounds: Int { get set }
+  /// Rounds counted before the point a seek lands on, when it cannot reuse the app's rounds:
+  /// what the window and the sparklines need there, not the whole recording before it.
+  var seekHistoryRounds: Int { get set }
   /// Replay speed (1 = recorded pace).
   var speed: Double { get set }
   /// The end of the recording was reached.
@@ -107,6 +115,7 @@ public struct CollectedData: Sendable {
 
   public mutating func apply(_ u: SourceUpdate) {
     if u.resets { history.removeAll() }
+    history.removeNewest(u.dropNewestRounds)
     history.append(flows: u.newFlows)
     for round in u.rounds { history.append(round) }
     if let c = u.compaction { history.apply(c) }

@@ -5,8 +5,12 @@ import ZoneTopTraffic
 /// that the app advances with the real time that passed (tests pass any amount): pause,
 /// step and seek included.
 ///
-/// Frames are grouped into rounds by `RoundGrouping`, as
-/// `snapshot` groups them, and counted by its own engine.
+/// Frames are grouped into rounds by `RoundGrouping`, as `snapshot` groups them, and
+/// counted by its own engine. The rounds' first frames are indexed when the replay opens,
+/// so a seek starts counting near where it lands: stepping back into rounds the app still
+/// holds drops the newer ones and re-reads one frame per target; any other seek counts
+/// only the `seekHistoryRounds` before the point. Either way the counting happens in
+/// `takeUpdates`, under the ingest budget, never in `seek`.
 public final class ReplaySource: MetricsSource, Playback {
   public let source: OfflineSource
   public let intervalMs: Int64
@@ -23,11 +27,23 @@ public final class ReplaySource: MetricsSource, Playback {
   public static let interactiveBudget = 0.03
   public var speed = 1.0
   public var isPaused = false
+  public var keptRounds = 360
+  /// Unlimited by default: a seek then counts from the start, as a straight replay does.
+  public var seekHistoryRounds = Int.max
   public let targets: [String]
   private let engineOptions: EngineOptions
   private var engine: TrafficEngine
   private var grouping: RoundGrouping
+  /// The entry each round starts at (the first is 0), from the recorded times.
+  private let roundStarts: [Int]
   private var next = 0
+  /// Frames that re-establish each target's last values after a seek (fed before `next`;
+  /// their increases are not counted).
+  private var baseline: ArraySlice<Int> = []
+  /// Rounds closed so far (the number of the round being counted), and the first of
+  /// them the app was handed since it last started over.
+  private var roundsClosed = 0
+  private var firstRoundHandedOver = 0
   private var lastIngestedMs: Int64?
   private var lastClosedMs: Int64?
   private var carry = 0.0
@@ -52,6 +68,10 @@ public final class ReplaySource: MetricsSource, Playback {
     targets = source.entries.compactMap { seen.insert($0.target).inserted ? $0.target : nil }
     intervalMs = source.intervalMs
     grouping = RoundGrouping(intervalMs: intervalMs)
+    var index = RoundGrouping(intervalMs: intervalMs)
+    var starts = source.entries.isEmpty ? [] : [0]
+    for (i, e) in source.entries.enumerated() where index.startsRound(atMs: e.timeMs) { starts.append(i) }
+    roundStarts = starts
     virtualMs = startMs
     dueMs = startMs
     if let s = startAtMs { advance(toMs: s) }
@@ -59,8 +79,10 @@ public final class ReplaySource: MetricsSource, Playback {
 
   public var label: String { "replay " + (source.path.split(separator: "/").last.map(String.init) ?? source.path) }
   public var playback: (any Playback)? { self }
-  public var isAtEnd: Bool { next >= source.entries.count }
-  public var isBehind: Bool { next < source.entries.count && source.entries[next].timeMs <= dueMs }
+  public var isAtEnd: Bool { next >= source.entries.count && baseline.isEmpty }
+  public var isBehind: Bool {
+    !baseline.isEmpty || (next < source.entries.count && source.entries[next].timeMs <= dueMs)
+  }
   public func start() {}
   public func stop() {}
 
@@ -95,6 +117,11 @@ public final class ReplaySource: MetricsSource, Playback {
   /// at least one frame): the clock then stops at the last one counted.
   public func advance(toMs ms: Int64, until deadline: Double? = nil) {
     var cut = false
+    while let i = baseline.first {
+      baseline.removeFirst()
+      ingest(source.entries[i])
+      if let deadline, WallClock.monotonic() >= deadline, !baseline.isEmpty { return }
+    }
     while next < source.entries.count && source.entries[next].timeMs <= ms {
       let e = source.entries[next]
       if grouping.startsRound(atMs: e.timeMs), let last = lastIngestedMs { closeRound(atMs: last) }
@@ -116,6 +143,7 @@ public final class ReplaySource: MetricsSource, Playback {
   private func closeRound(atMs ms: Int64) {
     pending.rounds.append(engine.takeRound(endMs: ms))
     lastClosedMs = ms
+    roundsClosed += 1
     changed = true
   }
 
@@ -128,23 +156,85 @@ public final class ReplaySource: MetricsSource, Playback {
     }
   }
 
-  /// Replays from the start up to `ms` (the next update tells the app to start over).
+  /// Moves the replay to `ms`; the counting it needs is done by the next `takeUpdates`.
   public func seek(toMs ms: Int64) {
-    engine = TrafficEngine(options: engineOptions)
+    let ms = min(max(ms, startMs), endMs)
+    // The rounds a straight replay to `ms` would have closed: those whose next round starts by then.
+    let closed = closedRounds(atMs: ms)
+    // The rounds the app will hold back to: the newest `keptRounds` of those handed over
+    // since it started over, counting those still pending.
+    let delivered = roundsClosed - pending.rounds.count
+    let held = max(firstRoundHandedOver, max(delivered, closed) - keptRounds)
+    let reach = seekHistoryRounds
+    if ms >= virtualMs && closed - roundsClosed <= reach {
+      // Ahead, and not far: count on to there.
+      dueMs = max(dueMs, ms)
+    } else if ms < virtualMs && closed >= held && closed - held >= min(reach, closed) && !engineOptions.countFirstScrape
+    {
+      // Back, and the app holds at least the rounds a start-over would count there:
+      // it drops the newer ones, and the engine restarts at the round after.
+      let newer = roundsClosed - closed
+      let undelivered = min(newer, pending.rounds.count)
+      pending.rounds.removeLast(undelivered)
+      pending.dropNewestRounds += newer - undelivered
+      restart(atRound: closed)
+    } else {
+      // Anywhere else: the app starts over with the rounds just before the point.
+      let first = closed - min(closed, reach)
+      pending = SourceUpdate()
+      pending.resets = true
+      flowsHandedOver = 0
+      firstRoundHandedOver = first
+      restart(atRound: first)
+    }
+    virtualMs = ms
+    dueMs = max(dueMs, ms)
+    changed = true
+  }
+
+  /// How many rounds a replay from the start has closed once its clock reaches `ms`.
+  private func closedRounds(atMs ms: Int64) -> Int {
+    if ms >= endMs { return roundStarts.count }
+    // Round r is closed once round r + 1's first frame is counted.
+    var lo = 1
+    var hi = roundStarts.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if source.entries[roundStarts[mid]].timeMs <= ms { lo = mid + 1 } else { hi = mid }
+    }
+    return lo - 1
+  }
+
+  /// Puts the engine where a straight replay is when round `round` begins.
+  ///
+  /// Every target's last successful frame before it is queued as a baseline, and counting
+  /// goes on from the round's first frame. The flows and their ids stay (the app holds them).
+  private func restart(atRound round: Int) {
+    let at = round < roundStarts.count ? roundStarts[round] : source.entries.count
+    var found = Set<String>()
+    var frames: [Int] = []
+    var i = at - 1
+    if engineOptions.countFirstScrape {
+      // A file's first scrape is counted whole: no baseline, a new engine (only a start-over comes here).
+      engine = TrafficEngine(options: engineOptions)
+      i = -1
+    } else {
+      engine.forgetTargets()
+    }
+    while i >= 0 && found.count < targets.count {
+      let e = source.entries[i]
+      if e.isSuccess && found.insert(e.target).inserted { frames.append(i) }
+      i -= 1
+    }
+    baseline = ArraySlice(frames.reversed())
     tally = RestartTally()
     grouping = RoundGrouping(intervalMs: intervalMs)
-    next = 0
+    next = at
+    roundsClosed = round
     lastIngestedMs = nil
     lastClosedMs = nil
-    flowsHandedOver = 0
-    pending = SourceUpdate()
-    pending.resets = true
-    virtualMs = startMs
-    dueMs = startMs
-    advance(toMs: ms)
-    virtualMs = min(max(ms, startMs), endMs)
+    virtualMs = at > 0 ? source.entries[at - 1].timeMs : startMs
     dueMs = virtualMs
-    changed = true
   }
 
   private func ingest(_ e: OfflineSource.Entry) {

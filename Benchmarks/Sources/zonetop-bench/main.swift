@@ -2,7 +2,7 @@ import Glibc
 
 // zonetop benchmarks: figures are printed, never asserted (see the README).
 // Usage: zonetop-bench [parser] [snapshot] [poll] [poll-record] [memory] [render] [refresh] [idle] [soak] [churn]
-//   [churn-before] [prometheus] [--small]
+//   [churn-before] [prometheus] [replay-tui] [--small]
 let args = Set(CommandLine.arguments.dropFirst())
 let all = args.subtracting(["--small"]).isEmpty
 let small = args.contains("--small")
@@ -10,6 +10,7 @@ line("zonetop benchmarks on \(shell("nproc").trimmingCharacters()) cores, \(shel
 if all || args.contains("parser") { parserBench(runs: 7) }
 if all || args.contains("render") { renderBench(frames: 2000) }
 if all || args.contains("refresh") { refreshBench(hops: small ? 5000 : 50_000, rounds: small ? 70 : 120) }
+if all || args.contains("replay-tui") { replayTUIBench(rounds: small ? 12 : 40) }
 if all || args.contains("poll") { pollBench(sizes: small ? [20, 50] : [50, 200, 500, 1000], series: 2000, rounds: 4) }
 if all || args.contains("poll-record") {
   pollBench(sizes: small ? [20, 50] : [200, 1000], series: 2000, rounds: 4, record: true)

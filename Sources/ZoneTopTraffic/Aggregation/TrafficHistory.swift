@@ -64,6 +64,11 @@ public struct TrafficHistory: Sendable {
     rounds.removeAll()
   }
 
+  /// Forgets the newest `count` rounds (a replay stepped back); the flows stay.
+  public mutating func removeNewest(_ count: Int) {
+    rounds.removeLast(min(max(0, count), rounds.count))
+  }
+
   /// Adds flows a source created, in the order of their ids there (ids continue from `flows.count`).
   public mutating func append(flows keys: [FlowKey]) {
     for key in keys { _ = flows.id(for: key) }

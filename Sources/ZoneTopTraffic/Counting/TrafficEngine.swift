@@ -189,6 +189,20 @@ public final class TrafficEngine {
     if state.lastScrapeMs == nil { state.lastScrapeMs = atMs } else { state.health.counterResets += 1 }
   }
 
+  /// Forgets every target (series, last values, health) and the counts not yet taken, but
+  /// keeps the flows and their ids.
+  ///
+  /// A replay moved to another point counts on from the
+  /// scrapes it feeds next, with the ids the app's history already holds. Every flow counts
+  /// as seen in the newest round, so none is forgotten while the history may still hold it.
+  public func forgetTargets() {
+    targets = [:]
+    targetOrder = []
+    pendingStartMs = nil
+    for lane in lanes { _ = lane.accumulator.take() }
+    lastRound = [Int](repeating: roundNumber, count: flows.count)
+  }
+
   /// Forgets a target (it left the target list).
   public func removeTarget(_ target: String) {
     targets[target] = nil
