@@ -54,7 +54,9 @@ public final class TUILoop {
   private let monotonic: () -> Double
   private let wallMs: () -> Int64
   private var last: Double
-  private let reports = ReportWorker()
+  private let reports = LatestWorker<ReportRequest, TrafficReport>(label: "zonetop-report") {
+    $0.history.report(windowMs: $0.windowMs, options: $0.options)
+  }
 
   /// `monotonic` (seconds) advances replays; `wallMs` names export files.
   ///
@@ -118,6 +120,7 @@ public final class TUILoop {
   @discardableResult
   public func turn(timeoutMs: Int = 200) -> Bool {
     if let report = reports.take() { show(report) }
+    takeTrend()
     if dirty {
       let (buffer, layout) = Renderer.render(state, width: screen.width, height: screen.height, ascii: !screen.unicode)
       matrixLayout = layout
@@ -125,7 +128,7 @@ public final class TUILoop {
       dirty = false
     }
     // While a report is being computed or a replay catches up, look again soon.
-    let soon = reports.isBusy || source.playback?.isBehind == true
+    let soon = reports.isBusy || trends.isBusy || source.playback?.isBehind == true
     switch screen.read(timeoutMs: soon ? min(timeoutMs, 20) : timeoutMs) {
     case .resize:
       dirty = true
@@ -134,10 +137,9 @@ public final class TUILoop {
     case .timeout:
       break
     }
-    if takeUpdates() && !(state.paused && source.playback == nil) {
-      refresh()
-      dirty = true
-    }
+    let update = takeUpdates()
+    if update.rounds && !(state.paused && source.playback == nil) { refresh() }
+    if update.any { dirty = true }
     return true
   }
 
@@ -160,14 +162,16 @@ public final class TUILoop {
     return true
   }
 
-  /// Moves what the source has into the history; returns whether anything arrived.
+  /// Moves what the source has into the history; returns whether anything arrived, and
+  /// whether rounds did (the window's report is then out of date; a clock that moved is not).
   @discardableResult
-  private func takeUpdates() -> Bool {
+  private func takeUpdates() -> (any: Bool, rounds: Bool) {
     let now = monotonic()
     let updates = source.takeUpdates(realSeconds: now - last)
     last = now
+    var rounds = false
     for u in updates {
-      data.apply(u)
+      if data.apply(u) { rounds = true }
       if let problem = u.problems.last { state.alert = problem }
     }
     state.health = data.health
@@ -179,7 +183,7 @@ public final class TUILoop {
     // Paused live, the display keeps its moment: the clock too.
     if frozen == nil { state.nowMs = data.nowMs }
     state.wallNowMs = wallMs()
-    return !updates.isEmpty
+    return (!updates.isEmpty, rounds)
   }
 
   /// Puts the history's numbers for the window into the state.
@@ -195,7 +199,7 @@ public final class TUILoop {
     let history = frozen ?? data.history
     guard !history.rounds.isEmpty else { return show(nil) }
     if history.flows.count > options.reportOffThreadAboveFlows {
-      reports.compute(history, windowMs: windowMs, options: report)
+      reports.compute(ReportRequest(history: history, windowMs: windowMs, options: report))
     } else {
       show(history.report(windowMs: windowMs, options: report))
     }
@@ -217,11 +221,12 @@ public final class TUILoop {
   }
 
   /// Trend points already computed, by round end, for the options they were computed with.
-  private var trendCache: [Int64: TrendPoint] = [:]
+  private var trendKnown: [Int64: TrendPoint] = [:]
   private var trendKey = ""
+  private let trends = LatestWorker<TrendRequest, TrendResult>(label: "zonetop-trend") { $0.points() }
 
-  /// One point a round of the kept history: each round's own report (the counting rules, the
-  /// filters and the pricing in force), computed once per round.
+  /// Asks for the Trend view's points (one a round of the kept history, computed once per
+  /// round on the worker); the points known so far stay on screen meanwhile.
   private func fillTrend() {
     var options = options.report
     options.policy = state.policy
@@ -231,34 +236,22 @@ public final class TUILoop {
     options.pricing = pricing
     let key = "\(options.policy) \(options.filter) \(pricing)"
     if key != trendKey {
-      trendCache = [:]
+      trendKnown = [:]
       trendKey = key
     }
-    let history = frozen ?? data.history
-    var points: [TrendPoint] = []
-    for round in history.rounds where round.endMs > round.startMs {
-      if let known = trendCache[round.endMs] {
-        points.append(known)
-        continue
-      }
-      let r = history.report(fromMs: round.startMs, toMs: round.endMs, options: options)
-      guard r.windowSeconds > 0 else { continue }
-      let point = TrendPoint(
-        endMs: round.endMs, costPerMonth: r.perMonth(r.totalCostUSD),
-        crossZoneRate: r.perSecond(r.bytesByScope[.crossZone] ?? 0),
-        crossRegionRate: r.perSecond(r.bytesByScope[.crossRegion] ?? 0))
-      trendCache[round.endMs] = point
-      points.append(point)
-    }
-    // Rounds that left the history leave the cache too.
-    if trendCache.count > points.count * 2 {
-      trendCache = Dictionary(uniqueKeysWithValues: points.map { ($0.endMs, $0) })
-    }
-    state.trend = points
+    trends.compute(TrendRequest(history: frozen ?? data.history, options: options, key: key, known: trendKnown))
   }
 
-  /// Whether a report is being computed off the UI thread.
-  public var isComputingReport: Bool { reports.isBusy }
+  /// Puts finished Trend points on screen, when they are for the options in force.
+  private func takeTrend() {
+    guard let result = trends.take(), result.key == trendKey else { return }
+    trendKnown = result.known
+    state.trend = result.points
+    dirty = true
+  }
+
+  /// Whether a report (or the Trend view's points) is being computed off the UI thread.
+  public var isComputingReport: Bool { reports.isBusy || trends.isBusy }
 
   private func fillSparklines() {
     guard let report = state.report else { return }
@@ -358,52 +351,101 @@ public final class TUILoop {
   }
 }
 
-/// Computes window reports on a thread of its own, newest request first: while one is being
-/// computed, a newer request replaces any waiting one, and the finished report waits for the
-/// UI thread to `take` it.
-final class ReportWorker: @unchecked Sendable {
-  // Unchecked: every field is behind `state`; the history and options are values.
-  private struct Request {
-    var history: TrafficHistory
-    var windowMs: Int64
-    var options: ReportOptions
-  }
+/// Runs one kind of work on a thread of its own, newest request first.
+///
+/// While one request is worked on, a newer one replaces any waiting one, and the finished result waits for the UI
+/// thread to `take` it. The window's report and the Trend view's points are computed so.
+final class LatestWorker<Request: Sendable, Result: Sendable>: @unchecked Sendable {
+  // Unchecked: every field is behind `state`; requests and results are values.
   private struct State {
     var busy = false
     var waiting: Request?
-    var done: TrafficReport?
+    var done: Result?
   }
   private let state = Mutex(State())
-  private let queue = DispatchQueue(label: "zonetop-report")
+  private let queue: DispatchQueue
+  private let work: @Sendable (Request) -> Result
+
+  init(label: String, work: @escaping @Sendable (Request) -> Result) {
+    queue = DispatchQueue(label: label)
+    self.work = work
+  }
 
   var isBusy: Bool { state.withLock { $0.busy || $0.done != nil } }
 
-  func compute(_ history: TrafficHistory, windowMs: Int64, options: ReportOptions) {
+  func compute(_ request: Request) {
     let start = state.withLock { s -> Bool in
-      s.waiting = Request(history: history, windowMs: windowMs, options: options)
+      s.waiting = request
       guard !s.busy else { return false }
       s.busy = true
       return true
     }
-    if start { queue.async { self.work() } }
+    if start { queue.async { self.run() } }
   }
 
-  /// The newest finished report, once.
-  func take() -> TrafficReport? {
+  /// The newest finished result, once.
+  func take() -> Result? {
     state.withLock { s in
       defer { s.done = nil }
       return s.done
     }
   }
 
-  private func work() {
+  private func run() {
     while let r = state.withLock({ s -> Request? in
       defer { s.waiting = nil }
       if s.waiting == nil { s.busy = false }
       return s.waiting
     }) {
-      let report = r.history.report(windowMs: r.windowMs, options: r.options)
-      state.withLock { $0.done = report }
+      let result = work(r)
+      state.withLock { $0.done = result }
     }
   }
+}
+
+/// What the window's report is computed from.
+struct ReportRequest: Sendable {
+  var history: TrafficHistory
+  var windowMs: Int64
+  var options: ReportOptions
+}
+
+/// What the Trend view's points are computed from: the points already known are kept.
+struct TrendRequest: Sendable {
+  var history: TrafficHistory
+  var options: ReportOptions
+  var key: String
+  var known: [Int64: TrendPoint]
+
+  /// One point a round: each round's own zone pairs (the counting rules, filters and pricing
+  /// in force), for the rounds not known yet.
+  func points() -> TrendResult {
+    var options = options
+    options.zonesOnly = true
+    var known = known
+    var points: [TrendPoint] = []
+    for round in history.rounds where round.endMs > round.startMs {
+      if let point = known[round.endMs] {
+        points.append(point)
+        continue
+      }
+      let r = history.report(fromMs: round.startMs, toMs: round.endMs, options: options)
+      guard r.windowSeconds > 0 else { continue }
+      let point = TrendPoint(
+        endMs: round.endMs, costPerMonth: r.perMonth(r.totalCostUSD),
+        crossZoneRate: r.perSecond(r.bytesByScope[.crossZone] ?? 0),
+        crossRegionRate: r.perSecond(r.bytesByScope[.crossRegion] ?? 0))
+      known[round.endMs] = point
+      points.append(point)
+    }
+    // Rounds that left the history leave the known points too.
+    if known.count > points.count * 2 { known = Dictionary(uniqueKeysWithValues: points.map { ($0.endMs, $0) }) }
+    return TrendResult(key: key, points: points, known: known)
+  }
+}
+
+struct TrendResult: Sendable {
+  var key: String
+  var points: [TrendPoint]
+  var known: [Int64: TrendPoint]
 }

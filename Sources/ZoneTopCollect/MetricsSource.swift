@@ -113,7 +113,10 @@ public struct CollectedData: Sendable {
 
   public init(maxRounds: Int = 360) { history = TrafficHistory(maxRounds: maxRounds) }
 
-  public mutating func apply(_ u: SourceUpdate) {
+  /// Applies an update; returns whether the history's rounds changed (what the window's
+  /// report is made of), not only the clock or the health.
+  @discardableResult
+  public mutating func apply(_ u: SourceUpdate) -> Bool {
     if u.resets { history.removeAll() }
     history.removeNewest(u.dropNewestRounds)
     history.append(flows: u.newFlows)
@@ -127,5 +130,6 @@ public struct CollectedData: Sendable {
     targetCount = max(u.targetCount, u.health.count)
     nowMs = u.nowMs
     problems += u.problems
+    return u.resets || u.dropNewestRounds > 0 || !u.rounds.isEmpty || u.compaction != nil
   }
 }

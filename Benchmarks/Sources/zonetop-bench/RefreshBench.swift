@@ -32,6 +32,24 @@ func refreshBench(hops: Int, rounds: Int) {
     times.append(t2 - t0)
     reportTimes.append(t2 - t1)
   }
+  // A point of the Trend view: one round's report, whole and with the zone pairs only.
+  if let last = history.rounds.last {
+    var zones = ReportOptions()
+    zones.zonesOnly = true
+    var whole: [Double] = []
+    var only: [Double] = []
+    for _ in 0..<5 {
+      let t0 = WallClock.monotonic()
+      _ = history.report(fromMs: last.startMs, toMs: last.endMs, options: ReportOptions())
+      let t1 = WallClock.monotonic()
+      _ = history.report(fromMs: last.startMs, toMs: last.endMs, options: zones)
+      whole.append(t1 - t0)
+      only.append(WallClock.monotonic() - t1)
+    }
+    line(
+      "a Trend point (one round's report): whole \(fmt(median(whole) * 1000, 1)) ms, zone pairs only \(fmt(median(only) * 1000, 1)) ms (\(fmt(median(whole) / median(only), 2))x)"
+    )
+  }
   // What a key costs the UI thread once the report is there: one frame of each view.
   var state = AppState(sourceLabel: "bench", isDemo: false, isReplay: false)
   state.report = history.report(windowMs: 300_000, options: ReportOptions())

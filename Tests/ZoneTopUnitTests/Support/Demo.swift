@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 import ZoneTopApp
 import ZoneTopCollect
@@ -41,6 +42,13 @@ enum Demo {
     options.exportDirectory = exportDirectory
     let loop = TUILoop(source: replay, screen: screen, options: options, monotonic: { 0 })
     while !screen.events.isEmpty { loop.turn(timeoutMs: 0) }
+    // What the workers compute (the Trend view's points) arrives on a later turn.
+    var waits = 0
+    while loop.isComputingReport && waits < 60_000 {
+      usleep(1000)
+      loop.turn(timeoutMs: 0)
+      waits += 1
+    }
     loop.turn(timeoutMs: 0)  // draws what the last key changed
     return (loop, screen)
   }
