@@ -274,7 +274,8 @@ public final class TUILoop {
     rounds.map { round in
       let seconds = Double(max(1, round.endMs - round.startMs)) / 1000
       var bytes = UInt64(0)
-      for (id, c) in round.deltas where flows.contains(id) {
+      round.forEachDelta { id, c in
+        guard flows.contains(id) else { return }
         switch request {
         case true?: bytes.addSaturating(c.received)
         case false?: bytes.addSaturating(c.sent)

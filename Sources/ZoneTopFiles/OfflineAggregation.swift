@@ -129,7 +129,7 @@ public enum OfflineAggregation {
     mutating func add(_ round: TrafficRound) {
       // A round that counted nothing (a baseline) has no start of its own.
       if round.startMs < round.endMs { startMs = min(startMs ?? round.startMs, round.startMs) }
-      for (id, c) in round.deltas {
+      round.forEachDelta { id, c in
         let i = Int(id)
         if i >= counts.count {
           counts.append(contentsOf: repeatElement(Counts(), count: i + 1 - counts.count))

@@ -1,17 +1,86 @@
 /// One interval's increases: what a poll (or a replayed round of frames) added.
+///
+/// A history holds hundreds of rounds of every active flow (360 x 50,000 for a big mesh),
+/// so the increases are kept packed: per flow, the change of its id from the one before
+/// and its four counts, each as a LEB128 varint (zigzag for the id), about 9 bytes where
+/// the `(Int32, Counts)` pairs take 40.
 public struct TrafficRound: Sendable {
   /// The earliest scrape that the round's increases start from (the previous scrape of
   /// their targets); `endMs` when the round counted nothing (a baseline).
   public var startMs: Int64
   /// The round's last scrape.
   public var endMs: Int64
-  /// Increases per flow id.
-  public var deltas: [(Int32, Counts)]
+  private var packed: [UInt8] = []
+  /// The flows the round has increases for.
+  public private(set) var flowCount = 0
 
   public init(startMs: Int64, endMs: Int64, deltas: [(Int32, Counts)]) {
     self.startMs = min(startMs, endMs)
     self.endMs = endMs
     self.deltas = deltas
+  }
+
+  /// Increases per flow id.
+  public var deltas: [(Int32, Counts)] {
+    get {
+      var out: [(Int32, Counts)] = []
+      out.reserveCapacity(flowCount)
+      forEachDelta { out.append(($0, $1)) }
+      return out
+    }
+    set {
+      var bytes: [UInt8] = []
+      bytes.reserveCapacity(newValue.count * 10)
+      var previous: Int64 = 0
+      for (id, c) in newValue {
+        let step = Int64(id) - previous
+        Self.put(UInt64(bitPattern: (step << 1) ^ (step >> 63)), into: &bytes)
+        previous = Int64(id)
+        Self.put(c.received, into: &bytes)
+        Self.put(c.sent, into: &bytes)
+        Self.put(c.opened, into: &bytes)
+        Self.put(c.closed, into: &bytes)
+      }
+      packed = bytes
+      flowCount = newValue.count
+    }
+  }
+
+  /// Calls `body` with each flow's increases, in the order they were given, without
+  /// unpacking them into an array.
+  public func forEachDelta(_ body: (Int32, Counts) -> Void) {
+    packed.withUnsafeBufferPointer { p in
+      var i = 0
+      var id: Int64 = 0
+      for _ in 0..<flowCount {
+        let z = Self.take(p, &i)
+        id += Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
+        let counts = Counts(
+          received: Self.take(p, &i), sent: Self.take(p, &i), opened: Self.take(p, &i), closed: Self.take(p, &i))
+        body(Int32(truncatingIfNeeded: id), counts)
+      }
+    }
+  }
+
+  private static func put(_ value: UInt64, into bytes: inout [UInt8]) {
+    var v = value
+    while v >= 0x80 {
+      bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+      v >>= 7
+    }
+    bytes.append(UInt8(v))
+  }
+
+  private static func take(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> UInt64 {
+    var value: UInt64 = 0
+    var shift: UInt64 = 0
+    while true {
+      let byte = p[i]
+      i += 1
+      value |= UInt64(byte & 0x7f) << shift
+      if byte < 0x80 { return value }
+      shift += 7
+    }
   }
 }
 
@@ -126,7 +195,7 @@ public struct TrafficHistory: Sendable {
     var counts = [Counts](repeating: Counts(), count: flows.count)
     var present = [Bool](repeating: false, count: flows.count)
     for round in taken {
-      for (id, c) in round.deltas {
+      round.forEachDelta { id, c in
         counts[Int(id)] += c
         present[Int(id)] = true
       }
@@ -139,8 +208,9 @@ public struct TrafficHistory: Sendable {
   public func sparkline(flows ids: Set<Int32>, count: Int) -> [Double] {
     rounds.suffix(count).map { round in
       let seconds = Double(max(1, round.endMs - round.startMs)) / 1000
-      return Double(round.deltas.reduce(UInt64(0)) { ids.contains($1.0) ? $0.addingSaturating($1.1.bytes) : $0 })
-        / seconds
+      var bytes = UInt64(0)
+      round.forEachDelta { id, c in if ids.contains(id) { bytes.addSaturating(c.bytes) } }
+      return Double(bytes) / seconds
     }
   }
 }
