@@ -21,6 +21,7 @@ static inline CURLcode zt_easy_setopt_write(CURL *h, zt_curl_write_callback cb) 
   return curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, cb);
 }
 static inline CURLcode zt_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
+static inline CURLcode zt_easy_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode zt_easy_getinfo_string(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode zt_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 /// The running libcurl's version as 0xXXYYZZ.

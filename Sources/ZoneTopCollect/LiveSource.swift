@@ -133,12 +133,13 @@ extension TrafficEngine {
   public func ingest(_ r: ScrapeResult, lane: Int = 0) -> TargetHealth {
     r.body.withUnsafeBytes { body in
       if r.isSuccess {
-        return ingest(
+        ingest(
           target: r.target, timeMs: r.startMs, body: body, contentType: r.contentType, latency: r.latency, lane: lane)
+      } else {
+        recordFailure(target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
       }
-      return recordFailure(
-        target: r.target, timeMs: r.startMs, error: r.error ?? "HTTP \(r.status)", latency: r.latency)
     }
+    return noteWireBytes(r.wireBytes, target: r.target)
   }
 }
 

@@ -60,6 +60,9 @@ public struct ScrapeResult: Sendable {
   public var contentType: String?
   public var body: [UInt8]
   public var error: String?
+  /// What the fetch moved over the network: the request, the response's headers and its
+  /// body as transferred (compressed when the target compressed it).
+  public var wireBytes = 0
   public var isSuccess: Bool { error == nil && status >= 200 && status < 300 }
 }
 
@@ -330,7 +333,15 @@ public final class Poller: @unchecked Sendable {
   private func result(_ t: Transfer, code: CURLcode, startMs: Int64, latency: Double) -> ScrapeResult {
     var status = 0
     var contentType: String?
+    var wire = 0
     if let easy = t.easy {
+      var body: curl_off_t = 0
+      var headers = 0
+      var request = 0
+      _ = zt_easy_getinfo_off(easy, CURLINFO_SIZE_DOWNLOAD_T, &body)
+      _ = zt_easy_getinfo_long(easy, CURLINFO_HEADER_SIZE, &headers)
+      _ = zt_easy_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &request)
+      wire = Int(body) + headers + request
       var http: Int = 0
       _ = zt_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &http)
       status = http
@@ -352,7 +363,7 @@ public final class Poller: @unchecked Sendable {
     }
     return ScrapeResult(
       target: t.target.name, startMs: startMs, latency: latency, status: status, contentType: contentType,
-      body: body, error: error)
+      body: body, error: error, wireBytes: wire)
   }
 
   /// A libcurl failure in words a user can act on.

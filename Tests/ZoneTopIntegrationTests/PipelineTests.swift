@@ -2,6 +2,7 @@ import Testing
 import ZoneTopCollect
 import ZoneTopHTTP
 import ZoneTopTraffic
+import ZoneTopUI
 
 /// The poll round as the live view and `record` run it: transfers on one thread, bodies
 /// counted on several lanes as they arrive.
@@ -45,5 +46,29 @@ import ZoneTopTraffic
     #expect(Self.byKey(engine) == expected)
     #expect(engine.health.filter(\.up).count == 40)
     #expect(engine.health.map(\.series).reduce(0, +) == alone.health.map(\.series).reduce(0, +))
+  }
+
+  /// Health's line of zonetop's own footprint adds up what each fetch moved over the network:
+  /// its body as transferred (compressed), the request and the response headers.
+  @Test func healthShowsWhatZonetopsOwnScrapesMove() throws {
+    let server = try FixtureServer(recording: nil, extra: ["--synthetic", "6:200"])
+    let urls = (0..<6).map { server.url("/s/\($0)/metrics") }
+    let engine = TrafficEngine()
+    var total = 0
+    for r in Poller(options: HTTPOptions()).fetch(urls) {
+      #expect(r.isSuccess)
+      // The fixture server compresses its bodies: what crossed the wire is the compressed
+      // body plus the request and the response headers, far less than the body zonetop reads.
+      #expect(
+        r.wireBytes > 200 && r.wireBytes < r.body.count / 2, "\(r.target): \(r.wireBytes) bytes, body \(r.body.count)")
+      #expect(engine.ingest(r).lastWireBytes == r.wireBytes)
+      total += r.wireBytes
+    }
+    var state = AppState(sourceLabel: "6 ztunnels", isDemo: false, isReplay: false)
+    state.health = engine.health
+    state.intervalMs = 5000
+    state.view = .health
+    let screen = Renderer.render(state, width: 200, height: 40).0.lines.joined(separator: "\n")
+    #expect(screen.contains("zonetop's own scrapes: \(NumberText.bytes(Double(total))) a round"), "\(screen)")
   }
 }

@@ -28,6 +28,9 @@ public struct TargetHealth: Sendable {
   public var lastScrapeMs: Int64?
   public var lastLatency: Double?
   public var lastBodyBytes = 0
+  /// What the last fetch moved over the network (request, headers, body as transferred);
+  /// 0 when not fetched over HTTP (a replay).
+  public var lastWireBytes = 0
   public var series = 0
   public var samples = 0
   public var invalidLines = 0
@@ -187,6 +190,14 @@ public final class TrafficEngine {
     let state = state(for: target)
     state.series = TargetSeries()
     if state.lastScrapeMs == nil { state.lastScrapeMs = atMs } else { state.health.counterResets += 1 }
+  }
+
+  /// Notes what the last fetch of `target` moved over the network; returns its health.
+  @discardableResult
+  public func noteWireBytes(_ bytes: Int, target: String) -> TargetHealth {
+    let state = state(for: target)
+    state.health.lastWireBytes = bytes
+    return state.health
   }
 
   /// Forgets every target (series, last values, health) and the counts not yet taken, but

@@ -929,6 +929,7 @@ public enum Renderer {
       [
         (filtered ? "targets matching '\(s.filter)': \(sorted.count) of \(s.health.count) (Esc clears)" : "", .normal),
         ("bytes with unknown locality: \(unknown)", .normal),
+        (ownFootprint(s), .normal),
         ("duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal),
       ] + gatewayLines(r?.gateway)
       + [
@@ -948,6 +949,17 @@ public enum Renderer {
       b.text(l, x: 1, y: y, role: role, maxWidth: b.width - 2)
       y += 1
     }
+  }
+
+  /// What zonetop's own scraping moves over the network, summed over the targets' last
+  /// fetches (a round), and over a month at the interval; empty when nothing was fetched over
+  /// HTTP (a replay).
+  static func ownFootprint(_ s: AppState) -> String {
+    let round = s.health.reduce(0) { $0 + $1.lastWireBytes }
+    guard round > 0 else { return "" }
+    let perMonth = Double(round) / (Double(max(1, s.intervalMs)) / 1000) * PricingProfile.hoursPerMonth * 3600
+    return "zonetop's own scrapes: \(NumberText.bytes(Double(round))) a round (requests, headers, bodies as sent), "
+      + "\(NumberText.bytes(perMonth)) a month at \(DurationText.format(ms: s.intervalMs))"
   }
 
   /// Health lines about hops through east-west gateways: how their series were counted, and
