@@ -910,14 +910,6 @@ public enum Renderer {
     }
     var tableColumns = columns
     if nodes != nil { tableColumns.insert(Column(title: "NODE ZONE", width: 14, right: false, priority: 75), at: 1) }
-    let quality = max(6, min(s.discovery == nil ? 8 : 10, height / 3))
-    table(
-      &b, columns: tableColumns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality,
-      flexible: tableColumns.count - 1, sort: s.sort(for: .health))
-    var y = top + height - quality + 1
-    b.hline(x: 0, y: y - 1, width: b.width)
-    b.text("Data quality", x: 1, y: y, role: .title, bold: true)
-    y += 1
     let noLocality = s.health.filter { $0.seriesWithoutLocality > 0 }.count
     let resets = s.health.reduce(0) { $0 + $1.counterResets }
     let restarts = s.restarts.values.reduce(0, +)
@@ -945,7 +937,18 @@ public enum Renderer {
           .normal
         ),
       ] + discoveryLines(s.discovery)
-    for (l, role) in lines where !l.isEmpty && y < top + height {
+    let shown = lines.filter { !$0.0.isEmpty }
+    // The data-quality panel is as tall as its lines, as long as the table keeps its rows or at
+    // least two thirds of the view.
+    let quality = min(shown.count + 2, max(height / 3, height - rows.count - 1))
+    table(
+      &b, columns: tableColumns, rows: rows, roles: roles, selected: s.row, top: top, height: height - quality,
+      flexible: tableColumns.count - 1, sort: s.sort(for: .health))
+    var y = top + height - quality + 1
+    b.hline(x: 0, y: y - 1, width: b.width)
+    b.text("Data quality", x: 1, y: y, role: .title, bold: true)
+    y += 1
+    for (l, role) in shown where y < top + height {
       b.text(l, x: 1, y: y, role: role, maxWidth: b.width - 2)
       y += 1
     }
