@@ -24,6 +24,10 @@ public struct TUIOptions: Sendable {
   public var reportOffThreadAboveFlows = 5000
   /// What `--version` prints (the help overlay shows it).
   public var version: String?
+  /// Keys moved by the config file.
+  public var keys = KeyBindings()
+  /// The zone zonetop runs in (`--zone`): Health prices its own scrapes across zones.
+  public var ownZone: String?
 
   public init(report: ReportOptions, windowMs: Int64) {
     self.report = report
@@ -85,6 +89,8 @@ public final class TUILoop {
     state.units = options.units
     state.recordingTo = options.recordingTo
     state.version = options.version
+    state.keys = options.keys
+    state.ownZone = options.ownZone
     if let p = source.playback {
       p.keptRounds = options.maxRounds
       state.speed = p.speed
@@ -178,6 +184,7 @@ public final class TUILoop {
     state.restarts = data.restarts
     state.forgottenFlows = data.forgottenFlows
     state.discovery = data.discovery
+    if state.names != data.names { state.names = data.names }
     state.targetsTotal = data.targetCount
     state.targetsUp = data.health.filter(\.up).count
     // Paused live, the display keeps its moment: the clock too.

@@ -110,6 +110,8 @@ public struct CollectedData: Sendable {
   public private(set) var problems: [String] = []
   /// Flows the source forgot so far.
   public private(set) var forgottenFlows = 0
+  /// The namespaces, zones and clusters of every flow received.
+  public private(set) var names = KnownNames()
 
   public init(maxRounds: Int = 360) { history = TrafficHistory(maxRounds: maxRounds) }
 
@@ -117,9 +119,13 @@ public struct CollectedData: Sendable {
   /// report is made of), not only the clock or the health.
   @discardableResult
   public mutating func apply(_ u: SourceUpdate) -> Bool {
-    if u.resets { history.removeAll() }
+    if u.resets {
+      history.removeAll()
+      names = KnownNames()
+    }
     history.removeNewest(u.dropNewestRounds)
     history.append(flows: u.newFlows)
+    names.add(u.newFlows)
     for round in u.rounds { history.append(round) }
     if let c = u.compaction { history.apply(c) }
     forgottenFlows = u.forgottenFlows

@@ -10,6 +10,7 @@ import ZoneTopTraffic
 public struct ConfigFile: Sendable, Equatable {
   public struct Error: Swift.Error, CustomStringConvertible, Sendable {
     public let description: String
+    public init(description: String) { self.description = description }
   }
 
   /// A value and the line it was read from.
@@ -36,9 +37,26 @@ public struct ConfigFile: Sendable, Equatable {
   public var reporter: Entry<ReporterPolicy>?
   /// auto, always or never.
   public var color: Entry<String>?
+  /// The zone zonetop itself runs in (Health prices its own scrapes across zones).
+  public var zone: Entry<String>?
+  /// `theme:` role styles (`warning: magenta bold`), each with its line.
+  public var theme: Entry<[Entry<Pair>]>?
+  /// `keys:` actions moved to other keys (`quit: Q`), each with its line.
+  public var keys: Entry<[Entry<Pair>]>?
+
+  /// One `name: value` of the `theme:` or `keys:` mapping.
+  public struct Pair: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) {
+      self.name = name
+      self.value = value
+    }
+  }
 
   public static let fields = [
-    "targets", "kube", "context", "pricing", "window", "interval", "units", "reporter", "color",
+    "targets", "kube", "context", "pricing", "window", "interval", "units", "reporter", "color", "zone", "theme",
+    "keys",
   ]
   public static let unitNames = ["rate", "bytes", "usd", "cost", "change"]
 
@@ -128,6 +146,23 @@ public struct ConfigFile: Sendable, Equatable {
         let t = try oneOf(v, "reporter", ReporterPolicy.allCases.map(\.rawValue))
         config.reporter = ReporterPolicy(rawValue: t).map { Entry(value: $0, line: at) }
       case "color", "colour": config.color = Entry(value: try oneOf(v, "color", ["auto", "always", "never"]), line: at)
+      case "zone": config.zone = Entry(value: try text(v, "zone"), line: at)
+      case "theme", "keys":
+        guard case .mapping(let pairs) = v else {
+          let example = key.string == "theme" ? "warning: magenta bold" : "quit: Q"
+          throw fail(v, "\(key.string): expected a mapping such as \"\(example)\"")
+        }
+        var entries: [Entry<Pair>] = []
+        for (name, value) in pairs {
+          let n = try text(name, key.string)
+          let t = try text(value, "\(key.string).\(n)")
+          entries.append(Entry(value: Pair(name: n, value: t), line: line(name)))
+        }
+        if key.string == "theme" {
+          config.theme = Entry(value: entries, line: at)
+        } else {
+          config.keys = Entry(value: entries, line: at)
+        }
       default:
         throw fail(
           k, "unknown setting \"\(Sanitize.short(key.string))\" (expected one of \(fields.joined(separator: ", ")))")

@@ -23,7 +23,7 @@ public final class CursesScreen: Screen {
   private var previous: CellBuffer?
   private var pairs: [Role: (Int16, attr_t)] = [:]
 
-  public init(color: ColorMode, mouse: Bool) throws {
+  public init(color: ColorMode, mouse: Bool, theme: Theme = .standard) throws {
     setlocale(LC_CTYPE, "")
     let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
     unicode = codeset.uppercased().replacingUTF8Dash() == "UTF8"
@@ -56,7 +56,7 @@ public final class CursesScreen: Screen {
     if mouse { mousemask(zt_button1_clicked(), nil) }
     width = Int(zt_cols())
     height = Int(zt_lines())
-    setupRoles()
+    setupRoles(theme)
   }
 
   deinit { restore() }
@@ -147,7 +147,7 @@ public final class CursesScreen: Screen {
   // MARK: - Colours
 
   /// Semantic roles to curses pairs and attributes, in one place.
-  private func setupRoles() {
+  private func setupRoles(_ theme: Theme) {
     let bold = zt_a_bold()
     let dim = zt_a_dim()
     let rev = zt_a_reverse()
@@ -163,33 +163,22 @@ public final class CursesScreen: Screen {
       ]
       return
     }
-    let rich = zt_colors() >= 256
-    func color(_ basic: Int16, _ extended: Int16) -> Int16 { rich ? extended : basic }
-    let spec: [(Role, Int16, Int16, attr_t)] = [
-      (.normal, -1, -1, none),
-      (.title, Int16(COLOR_WHITE), Int16(COLOR_BLUE), bold),
-      (.header, Int16(COLOR_WHITE), Int16(COLOR_BLUE), none),
-      (.footer, Int16(COLOR_BLACK), Int16(COLOR_CYAN), none),
-      (.key, Int16(COLOR_WHITE), Int16(COLOR_BLACK), bold),
-      (.dim, -1, -1, dim),
-      (.selected, Int16(COLOR_BLACK), Int16(COLOR_CYAN), none),
-      (.demo, Int16(COLOR_BLACK), Int16(COLOR_YELLOW), bold),
-      (.paused, Int16(COLOR_BLACK), Int16(COLOR_YELLOW), bold),
-      (.warning, Int16(COLOR_YELLOW), -1, bold),
-      (.error, Int16(COLOR_RED), -1, bold),
-      (.ok, Int16(COLOR_GREEN), -1, none),
-      (.heat0, color(Int16(COLOR_GREEN), 71), -1, none),
-      (.heat1, color(Int16(COLOR_CYAN), 142), -1, none),
-      (.heat2, color(Int16(COLOR_YELLOW), 178), -1, none),
-      (.heat3, color(Int16(COLOR_MAGENTA), 208), -1, bold),
-      (.heat4, color(Int16(COLOR_RED), 196), -1, bold),
-      (.diagonal, -1, -1, dim),
-      (.columnHeader, Int16(COLOR_CYAN), -1, bold),
-      (.total, Int16(COLOR_WHITE), -1, bold),
-      (.bar, Int16(COLOR_GREEN), -1, none),
-      (.spark, Int16(COLOR_CYAN), -1, none),
-    ]
-    for (i, (role, fg, bg, attrs)) in spec.enumerated() {
+    let count = Int(zt_colors())
+    // A colour the terminal does not have: bright ones as their basic colour, others as the default.
+    func usable(_ c: Theme.Color?) -> Int16? {
+      guard case .index(let n)? = c else { return c == nil ? nil : -1 }
+      if Int(n) < count { return n }
+      return n < 16 ? n - 8 : -1
+    }
+    for (i, role) in Role.allCases.enumerated() {
+      let style = theme.style(role)
+      let rich = count >= 256 ? usable(style.richForeground) : nil
+      let fg = rich ?? usable(style.foreground) ?? -1
+      let bg = usable(style.background) ?? -1
+      var attrs = none
+      if style.bold { attrs |= bold }
+      if style.dim { attrs |= dim }
+      if style.underline { attrs |= zt_a_underline() }
       let pair = Int16(i + 1)
       init_pair(pair, fg, bg)
       pairs[role] = (pair, attrs)

@@ -60,11 +60,21 @@ struct ConfigFlags: ParsableArguments {
     return flagValue
   }
 
-  /// Applies the file under the flags; returns the units to start with and the settings in force.
+  /// What the file and the flags decide beyond the option groups: how the TUI starts and looks.
+  struct Resolved {
+    var units: Units
+    var settings: [Setting]
+    var theme = Theme.standard
+    var keys = KeyBindings()
+    /// The zone zonetop runs in (`--zone`, `zone:`).
+    var zone: String?
+  }
+
+  /// Applies the file under the flags; returns the units to start with, the look and the settings in force.
   func apply(
     shared: inout SharedOptions, display: inout DisplayOptions, http: inout HTTPFlags?, kube: inout KubeFlags?,
     urls: inout [String]?, units defaultUnits: Units
-  ) throws -> (units: Units, settings: [Setting]) {
+  ) throws -> Resolved {
     let file = try load()
     var settings: [Setting] = [
       Setting(
@@ -113,13 +123,44 @@ struct ConfigFlags: ParsableArguments {
       "color", file?.color, file: file, flagValue: display.noColor ? "never" : display.color.rawValue, show: { $0 },
       into: &settings)
     if !Self.given("no-color") { display.color = ColorMode(rawValue: color) ?? .auto }
+    let zone = Self.pick(
+      "zone", file?.zone, file: file, flagValue: display.zone ?? "", show: { $0.isEmpty ? "-" : $0 },
+      into: &settings)
     let units: Units
     switch unitsName {
     case "bytes": units = .bytes
     case "usd", "cost": units = .cost
     default: units = .rate
     }
-    return (units, settings)
+    var resolved = Resolved(units: units, settings: settings, zone: zone.isEmpty ? nil : zone)
+    do {
+      if let file {
+        resolved.theme = try file.theme()
+        resolved.keys = try file.keyBindings()
+      }
+    } catch {
+      printError("zonetop: \(error.description)")
+      throw ExitCode(1)
+    }
+    Self.listPairs("theme", file?.theme, file: file, empty: "{}  # the standard theme", into: &resolved.settings)
+    Self.listPairs("keys", file?.keys, file: file, empty: "{}  # the built-in keys", into: &resolved.settings)
+    return resolved
+  }
+
+  /// `theme:` and `keys:` in `--print-config`: the mapping's entries, each with its line.
+  static func listPairs(
+    _ name: String, _ entries: ConfigFile.Entry<[ConfigFile.Entry<ConfigFile.Pair>]>?, file: ConfigFile?,
+    empty: String, into settings: inout [Setting]
+  ) {
+    guard let file, let entries, !entries.value.isEmpty else {
+      settings.append(Setting(name: name, value: empty, from: ""))
+      return
+    }
+    settings.append(Setting(name: name, value: "", from: "\(file.path):\(entries.line)"))
+    for e in entries.value {
+      let value = e.value.value.count == 1 ? "\"\(e.value.value)\"" : e.value.value
+      settings.append(Setting(name: "  " + e.value.name, value: value, from: "\(file.path):\(e.line)"))
+    }
   }
 
   static func name(of units: Units) -> String {
@@ -135,7 +176,10 @@ struct ConfigFlags: ParsableArguments {
     let width = settings.map { $0.name.count + 2 + $0.value.count }.max() ?? 0
     return settings.map { s in
       if s.name == "config" { return "# settings file: \(s.value) (\(s.from)); flags override it" }
-      let line = "\(s.name): \(s.value)"
+      // Unset settings are comments, so the output reads back as a config file.
+      let line =
+        s.value == "-" ? "# \(s.name): (not set)" : s.value.isEmpty ? "\(s.name):" : "\(s.name): \(s.value)"
+      if s.from.isEmpty { return line }
       return line + String(repeating: " ", count: max(1, width - line.count + 2)) + "# \(s.from)"
     }.joined(separator: "\n") + "\n"
   }

@@ -69,11 +69,11 @@ struct LiveCommand: ParsableCommand {
     var resolvedHTTP: HTTPFlags? = self.http
     var resolvedKube: KubeFlags? = self.kube
     var resolvedURLs: [String]? = self.urls
-    let (units, settings) = try configFlags.apply(
+    let resolved = try configFlags.apply(
       shared: &shared, display: &display, http: &resolvedHTTP, kube: &resolvedKube, urls: &resolvedURLs,
       units: .rate)
     if configFlags.printConfig {
-      print(ConfigFlags.text(settings), terminator: "")
+      print(ConfigFlags.text(resolved.settings), terminator: "")
       return
     }
     let http = resolvedHTTP ?? self.http
@@ -90,7 +90,7 @@ struct LiveCommand: ParsableCommand {
       let source = PrometheusSource(
         servers: servers, intervalMs: max(http.interval.ms, 5000), windowMs: display.window.ms,
         stepMs: step.ms, namespace: shared.namespace, series: query.forcedKind)
-      try display.run(source, options: options, isDemo: false, units: units)
+      try display.run(source, options: options, isDemo: false, config: resolved)
       return
     }
     if !targets.isEmpty || kube.kube {
@@ -104,7 +104,7 @@ struct LiveCommand: ParsableCommand {
         }
       }
       let source = try http.liveSource(targets: targets, kube: kube, recordTo: writer)
-      try display.run(source, options: options, isDemo: false, units: units, recordingTo: record)
+      try display.run(source, options: options, isDemo: false, config: resolved, recordingTo: record)
       return
     }
     let demo = try DemoData.path()
@@ -113,7 +113,7 @@ struct LiveCommand: ParsableCommand {
     let replay = ReplaySource(source: source)
     replay.ingestBudgetSeconds = ReplaySource.interactiveBudget
     replay.advance(toMs: replay.startMs + min(display.window.ms, replay.endMs - replay.startMs) / 2)
-    try display.run(replay, options: options, isDemo: true, units: units)
+    try display.run(replay, options: options, isDemo: true, config: resolved)
   }
 }
 
@@ -131,9 +131,12 @@ struct DisplayOptions: ParsableArguments {
   @Flag(help: "Enable the mouse: a click selects a matrix cell.")
   var mouse = false
 
+  @Option(help: "The zone zonetop runs in: Health prices its own scrapes of ztunnels in other zones.")
+  var zone: String?
+
   /// Runs the TUI over `source` until the user quits or a termination signal arrives.
   func run(
-    _ source: any MetricsSource, options: ReportOptions, isDemo: Bool, units: Units = .rate,
+    _ source: any MetricsSource, options: ReportOptions, isDemo: Bool, config: ConfigFlags.Resolved,
     recordingTo: String? = nil
   ) throws {
     if let term = getenv("TERM").map({ String(cString: $0) }), term == "dumb" || term.isEmpty {
@@ -142,13 +145,15 @@ struct DisplayOptions: ParsableArguments {
       throw ExitCode(1)
     }
     var tui = TUIOptions(report: options, windowMs: window.ms)
-    tui.units = units
+    tui.units = config.units
+    tui.keys = config.keys
+    tui.ownZone = config.zone
     tui.isDemo = isDemo
     tui.mouse = mouse
     tui.recordingTo = recordingTo
     tui.version = ZoneTop.version
     TerminationSignals.install()
-    let screen = try CursesScreen(color: noColor ? .never : color, mouse: mouse)
+    let screen = try CursesScreen(color: noColor ? .never : color, mouse: mouse, theme: config.theme)
     defer { screen.restore() }
     source.start()
     defer { source.stop() }
@@ -189,10 +194,10 @@ struct ReplayCommand: ParsableCommand {
     var noHTTP: HTTPFlags?
     var noKube: KubeFlags?
     var noURLs: [String]?
-    let (units, settings) = try configFlags.apply(
+    var resolved = try configFlags.apply(
       shared: &shared, display: &display, http: &noHTTP, kube: &noKube, urls: &noURLs, units: .rate)
     if configFlags.printConfig {
-      print(ConfigFlags.text(settings), terminator: "")
+      print(ConfigFlags.text(resolved.settings), terminator: "")
       return
     }
     let options = try shared.reportOptions()
@@ -218,7 +223,8 @@ struct ReplayCommand: ParsableCommand {
     replay.speed = speed
     replay.advance(toMs: replay.startMs)
     // One exposition file has totals and no rates: bytes, whatever the settings say.
-    try display.run(replay, options: options, isDemo: false, units: source.kind == .file ? .bytes : units)
+    if source.kind == .file { resolved.units = .bytes }
+    try display.run(replay, options: options, isDemo: false, config: resolved)
   }
 }
 

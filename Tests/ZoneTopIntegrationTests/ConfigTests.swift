@@ -53,6 +53,32 @@ import Testing
     #expect(missing == 1 && missingErr.contains("\(dir)/none.yaml: no such config file"), "\(missingErr)")
   }
 
+  @Test func themeKeysAndZoneAreShownWithTheirLines() throws {
+    let dir = try home("zone: us-east1-b\ntheme:\n  warning: magenta bold\nkeys:\n  quit: Q\n")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let file = dir + "/zonetop/config.yaml"
+    let env = ["XDG_CONFIG_HOME": dir]
+    let (status, out, err) = try run(zonetop, ["--print-config"], environment: env)
+    #expect(status == 0, "\(err)")
+    let lines = out.split(separator: "\n").map(String.init)
+    #expect(lines.contains { $0.hasPrefix("zone: us-east1-b") && $0.hasSuffix("# \(file):1") }, "\(out)")
+    #expect(lines.contains { $0.hasPrefix("theme:") && $0.hasSuffix("# \(file):2") }, "\(out)")
+    #expect(lines.contains { $0.hasPrefix("  warning: magenta bold") && $0.hasSuffix("# \(file):3") }, "\(out)")
+    #expect(lines.contains { $0.hasPrefix("  quit: \"Q\"") && $0.hasSuffix("# \(file):5") }, "\(out)")
+    let (_, flagged, _) = try run(zonetop, ["--print-config", "--zone", "us-east1-c"], environment: env)
+    #expect(flagged.contains("zone: us-east1-c") && flagged.contains("# flag --zone"), "\(flagged)")
+    // What --print-config prints is a config file zonetop reads back.
+    try out.write(toFile: dir + "/again.yaml", atomically: true, encoding: .utf8)
+    let (again, out2, err2) = try run(zonetop, ["--config", dir + "/again.yaml", "--print-config"], environment: env)
+    #expect(again == 0 && out2.contains("  quit: \"Q\""), "\(err2)")
+    // A key that cannot work stops zonetop before the TUI, naming the line.
+    let bad = try home("keys:\n  quit: u\n")
+    defer { try? FileManager.default.removeItem(atPath: bad) }
+    let (s3, _, e3) = try run(zonetop, ["--print-config"], environment: ["XDG_CONFIG_HOME": bad])
+    #expect(s3 == 1, "\(e3)")
+    #expect(e3.contains("config.yaml:2: keys.quit: \"u\" is the key of units; give units another key too"), "\(e3)")
+  }
+
   @Test func noFileMeansDefaults() throws {
     let dir = Harness.tempDir("noconfig")
     defer { try? FileManager.default.removeItem(atPath: dir) }

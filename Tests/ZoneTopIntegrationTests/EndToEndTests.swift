@@ -218,6 +218,31 @@ import ZoneTopTraffic
     #expect(String(decoding: (try? Files.read(dir + "/exit")) ?? [], as: UTF8.self) == "EXIT=0\n")
   }
 
+  /// The config file's `keys:` and `theme:` in the real TUI: the old key says where its action
+  /// went, the footer shows the new key, which quits; the title bar takes the theme's colours.
+  @Test(.enabled(if: tmux != nil, "tmux is not installed (make test installs it): skipped"), .timeLimit(.minutes(2)))
+  func aConfigFileMovesKeysAndColours() throws {
+    let dir = Harness.tempDir("e2e-look")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try FileManager.default.createDirectory(atPath: dir + "/zonetop", withIntermediateDirectories: true)
+    try "keys:\n  quit: Q\ntheme:\n  title: black on green\n".write(
+      toFile: dir + "/zonetop/config.yaml", atomically: true, encoding: .utf8)
+    let command = "XDG_CONFIG_HOME=\(dir) \(Harness.binary); echo EXIT=$? > \(dir)/exit; sleep 60"
+    let s = try Session(tmux: Self.tmux!, command: command, width: 120, height: 40)
+    let screen = try s.waitFor("DEMO")
+    #expect(screen.contains("Q quit") && !screen.contains("q quit"), "\(screen)")
+    let colours = try run(Self.tmux!, ["-L", s.socket, "capture-pane", "-e", "-p", "-t", s.name]).1
+    let title = try #require(colours.split(separator: "\n").first { $0.contains("zonetop") })
+    // SGR 30 (black) on 42 (green), however tmux joins them.
+    #expect(title.contains("42m") || title.contains(";42;") || title.contains("[42;"), "\(title.debugDescription)")
+    try s.keys("q")
+    try s.waitFor("q was moved by keys: in the config file")
+    try s.keys("Q")
+    let deadline = Date().addingTimeInterval(10)
+    while !Files.exists(dir + "/exit") && Date() < deadline { usleep(100_000) }
+    #expect(String(decoding: (try? Files.read(dir + "/exit")) ?? [], as: UTF8.self) == "EXIT=0\n")
+  }
+
   @Test(
     .enabled(if: tmux != nil, "tmux is not installed: skipped"), .timeLimit(.minutes(1)),
     arguments: [SIGTERM, SIGINT, SIGHUP, SIGILL, SIGSEGV, SIGABRT, SIGTRAP, SIGQUIT, SIGUSR1, SIGALRM])

@@ -90,6 +90,8 @@ public struct AppState: Sendable {
   public var restarts: [String: Int] = [:]
   /// Flows forgotten: no live series referred to them and they had left the history.
   public var forgottenFlows = 0
+  /// Every namespace, zone and cluster seen (for `:ns`, `:zone`, `:cluster`), not only the window's.
+  public var names = KnownNames()
   /// Node topology and service routing from `--kube` discovery.
   public var discovery: DiscoveryStatus?
   /// Sparkline values (bytes/s per round) of the drill-down rows: each row's own bytes.
@@ -140,6 +142,10 @@ public struct AppState: Sendable {
   public var alert: String?
   /// The window pinned with `b`, compared against until `B` clears it.
   public var baseline: Baseline?
+  /// Keys moved by the config file (the footer and the help show them).
+  public var keys = KeyBindings()
+  /// The zone zonetop runs in (`--zone`): Health prices its own scrapes across zones.
+  public var ownZone: String?
 
   public init(sourceLabel: String, isDemo: Bool, isReplay: Bool) {
     self.sourceLabel = sourceLabel
@@ -154,6 +160,11 @@ public struct AppState: Sendable {
     if key == .interrupt { return [.quit] }
     if filterEditor != nil { return editFilter(key) }
     if command != nil { return editCommand(key) }
+    guard let key = keys.translate(key) else {
+      if case .char(let c) = key { status = "\(c) was moved by keys: in the config file (? shows the keys)" }
+      showHelp = false
+      return []
+    }
     if showHelp {
       if key == .char("q") { return [.quit] }
       showHelp = false
@@ -179,9 +190,10 @@ public struct AppState: Sendable {
       }
       let replaced = baseline != nil
       baseline = Baseline(report)
-      status = "baseline \(replaced ? "replaced" : "pinned"): \(baseline?.summary ?? "") · u shows the change, B clears"
+      status =
+        "baseline \(replaced ? "replaced" : "pinned"): \(baseline?.summary ?? "") · \(keys.key("u")) shows the change, \(keys.key("B")) clears"
     case .char("B"):
-      status = baseline == nil ? "no baseline pinned (b pins the current window)" : "baseline cleared"
+      status = baseline == nil ? "no baseline pinned (\(keys.key("b")) pins the current window)" : "baseline cleared"
       baseline = nil
       if units == .change { units = .rate }
     case .char("<"): moveSort(by: -1)
@@ -196,7 +208,7 @@ public struct AppState: Sendable {
     case .char("p"), .char(" "):
       paused.toggle()
       if isReplay {
-        status = paused ? "paused (p resumes; [ ] step)" : "resumed"
+        status = paused ? "paused (\(keys.key("p")) resumes; \(keys.key("[")) \(keys.key("]")) step)" : "resumed"
       } else {
         status = paused ? "paused: the display is frozen, collection goes on" : "resumed"
       }
@@ -219,7 +231,7 @@ public struct AppState: Sendable {
       return [.speed(speed)]
     case .char("]"), .char("["):
       guard isReplay else {
-        status = "[ and ] step through replays"
+        status = "\(keys.key("[")) and \(keys.key("]")) step through replays"
         return []
       }
       return [.step(key == .char("]") ? 1 : -1)]
@@ -281,7 +293,8 @@ public struct AppState: Sendable {
   /// Moves the sort to the next column left or right (htop's `<` and `>`), keeping the selection on its item.
   private mutating func moveSort(by n: Int) {
     guard let table else {
-      status = "< and > sort the tables (Flows, Services, Health and drill-downs); here c finds the costliest cell"
+      status =
+        "\(keys.key("<")) and \(keys.key(">")) sort the tables (Flows, Services, Health and drill-downs); here \(keys.key("c")) finds the costliest cell"
       return
     }
     let columns = ViewRows.sortColumns(table, self)
@@ -294,7 +307,7 @@ public struct AppState: Sendable {
   /// Reverses the sort (htop's `I`).
   private mutating func invertSort() {
     guard let table else {
-      status = "I inverts the sort of a table (Flows, Services, Health and drill-downs)"
+      status = "\(keys.key("I")) inverts the sort of a table (Flows, Services, Health and drill-downs)"
       return
     }
     var s = sort(for: table)
@@ -306,7 +319,7 @@ public struct AppState: Sendable {
     let item = selectedItem
     sorts[table] = new
     follow(item)
-    status = "sorted by \(new.title) · < > column, I inverts"
+    status = "sorted by \(new.title) · \(keys.key("<")) \(keys.key(">")) column, \(keys.key("I")) inverts"
   }
 
   /// The item the selection is on in the table on screen.
@@ -370,7 +383,7 @@ public struct AppState: Sendable {
   /// Moves a replay by `ms` from the time on screen, within the recording.
   private mutating func jump(byMs ms: Int64) -> [Effect] {
     guard isReplay, let start = replayStartMs, let end = replayEndMs else {
-      status = "{ } and ( ) move replays by 1 and 5 minutes"
+      status = "\(keys.key("{")) \(keys.key("}")) and \(keys.key("(")) \(keys.key(")")) move replays by 1 and 5 minutes"
       return []
     }
     let now = report?.windowEndMs ?? nowMs
@@ -385,7 +398,7 @@ public struct AppState: Sendable {
   /// Moves the selection to the costliest crossing cell of the Zones or Regions matrix.
   private mutating func jumpToCostliest() {
     guard view == .zones || view == .regions, !isDrilling, let report else {
-      status = "c jumps to the costliest cell of the Zones and Regions matrices"
+      status = "\(keys.key("c")) jumps to the costliest cell of the Zones and Regions matrices"
       return
     }
     guard let top = CostStrip.entries(report, regions: view == .regions).first else {

@@ -30,16 +30,16 @@ public enum Commands {
     ("rate", .rate), ("bytes", .bytes), ("usd", .cost), ("cost", .cost), ("change", .change),
   ]
 
-  /// The words that may follow `:name ` (for Tab): names seen in the data, or the allowed values.
+  /// The words that may follow `:name ` (for Tab): names seen in the data since the start (the
+  /// window's, and every flow received before it), or the allowed values.
   static func values(_ name: String, _ s: AppState) -> [String] {
-    let keys = s.report?.flows.keys ?? []
+    var names = s.names
+    // The loop fills `names` from every flow received; a state made without it (tests) has the report's.
+    if names.namespaces.isEmpty { names.add(s.report?.flows.keys ?? []) }
     switch name {
-    case "ns": return Array(Set(keys.flatMap { [$0.sourceNamespace, $0.destinationNamespace] })).sorted() + ["-"]
-    case "zone":
-      return Array(Set(keys.flatMap { [$0.source, $0.destination] }.filter { !$0.isUnknown }.map(\.zone))).sorted()
-        + ["-"]
-    case "cluster":
-      return Array(Set(keys.flatMap { [$0.sourceCluster, $0.destinationCluster] })).sorted() + ["-"]
+    case "ns": return names.namespaces.sorted() + ["-"]
+    case "zone": return names.zones.sorted() + ["-"]
+    case "cluster": return names.clusters.sorted() + ["-"]
     case "window": return windows
     case "pricing": return PricingProfile.builtIn.map(\.name)
     case "reporter": return ReporterPolicy.allCases.map(\.rawValue)

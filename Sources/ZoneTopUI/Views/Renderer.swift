@@ -48,7 +48,7 @@ public enum Renderer {
     }
     statusLine(&b, state)
     footer(&b, state)
-    if state.showHelp { help(&b, version: state.version) }
+    if state.showHelp { help(&b, version: state.version, keys: state.keys) }
     return (b, layout)
   }
 
@@ -256,9 +256,12 @@ public enum Renderer {
     if s.view == .services { hints.append(("⏎", "clients")) }
     if s.view == .namespaces { hints.append(("⏎", "flows")) }
     if s.isDrilling { hints = [("Esc", "back"), ("↑↓", "move")] }
-    hints += [("u", "units"), ("<>", "sort"), ("/", "filter"), ("r", "reporter"), ("p", "pause")]
-    if s.isReplay { hints += [("+/-", "speed"), ("[ ]", "step")] }
-    hints += [("e", "export"), (":", "cmd"), ("?", "help"), ("q", "quit")]
+    let k = s.keys.key
+    hints += [
+      (k("u"), "units"), (k("<") + k(">"), "sort"), (k("/"), "filter"), (k("r"), "reporter"), (k("p"), "pause"),
+    ]
+    if s.isReplay { hints += [(k("+") + "/" + k("-"), "speed"), (k("[") + " " + k("]"), "step")] }
+    hints += [(k("e"), "export"), (k(":"), "cmd"), (k("?"), "help"), (k("q"), "quit")]
     var x = 0
     for (k, label) in hints {
       let need = k.count + label.count + 2
@@ -269,7 +272,7 @@ public enum Renderer {
   }
 
   /// The keys, grouped, in a frame over the view (Esc or any key closes it).
-  static func help(_ b: inout CellBuffer, version: String?) {
+  static func help(_ b: inout CellBuffer, version: String?, keys: KeyBindings = KeyBindings()) {
     let groups: [(String, [String])] = [
       (
         "Views",
@@ -292,6 +295,16 @@ public enum Renderer {
       ),
     ]
     var lines: [(String, String)] = []
+    // Keys moved by the config file, above the built-in ones they replace.
+    var movedRows: [String] = []
+    for m in keys.moved {
+      if let last = movedRows.last, last.count + 3 + m.count <= 64 {
+        movedRows[movedRows.count - 1] = last + " · " + m
+      } else {
+        movedRows.append(m)
+      }
+    }
+    for (i, row) in movedRows.enumerated() { lines.append((i == 0 ? "Yours" : "", row)) }
     for (title, rows) in groups {
       for (i, row) in rows.enumerated() { lines.append((i == 0 ? title : "", row)) }
     }
@@ -921,8 +934,9 @@ public enum Renderer {
       [
         (filtered ? "targets matching '\(s.filter)': \(sorted.count) of \(s.health.count) (Esc clears)" : "", .normal),
         ("bytes with unknown locality: \(unknown)", .normal),
-        (ownFootprint(s), .normal),
-        ("duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal),
+      ] + ownFootprint(s)
+      + [
+        ("duplicate reports dropped (\(s.policy.rawValue)): \(dup)", .normal)
       ] + gatewayLines(r?.gateway)
       + [
         ("ztunnels without locality labels: \(noLocality)", noLocality > 0 ? .warning : .normal),
@@ -954,15 +968,52 @@ public enum Renderer {
     }
   }
 
-  /// What zonetop's own scraping moves over the network, summed over the targets' last
-  /// fetches (a round), and over a month at the interval; empty when nothing was fetched over
-  /// HTTP (a replay).
-  static func ownFootprint(_ s: AppState) -> String {
+  /// What zonetop's own scraping moves over the network, a round and a month.
+  ///
+  /// The sum is over the targets' last fetches; with `--zone`, a second line gives the part that
+  /// crosses zones and regions (targets' zones from `--kube`) and its price. Empty when nothing
+  /// was fetched over HTTP (a replay).
+  static func ownFootprint(_ s: AppState) -> [(String, Role)] {
     let round = s.health.reduce(0) { $0 + $1.lastWireBytes }
-    guard round > 0 else { return "" }
-    let perMonth = Double(round) / (Double(max(1, s.intervalMs)) / 1000) * PricingProfile.hoursPerMonth * 3600
-    return "zonetop's own scrapes: \(NumberText.bytes(Double(round))) a round (requests, headers, bodies as sent), "
-      + "\(NumberText.bytes(perMonth)) a month at \(DurationText.format(ms: s.intervalMs))"
+    guard round > 0 else { return [] }
+    let roundsPerMonth = PricingProfile.hoursPerMonth * 3600 / (Double(max(1, s.intervalMs)) / 1000)
+    var lines: [(String, Role)] = [
+      (
+        "zonetop's own scrapes: \(NumberText.bytes(Double(round))) a round (requests, headers, bodies as sent), "
+          + "\(NumberText.bytes(Double(round) * roundsPerMonth)) a month at \(DurationText.format(ms: s.intervalMs))"
+          + (s.ownZone == nil ? " · --zone prices what crosses zones" : ""),
+        .normal
+      )
+    ]
+    guard let zone = s.ownZone else { return lines }
+    let nodes = s.discovery?.nodes ?? [:]
+    let ownRegion = nodes.values.first { $0.zone == zone }?.region
+    let pricing = s.report?.options.pricing ?? .aws
+    var crossing: [Scope: UInt64] = [:]
+    var cost = 0.0
+    var unknown = 0
+    for h in s.health where h.lastWireBytes > 0 {
+      guard let node = nodes[h.target], let targetZone = node.zone else {
+        unknown += 1
+        continue
+      }
+      guard targetZone != zone else { continue }
+      // Without both regions, a crossing is priced as cross-zone: the lower of the two prices.
+      let scope: Scope = ownRegion != nil && node.region != nil && node.region != ownRegion ? .crossRegion : .crossZone
+      crossing[scope, default: 0] += UInt64(h.lastWireBytes)
+      let from = Locality(region: node.region ?? ViewRows.unknown, zone: targetZone)
+      let to = Locality(region: ownRegion ?? ViewRows.unknown, zone: zone)
+      cost += pricing.cost(bytes: UInt64(h.lastWireBytes), from: from, to: to, scope: scope)
+    }
+    let month = { (b: UInt64) in NumberText.bytes(Double(b) * roundsPerMonth) }
+    var text =
+      "of them, to \(zone) from other zones: \(month(crossing[.crossZone] ?? 0)) a month, from other regions: "
+      + "\(month(crossing[.crossRegion] ?? 0)), \(NumberText.usd(cost * roundsPerMonth))/month"
+    if unknown > 0 {
+      text += " · \(unknown) target\(unknown == 1 ? "'s zone is" : "s' zones are") unknown (--kube reads them)"
+    }
+    lines.append((text, unknown > 0 ? .warning : .normal))
+    return lines
   }
 
   /// Health lines about hops through east-west gateways: how their series were counted, and

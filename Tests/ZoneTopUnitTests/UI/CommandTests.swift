@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZoneTopApp
+import ZoneTopCollect
 import ZoneTopTraffic
 import ZoneTopUI
 
@@ -38,6 +39,35 @@ import ZoneTopUI
     let screen = Renderer.render(s, width: 80, height: 24).0.lines[22]
     #expect(screen.hasPrefix("/ filter (Enter applies, Esc cancels): shXop!"), "\(screen)")
     #expect(s.update(.enter) == [.filterChanged] && s.filter == "shXop!")
+  }
+
+  /// A namespace seen earlier than the window is still completed and accepted: names come from
+  /// every flow received, and a reset forgets them.
+  @Test func namesCompleteFromEveryFlowReceived() {
+    func flow(_ ns: String, _ zone: String) -> FlowKey {
+      FlowKey(
+        reporter: .source, sourceWorkload: "w", sourceNamespace: ns, destinationWorkload: "d",
+        destinationNamespace: "shop", destinationService: "d.shop.svc.cluster.local",
+        source: Locality(region: "r", zone: zone), destination: Locality(region: "r", zone: "r-a"),
+        hasLocality: true)
+    }
+    var data = CollectedData()
+    var u = SourceUpdate()
+    u.newFlows = [flow("batch-old", "r-b")]
+    data.apply(u)
+    u.newFlows = [flow("web", "r-c")]
+    data.apply(u)
+    var s = AppState(sourceLabel: "t", isDemo: false, isReplay: false)
+    s.names = data.names
+    for k in [.char(":")] + typed("ns bat") + [.tab] { _ = s.update(k) }
+    #expect(s.command?.text == "ns batch-old")
+    #expect(s.update(.enter) == [.filterChanged] && s.namespaceFilter == "batch-old")
+    for k in [.char(":")] + typed("zone ") + [.tab] { _ = s.update(k) }
+    #expect(s.completions == ["r-a", "r-b", "r-c", "-"])
+    u = SourceUpdate()
+    u.resets = true
+    data.apply(u)
+    #expect(data.names.namespaces.isEmpty)
   }
 
   @Test func tabCompletesCommandsAndTheirValues() {
