@@ -42,6 +42,10 @@ keys : 'units u' Tab; shot command 120 40
 keys Escape
 start 80 24
 shot zones-80x24 80 24
+# A config file's theme and moved keys: the footer and the help show them.
+printf 'theme:\n  title: black on green\n  header: black on green\n  selected: black on yellow\n  heat4: magenta bold\nkeys:\n  quit: Q\n  help: "!"\n' > "$tmp/look.yaml"
+start 120 40 --config "$tmp/look.yaml"
+keys '!'; shot theme-help 120 40
 start 120 40 --no-color
 shot zones-nocolor 120 40
 # A three-cluster mesh with mixed ztunnel versions: cluster names where names repeat, gateway counts in Health.
@@ -57,7 +61,7 @@ sleep 14
 shot baseline 150 40
 # --kube against the fake API server (scripts/fake_cluster.sh).
 scripts/fake_cluster.sh "$tmp/kube" > /dev/null
-start 120 40 --kube --kubeconfig "$tmp/kube/config" --interval 2s
+start 120 40 --kube --kubeconfig "$tmp/kube/config" --interval 2s --zone us-east1-b
 sleep 6
 keys 5; shot kube-health 120 40
 keys 4; shot kube-services 120 40

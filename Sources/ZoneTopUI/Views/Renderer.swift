@@ -112,7 +112,7 @@ public enum Renderer {
     b.text(
       " " + fitParts(parts.filter { !$0.0.isEmpty }, width: b.width - x - 9, separator: " · "), x: x, y: 0,
       role: .header)
-    b.textRight("? help ", right: b.width, y: 0, role: .header)
+    b.textRight("\(s.keys.key("?")) help ", right: b.width, y: 0, role: .header)
     if !up.isEmpty, let at = b.find(up, y: 0) { b.text(up, x: at, y: 0, role: targetsRole(s), bold: true) }
     var state = s.paused ? "❚❚ PAUSED" : (s.isReplay ? "▶ \(AppState.speedText(s.speed))" : "● LIVE")
     if s.atEnd { state = "■ END" }
@@ -273,18 +273,28 @@ public enum Renderer {
 
   /// The keys, grouped, in a frame over the view (Esc or any key closes it).
   static func help(_ b: inout CellBuffer, version: String?, keys: KeyBindings = KeyBindings()) {
+    let k = keys.key
     let groups: [(String, [String])] = [
       (
         "Views",
         [
           "1-7 Tab  Zones Regions Flows Services Health Namespaces Trend",
-          "↑↓←→ hjkl move · g G first, last row · ⏎ drill down · Esc back",
+          "↑↓←→ hjkl move · \(k("g")) \(k("G")) first, last row · ⏎ drill down · Esc back",
         ]
       ),
-      ("Cost", ["c costliest cell · u units (B/s, bytes, USD/month) · b B baseline"]),
-      ("Tables", ["< > sort column left, right · I invert · / filter · e export CSV"]),
-      ("Replay", ["p pause · + - speed · [ ] step · { } 1 min · ( ) 5 min · Home End"]),
-      ("Other", ["r reporter policy · : command · ? help · q quit"]),
+      ("Cost", ["\(k("c")) costliest cell · \(k("u")) units (B/s, bytes, USD/month) · \(k("b")) \(k("B")) baseline"]),
+      (
+        "Tables",
+        ["\(k("<")) \(k(">")) sort column left, right · \(k("I")) invert · \(k("/")) filter · \(k("e")) export CSV"]
+      ),
+      (
+        "Replay",
+        [
+          "\(k("p")) pause · \(k("+")) \(k("-")) speed · \(k("[")) \(k("]")) step · \(k("{")) \(k("}")) 1 min · "
+            + "\(k("(")) \(k(")")) 5 min · Home End"
+        ]
+      ),
+      ("Other", ["\(k("r")) reporter policy · \(k(":")) command · \(k("?")) help · \(k("q")) quit"]),
       (
         "Commands",
         [
@@ -304,7 +314,8 @@ public enum Renderer {
         movedRows.append(m)
       }
     }
-    for (i, row) in movedRows.enumerated() { lines.append((i == 0 ? "Yours" : "", row)) }
+    // The rows below show the keys in force; this says which the config file moved.
+    for (i, row) in movedRows.enumerated() { lines.append((i == 0 ? "Moved" : "", row)) }
     for (title, rows) in groups {
       for (i, row) in rows.enumerated() { lines.append((i == 0 ? title : "", row)) }
     }
@@ -1007,11 +1018,9 @@ public enum Renderer {
     }
     let month = { (b: UInt64) in NumberText.bytes(Double(b) * roundsPerMonth) }
     var text =
-      "of them, to \(zone) from other zones: \(month(crossing[.crossZone] ?? 0)) a month, from other regions: "
-      + "\(month(crossing[.crossRegion] ?? 0)), \(NumberText.usd(cost * roundsPerMonth))/month"
-    if unknown > 0 {
-      text += " · \(unknown) target\(unknown == 1 ? "'s zone is" : "s' zones are") unknown (--kube reads them)"
-    }
+      "to \(zone) a month: \(month(crossing[.crossZone] ?? 0)) from other zones, "
+      + "\(month(crossing[.crossRegion] ?? 0)) from other regions, \(NumberText.usd(cost * roundsPerMonth))/month"
+    if unknown > 0 { text += " · zone unknown for \(unknown) target\(unknown == 1 ? "" : "s")" }
     lines.append((text, unknown > 0 ? .warning : .normal))
     return lines
   }

@@ -54,11 +54,16 @@ import ZoneTopUI
     #expect(s.filterDraft == "Q")
     s.update(.escape)
     // The footer and the help show the keys in force.
-    let footer = Renderer.render(s, width: 120, height: 40).0.lines[39]
+    s.keys = try KeyBindings([("quit", "Q"), ("costliest", "x"), ("help", "!")])
+    let lines = Renderer.render(s, width: 120, height: 40).0.lines
+    #expect(lines[0].hasSuffix("! help"), "\(lines[0])")
+    let footer = lines[39]
     #expect(footer.contains("Q quit") && !footer.contains("q quit"), "\(footer)")
-    s.update(.char("?"))
+    s.update(.char("!"))
     let help = Renderer.render(s, width: 120, height: 40).0.lines.joined(separator: "\n")
-    #expect(help.contains("Yours") && help.contains("Q quit (not q) · x costliest cell (not c)"), "\(help)")
+    #expect(
+      help.contains("Moved") && help.contains("Q quit (not q) · ! help (not ?) · x costliest cell (not c)"), "\(help)")
+    #expect(help.contains("x costliest cell · u units") && help.contains("! help · Q quit"), "\(help)")
   }
 
   @Test(arguments: [
