@@ -28,6 +28,8 @@ public struct TUIOptions: Sendable {
   public var keys = KeyBindings()
   /// The zone zonetop runs in (`--zone`): Health prices its own scrapes across zones.
   public var ownZone: String?
+  /// The node zonetop runs on (`NODE_NAME` with `--kube`), whose zone stands in for `ownZone`.
+  public var ownNode: String?
 
   public init(report: ReportOptions, windowMs: Int64) {
     self.report = report
@@ -91,6 +93,7 @@ public final class TUILoop {
     state.version = options.version
     state.keys = options.keys
     state.ownZone = options.ownZone
+    state.ownNode = options.ownNode
     if let p = source.playback {
       p.keptRounds = options.maxRounds
       state.speed = p.speed

@@ -68,6 +68,8 @@ struct ConfigFlags: ParsableArguments {
     var keys = KeyBindings()
     /// The zone zonetop runs in (`--zone`, `zone:`).
     var zone: String?
+    /// The node zonetop's pod runs on (`NODE_NAME` with `--kube`): its zone, when `--zone` is not given.
+    var node: String?
   }
 
   /// Applies the file under the flags; returns the units to start with, the look and the settings in force.

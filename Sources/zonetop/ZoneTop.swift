@@ -69,7 +69,7 @@ struct LiveCommand: ParsableCommand {
     var resolvedHTTP: HTTPFlags? = self.http
     var resolvedKube: KubeFlags? = self.kube
     var resolvedURLs: [String]? = self.urls
-    let resolved = try configFlags.apply(
+    var resolved = try configFlags.apply(
       shared: &shared, display: &display, http: &resolvedHTTP, kube: &resolvedKube, urls: &resolvedURLs,
       units: .rate)
     if configFlags.printConfig {
@@ -78,6 +78,8 @@ struct LiveCommand: ParsableCommand {
     }
     let http = resolvedHTTP ?? self.http
     let kube = resolvedKube ?? self.kube
+    // In a pod, the downward API's NODE_NAME names zonetop's node, whose zone discovery lists.
+    if kube.kube { resolved.node = getenv("NODE_NAME").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } }
     let urls = prometheus.isEmpty && !kube.kube ? resolvedURLs ?? self.urls : self.urls
     let options = try shared.reportOptions()
     let targets = try http.targets(urls)
@@ -148,6 +150,7 @@ struct DisplayOptions: ParsableArguments {
     tui.units = config.units
     tui.keys = config.keys
     tui.ownZone = config.zone
+    tui.ownNode = config.node
     tui.isDemo = isDemo
     tui.mouse = mouse
     tui.recordingTo = recordingTo

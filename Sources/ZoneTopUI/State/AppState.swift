@@ -146,6 +146,8 @@ public struct AppState: Sendable {
   public var keys = KeyBindings()
   /// The zone zonetop runs in (`--zone`): Health prices its own scrapes across zones.
   public var ownZone: String?
+  /// The node zonetop runs on (`NODE_NAME` in a pod, with `--kube`): its zone when `--zone` is not given.
+  public var ownNode: String?
 
   public init(sourceLabel: String, isDemo: Bool, isReplay: Bool) {
     self.sourceLabel = sourceLabel

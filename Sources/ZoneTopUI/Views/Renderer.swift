@@ -981,23 +981,24 @@ public enum Renderer {
 
   /// What zonetop's own scraping moves over the network, a round and a month.
   ///
-  /// The sum is over the targets' last fetches; with `--zone`, a second line gives the part that
-  /// crosses zones and regions (targets' zones from `--kube`) and its price. Empty when nothing
-  /// was fetched over HTTP (a replay).
+  /// The sum is over the targets' last fetches; with `--zone` (or in a pod, `NODE_NAME`'s zone),
+  /// a second line gives the part that crosses zones and regions (targets' zones from `--kube`)
+  /// and its price. Empty when nothing was fetched over HTTP (a replay).
   static func ownFootprint(_ s: AppState) -> [(String, Role)] {
     let round = s.health.reduce(0) { $0 + $1.lastWireBytes }
     guard round > 0 else { return [] }
     let roundsPerMonth = PricingProfile.hoursPerMonth * 3600 / (Double(max(1, s.intervalMs)) / 1000)
+    let nodes = s.discovery?.nodes ?? [:]
+    let zone = s.ownZone ?? s.ownNode.flatMap { n in nodes.values.first { $0.node == n }?.zone }
     var lines: [(String, Role)] = [
       (
         "zonetop's own scrapes: \(NumberText.bytes(Double(round))) a round (requests, headers, bodies as sent), "
           + "\(NumberText.bytes(Double(round) * roundsPerMonth)) a month at \(DurationText.format(ms: s.intervalMs))"
-          + (s.ownZone == nil ? " · --zone prices what crosses zones" : ""),
+          + (zone == nil ? " · --zone prices what crosses zones" : ""),
         .normal
       )
     ]
-    guard let zone = s.ownZone else { return lines }
-    let nodes = s.discovery?.nodes ?? [:]
+    guard let zone else { return lines }
     let ownRegion = nodes.values.first { $0.zone == zone }?.region
     let pricing = s.report?.options.pricing ?? .aws
     var crossing: [Scope: UInt64] = [:]

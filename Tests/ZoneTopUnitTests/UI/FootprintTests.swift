@@ -46,6 +46,10 @@ import ZoneTopUI
       + "\(NumberText.bytes(4e6 * rounds)) from other regions, \(NumberText.usd(cost * rounds))/month"
     #expect(text.contains(expected), "\(text)")
     #expect(cost > 0)
+    // In a pod, NODE_NAME's zone (discovery lists every node with a ztunnel) prices the same.
+    s.ownZone = nil
+    s.ownNode = "a"
+    #expect(qualityText(s).contains(expected))
     // A target whose zone is not known is said, not counted as free.
     s.health.append(health("d", wire: 1000))
     #expect(qualityText(s).contains("zone unknown for 1 target"))
