@@ -28,8 +28,10 @@ func pollBench(sizes: [Int], series: Int, rounds: Int, record: Bool = false) {
   // SIGTERM: nginx's master then stops its workers (SIGKILL would leave them running).
   defer { kill(pid, SIGTERM) }
   usleep(1_500_000)
+  // Where `poll-record` writes: tmpfs by default, a disk with ZONETOP_BENCH_RECORD_DIR.
+  let dir = getenv("ZONETOP_BENCH_RECORD_DIR").map { String(cString: $0) } ?? "/dev/shm"
   line(
-    "== poll\(record ? " + record to /dev/shm" : ""): N loopback targets x \(series) series (\(mb(Int(shell("stat -c %s \(root)/b0.prom").trimmingCharacters()) ?? 0)) a body) from nginx; interval 5 s, timeout 4 s, 48 transfers"
+    "== poll\(record ? " + record to \(dir)" : ""): N loopback targets x \(series) series (\(mb(Int(shell("stat -c %s \(root)/b0.prom").trimmingCharacters()) ?? 0)) a body) from nginx; interval 5 s, timeout 4 s, 48 transfers"
   )
   for n in sizes {
     let targets = (0..<n).map { ScrapeTarget(url: "http://127.0.0.1:\(port)/s/\($0).prom") }
@@ -38,10 +40,11 @@ func pollBench(sizes: [Int], series: Int, rounds: Int, record: Bool = false) {
     var failed: [Int] = []
     var bytes = 0
     let engine = TrafficEngine(lanes: ScrapePipeline.lanesForThisMachine)
-    let out = "/dev/shm/zonetop-bench-\(getpid()).ztrec"
+    let out = "\(dir)/zonetop-bench-\(getpid()).ztrec"
     unlink(out)
     defer { unlink(out) }
     let round = PollRound(engine: engine, recorder: record ? try? RecordingWriter(path: out) : nil)
+    var recorded = 0
     for _ in 0..<rounds {
       let cpu0 = selfCPU()
       let t0 = WallClock.monotonic()
@@ -51,13 +54,43 @@ func pollBench(sizes: [Int], series: Int, rounds: Int, record: Bool = false) {
       failed.append(n - ok)
       bytes = got
       _ = engine.takeDeltas()
+      if record {
+        var st = stat()
+        if stat(out, &st) == 0 { recorded = Int(st.st_size) }
+      }
     }
     let steady = Array(walls.dropFirst())
     let steadyCPU = Array(cpus.dropFirst())
     line(
-      "\(n) targets, \(mb(bytes)) a round: first \(fmt(walls[0], 2)) s wall, \(fmt(cpus[0], 2)) CPU-s; steady median \(fmt(median(steady), 2)) s [\(fmt(steady.min() ?? 0, 2))-\(fmt(steady.max() ?? 0, 2))], \(fmt(median(steadyCPU), 2)) CPU-s (\(fmt(median(steadyCPU) / Double(n) * 1000, 2)) ms a target); failed fetches per round \(failed.map(String.init).joined(separator: " ")); RSS \(mb(currentRSS())), peak \(mb(selfMaxRSS()))"
+      "\(n) targets, \(mb(bytes)) a round\(record ? ", \(mb(recorded / rounds)) recorded a round" : ""): first \(fmt(walls[0], 2)) s wall, \(fmt(cpus[0], 2)) CPU-s; steady median \(fmt(median(steady), 2)) s [\(fmt(steady.min() ?? 0, 2))-\(fmt(steady.max() ?? 0, 2))], \(fmt(median(steadyCPU), 2)) CPU-s (\(fmt(median(steadyCPU) / Double(n) * 1000, 2)) ms a target); failed fetches per round \(failed.map(String.init).joined(separator: " ")); RSS \(mb(currentRSS())), peak \(mb(selfMaxRSS()))"
     )
+    if record { writeFloor(bytes: recorded / rounds, dir: dir) }
   }
+}
+
+/// What writing `bytes` to a new file in `dir` costs with nothing else.
+///
+/// The writes are 1.8 MB each, as many as a round records frames: `record` cannot write faster.
+func writeFloor(bytes: Int, dir: String) {
+  let path = "\(dir)/zonetop-bench-floor-\(getpid())"
+  let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+  guard fd >= 0 else { return line("write floor: cannot create \(path)") }
+  defer {
+    close(fd)
+    unlink(path)
+  }
+  let chunk = [UInt8](repeating: 0x61, count: 1_800_000)
+  let cpu0 = selfCPU()
+  let t0 = WallClock.monotonic()
+  var left = bytes
+  while left > 0 {
+    let n = chunk.withUnsafeBytes { write(fd, $0.baseAddress, min(left, $0.count)) }
+    guard n > 0 else { break }
+    left -= n
+  }
+  line(
+    "  the file system's floor: writing \(mb(bytes)) to a new file in \(dir) alone takes \(fmt(WallClock.monotonic() - t0, 2)) s, \(fmt(selfCPU() - cpu0, 2)) CPU-s"
+  )
 }
 
 /// A live poll round as `LiveSource` runs it: transfers on this thread, bodies parsed and
